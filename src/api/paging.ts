@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { NoxusError } from '../cli/errors.js';
+import type { ApiClient, Query } from './client.js';
+
+export interface Page<T> {
+  items: T[];
+  total?: number;
+  page?: number;
+  size?: number;
+  pages?: number;
+}
+
+export interface PagingOptions {
+  /** Items asked for per page (sent as both `size` and `page_size`). Default 100. */
+  pageSize?: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 100;
+
+function isPage(value: unknown): value is Page<unknown> {
+  return value !== null && typeof value === 'object' && Array.isArray((value as { items?: unknown }).items);
+}
+
+function num(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * Yields each page's items, fetching pages one after another. A plain JSON array is the whole
+ * list (the admin lists that return arrays are not paged). Stops at the last page by `pages`,
+ * then `total`, then a short page; and, so that a server that ignores `page` cannot loop us,
+ * at an empty page or a page seen before.
+ */
+export async function* iteratePages<T>(
+  client: Pick<ApiClient, 'get'>,
+  path: string,
+  query: Query = {},
+  opts: PagingOptions = {},
+): AsyncGenerator<T[], void, undefined> {
+  const size = Math.max(1, Math.floor(opts.pageSize ?? DEFAULT_PAGE_SIZE));
+  const seenPages = new Set<string>();
+  let seenItems = 0;
+  for (let page = 1; ; page++) {
+    const data = await client.get<unknown>(path, { ...query, page, size, page_size: size });
+    if (Array.isArray(data)) {
+      if (data.length > 0) yield data as T[];
+      return;
+    }
+    if (!isPage(data)) {
+      throw new NoxusError(
+        `server returned an unexpected list for GET ${path}: expected a JSON array or an object with items`,
+      );
+    }
+    const items = data.items as T[];
+    if (items.length === 0) return;
+    const fingerprint = createHash('sha256').update(JSON.stringify(items)).digest('base64');
+    if (seenPages.has(fingerprint)) return;
+    seenPages.add(fingerprint);
+    yield items;
+    seenItems += items.length;
+
+    const pages = num(data.pages);
+    const total = num(data.total);
+    if (pages !== undefined) {
+      if (page >= pages) return;
+    } else if (total !== undefined) {
+      if (seenItems >= total) return;
+    } else {
+      const served = num(data.size);
+      if (items.length < (served && served > 0 ? served : size)) return;
+    }
+  }
+}
+
+/** Every item of a list endpoint, in order, whichever shape the server uses. */
+export async function listAll<T>(
+  client: Pick<ApiClient, 'get'>,
+  path: string,
+  query: Query = {},
+  opts: PagingOptions = {},
+): Promise<T[]> {
+  const all: T[] = [];
+  for await (const items of iteratePages<T>(client, path, query, opts)) all.push(...items);
+  return all;
+}

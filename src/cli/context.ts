@@ -1,0 +1,103 @@
+// The lazily built dependencies of a command. Nothing heavy (HTTP client, keychain, conf, prompts)
+// is imported until a command asks for it, so --help and --version stay fast.
+
+import type { ApiClient } from '../api/client.js';
+import type { ResolvedCredential } from '../config/credentials.js';
+import type { Profile, ProfileStore } from '../config/profiles.js';
+import { Output } from '../io/output.js';
+import { canPrompt, type IO } from '../io/streams.js';
+import { colorEnabled } from '../io/theme.js';
+import { AuthError } from './errors.js';
+
+export interface Globals {
+  profile?: string;
+  url?: string;
+  json: boolean;
+  color: boolean;
+  yes: boolean;
+  input: boolean;
+  debug: boolean;
+}
+
+export const DEFAULT_URL = 'https://backend.noxus.ai';
+
+export interface Target {
+  profileName: string;
+  profile?: Profile;
+  url: string;
+  credential?: ResolvedCredential;
+}
+
+export class Context {
+  globals: Globals = { json: false, color: true, yes: false, input: true, debug: false };
+  private outCache?: Output;
+  private profilesCache?: Promise<ProfileStore>;
+  private targetCache?: Promise<Target>;
+  private clientCache?: Promise<ApiClient>;
+
+  constructor(
+    readonly io: IO,
+    readonly version: string,
+  ) {}
+
+  get env() {
+    return this.io.env;
+  }
+
+  get out(): Output {
+    this.outCache ??= new Output(this.io, {
+      json: this.globals.json,
+      color: colorEnabled(this.io, this.globals.color),
+    });
+    return this.outCache;
+  }
+
+  canPrompt(): boolean {
+    return canPrompt(this.io, !this.globals.input);
+  }
+
+  profiles(): Promise<ProfileStore> {
+    this.profilesCache ??= import('../config/profiles.js').then((m) => m.openProfiles(this.io.env));
+    return this.profilesCache;
+  }
+
+  /** Base URL: --url > NOXUS_BACKEND_URL > profile > the public backend. Key: env > keychain > file. */
+  target(): Promise<Target> {
+    this.targetCache ??= (async () => {
+      const store = await this.profiles();
+      const profileName = store.resolveName(this.globals.profile, this.io.env);
+      const profile = store.get(profileName);
+      const url = this.globals.url ?? this.io.env.NOXUS_BACKEND_URL ?? profile?.url ?? DEFAULT_URL;
+      const { resolveCredential } = await import('../config/credentials.js');
+      const credential = await resolveCredential({ profileName, profile, env: this.io.env });
+      for (const w of credential?.warnings ?? []) this.out.warn(w);
+      return { profileName, profile, url, credential };
+    })();
+    return this.targetCache;
+  }
+
+  client(): Promise<ApiClient> {
+    this.clientCache ??= (async () => {
+      const t = await this.target();
+      if (!t.credential) {
+        throw new AuthError(`not logged in (profile ${t.profileName})`, {
+          hint: `run: noxus auth login --profile ${t.profileName}, or set NOXUS_API_KEY; to try the tool locally: noxus sandbox start --detach --seed demo`,
+        });
+      }
+      return this.clientFor(t.url, t.credential.key, t.profileName);
+    })();
+    return this.clientCache;
+  }
+
+  /** A client for an explicit URL and key (login verification, sandbox act-as). */
+  async clientFor(url: string, key: string, profileName?: string): Promise<ApiClient> {
+    const { ApiClient } = await import('../api/client.js');
+    return new ApiClient({
+      baseUrl: url,
+      apiKey: key,
+      profileName,
+      userAgent: `noxus-cli/${this.version}`,
+      trace: this.globals.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
+    });
+  }
+}

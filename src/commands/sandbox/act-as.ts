@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { examples } from '../../cli/options.js';
+
+interface ActAsOpts {
+  workspace: string;
+  name?: string;
+  restrict?: string;
+}
+
+export function registerActAs(parent: Command, ctx: Context): void {
+  parent
+    .command('act-as')
+    .description(
+      'mint a personal key held by USER in a workspace (sandbox only; recorded in the activity log)',
+    )
+    .argument('<user>', 'user id or email')
+    .requiredOption('--workspace <w>', 'workspace name or id')
+    .option('--name <name>', 'key name (default: "act-as <email>")')
+    .option('--restrict <perms>', 'restrict the key to these workspace permissions (comma-separated)')
+    .addHelpText(
+      'after',
+      examples([
+        'noxus sandbox act-as margaret@example.com --workspace Marketing',
+        'KEY=$(noxus sandbox act-as ken@example.com --workspace Engineering --json | jq -r .items[0].secret)',
+      ]),
+    )
+    .action((user: string, o: ActAsOpts) => runActAs(ctx, user, o));
+}
+
+export async function runActAs(ctx: Context, user: string, o: ActAsOpts): Promise<void> {
+  const client = await ctx.client();
+  const permissions =
+    o.restrict === undefined
+      ? undefined
+      : o.restrict
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+  const key = await client.post<{
+    id: string;
+    name: string;
+    value: string;
+    group_name: string;
+    holder_email: string;
+    effective_permissions: string[];
+  }>(
+    '/v1/sandbox/act-as',
+    { user_id: user, group_id: o.workspace, name: o.name, permissions },
+    { extension: true },
+  );
+  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+  if (ctx.globals.json) {
+    const { value, ...rest } = key;
+    ctx.out.envelope('sandbox act-as', [{ ...rest, secret: value }]);
+    return;
+  }
+  ctx.out.success(`key "${key.name}" (${key.id}) held by ${key.holder_email} in ${key.group_name}`);
+  ctx.out.info(`permissions: ${key.effective_permissions.join(', ') || '(none)'}`);
+  ctx.out.warn('the secret below is shown once; store it now (e.g. export NOXUS_API_KEY=...)');
+  ctx.io.stdout.write(`${key.value}\n`);
+}

@@ -1,0 +1,143 @@
+import { type Command, Option } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../cli/errors.js';
+import { examples } from '../../cli/options.js';
+import { dataDirOf, parsePort, parsePositive } from './shared.js';
+
+export interface StartOpts {
+  port: number;
+  host: string;
+  data?: string;
+  detach: boolean;
+  seed: 'demo' | 'empty';
+  smtp?: string;
+  rateLimit?: number;
+  profileSetup: boolean;
+}
+
+export function registerStart(parent: Command, ctx: Context): void {
+  parent
+    .command('start')
+    .description('start the sandbox (first start creates the organization, its owner and the bootstrap key)')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8700)
+    .option('--host <addr>', 'address to bind (loopback unless you say otherwise)', '127.0.0.1')
+    .option('--data <dir>', 'data directory (default: <config dir>/sandbox)')
+    .option('--detach', 'run in the background and return once it is ready')
+    .addOption(
+      new Option('--seed <kind>', 'fill a new organization').choices(['demo', 'empty']).default('empty'),
+    )
+    .option(
+      '--smtp <url>',
+      'send invitation emails through this SMTP server (smtp://host:port); default: .eml files in <data>/outbox',
+    )
+    .option(
+      '--rate-limit <n>',
+      'answer 429 with Retry-After above n requests per second',
+      parsePositive('--rate-limit'),
+    )
+    .option('--no-profile-setup', 'do not create or update the "sandbox" profile')
+    .addHelpText(
+      'after',
+      examples([
+        'noxus sandbox start --detach --seed demo',
+        'noxus sandbox start --port 0 --data ./tmp/sbx --json',
+        'noxus sandbox start --smtp smtp://127.0.0.1:2525 --rate-limit 50',
+      ]),
+    )
+    .action((o) => runStart(ctx, o as StartOpts));
+}
+
+export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
+  if (o.smtp && !/^smtps?:\/\//.test(o.smtp))
+    throw new UsageError(`--smtp must be an smtp:// or smtps:// URL, got "${o.smtp}"`);
+  const svc = await import('../../services/sandbox.js');
+  const dataDir = await dataDirOf(ctx, o.data);
+  const opts = {
+    dataDir,
+    port: o.port,
+    host: o.host,
+    seed: o.seed,
+    smtpUrl: o.smtp,
+    rateLimit: o.rateLimit,
+    version: ctx.version,
+  };
+  if (o.detach) {
+    const { state, adminKey } = await svc.startDetached(opts, { ...ctx.io.argv0, env: ctx.env });
+    const profile = o.profileSetup ? await setupProfile(ctx, state.url, dataDir) : undefined;
+    report(ctx, {
+      url: state.url,
+      dataDir: state.data_dir,
+      pid: state.pid,
+      adminKey,
+      profile,
+      detached: true,
+    });
+    return;
+  }
+  const running = await svc.startInProcess(opts);
+  const profile = o.profileSetup ? await setupProfile(ctx, running.state.url, dataDir) : undefined;
+  report(ctx, {
+    url: running.state.url,
+    dataDir: running.state.data_dir,
+    pid: running.state.pid,
+    adminKey: running.adminKey,
+    profile,
+    detached: false,
+  });
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      running.close().finally(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  if (!ctx.env.NOXUS_SANDBOX_CHILD) ctx.out.info('sandbox stopped');
+}
+
+async function setupProfile(ctx: Context, url: string, dataDir: string) {
+  const [{ ensureSandboxProfile }] = await Promise.all([import('../../services/sandbox.js')]);
+  const profiles = await ctx.profiles();
+  return { name: 'sandbox', ...ensureSandboxProfile(profiles, url, dataDir) };
+}
+
+function report(
+  ctx: Context,
+  r: {
+    url: string;
+    dataDir: string;
+    pid: number;
+    adminKey?: string;
+    profile?: { name: string; made_current: boolean };
+    detached: boolean;
+  },
+): void {
+  if (ctx.globals.json) {
+    ctx.out.document({
+      url: r.url,
+      admin_key: r.adminKey,
+      data_dir: r.dataDir,
+      pid: r.pid,
+      profile: r.profile?.name ?? null,
+    });
+    return;
+  }
+  const out = ctx.out;
+  if (ctx.env.GITHUB_ACTIONS === 'true' && r.adminKey) ctx.io.stdout.write(`::add-mask::${r.adminKey}\n`);
+  out.success(`sandbox ${r.detached ? `running in the background (pid ${r.pid})` : 'listening'} at ${r.url}`);
+  out.info(`data: ${r.dataDir}`);
+  if (r.adminKey) {
+    out.info(
+      `bootstrap key of owner@example.com (tenant admin), shown once here and kept in ${r.dataDir}/admin-key (0600, a local test credential):`,
+    );
+    ctx.io.stdout.write(`${r.adminKey}\n`);
+  }
+  if (r.profile) {
+    out.info(
+      `profile "sandbox" points at it${r.profile.made_current ? ' and is now the current profile' : `; use it with --profile sandbox or: noxus profiles use sandbox`}`,
+    );
+    out.info('try: noxus me');
+  }
+  if (!r.detached) out.info('press Ctrl-C to stop');
+}

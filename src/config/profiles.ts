@@ -1,0 +1,184 @@
+import { NotFoundError, UsageError } from '../cli/errors.js';
+import { configDir, type Env } from './paths.js';
+
+export type CredentialStoreKind = 'keyring' | 'file' | 'sandbox-file';
+
+export interface Profile {
+  url: string;
+  credential_store: CredentialStoreKind;
+  /** For 'sandbox-file': the 0600 file holding the sandbox key. */
+  key_file?: string;
+  key_id?: string;
+  key_name?: string;
+  tenant_admin?: boolean;
+  created_at?: string;
+}
+
+export interface ProfilesFile {
+  current?: string;
+  profiles: Record<string, Profile>;
+}
+
+export interface ProfileEntry {
+  name: string;
+  profile: Profile;
+  current: boolean;
+}
+
+export const DEFAULT_PROFILE = 'default';
+const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+const STORES: readonly CredentialStoreKind[] = ['keyring', 'file', 'sandbox-file'];
+
+export function isValidProfileName(name: string): boolean {
+  // '.' and '..' would escape the credentials directory when used as a file name.
+  return NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+/** Profile names end up in file names and keychain accounts, so they are kept to a safe alphabet. */
+export function validateProfileName(name: string, origin = 'profile name'): string {
+  if (!isValidProfileName(name)) {
+    throw new UsageError(`Invalid ${origin} ${JSON.stringify(name)}.`, {
+      hint: 'Profile names are 1-64 characters of letters, digits, ".", "_" and "-".',
+    });
+  }
+  return name;
+}
+
+function validateProfile(name: string, profile: Profile): Profile {
+  if (typeof profile?.url !== 'string' || profile.url === '') {
+    throw new UsageError(`Profile ${name} needs a URL.`);
+  }
+  if (!STORES.includes(profile.credential_store)) {
+    throw new UsageError(
+      `Profile ${name} has an unknown credential store ${JSON.stringify(profile.credential_store)}.`,
+      { hint: `Use one of: ${STORES.join(', ')}.` },
+    );
+  }
+  if (profile.credential_store === 'sandbox-file' && !profile.key_file) {
+    throw new UsageError(`Profile ${name} uses credential store sandbox-file but names no key_file.`);
+  }
+  return profile;
+}
+
+interface ConfLike {
+  readonly path: string;
+  store: ProfilesFile;
+}
+
+export class ProfileStore {
+  readonly #conf: ConfLike;
+
+  constructor(conf: ConfLike) {
+    this.#conf = conf;
+  }
+
+  /** The JSON file backing the store. */
+  get path(): string {
+    return this.#conf.path;
+  }
+
+  // Each read goes back to the file (conf re-reads on every `store` access), so two processes
+  // working on the same directory see each other's changes.
+  #read(): ProfilesFile {
+    const data = this.#conf.store;
+    const profiles = data.profiles && typeof data.profiles === 'object' ? data.profiles : {};
+    return { current: typeof data.current === 'string' ? data.current : undefined, profiles };
+  }
+
+  #write(data: ProfilesFile): void {
+    const next: ProfilesFile = { profiles: data.profiles };
+    if (data.current !== undefined) next.current = data.current;
+    this.#conf.store = next;
+  }
+
+  list(): ProfileEntry[] {
+    const { current, profiles } = this.#read();
+    return Object.keys(profiles)
+      .sort()
+      .map((name) => ({ name, profile: profiles[name]!, current: name === current }));
+  }
+
+  get(name: string): Profile | undefined {
+    validateProfileName(name);
+    const { profiles } = this.#read();
+    return Object.hasOwn(profiles, name) ? profiles[name] : undefined;
+  }
+
+  set(name: string, profile: Profile): void {
+    validateProfileName(name);
+    validateProfile(name, profile);
+    const data = this.#read();
+    data.profiles = { ...data.profiles, [name]: { ...profile } };
+    this.#write(data);
+  }
+
+  /** Removes a profile (and unsets it as current). Returns whether it existed. */
+  remove(name: string): boolean {
+    validateProfileName(name);
+    const data = this.#read();
+    if (!Object.hasOwn(data.profiles, name)) return false;
+    const { [name]: _removed, ...rest } = data.profiles;
+    data.profiles = rest;
+    if (data.current === name) data.current = undefined;
+    this.#write(data);
+    return true;
+  }
+
+  current(): string | undefined {
+    return this.#read().current;
+  }
+
+  use(name: string): void {
+    validateProfileName(name);
+    const data = this.#read();
+    if (!Object.hasOwn(data.profiles, name)) {
+      const known = Object.keys(data.profiles).sort();
+      throw new NotFoundError(
+        `No profile named ${name}. Known profiles: ${known.length ? known.join(', ') : '(none)'}.`,
+        {
+          hint: known.length
+            ? 'Run `noxus profiles list` to see them.'
+            : 'Create one with `noxus auth login --profile NAME`.',
+          data: { profile: name, known },
+        },
+      );
+    }
+    data.current = name;
+    this.#write(data);
+  }
+
+  /** `--profile` > `NOXUS_PROFILE` > the current profile > `default`. */
+  resolveName(flag?: string, env: Env = process.env): string {
+    if (flag !== undefined && flag !== '') return validateProfileName(flag, '--profile value');
+    const fromEnv = env.NOXUS_PROFILE;
+    if (fromEnv) return validateProfileName(fromEnv, 'NOXUS_PROFILE value');
+    const current = this.current();
+    if (current) return validateProfileName(current, `current profile in ${this.path}`);
+    return DEFAULT_PROFILE;
+  }
+}
+
+export async function openProfiles(env: Env = process.env): Promise<ProfileStore> {
+  const { default: Conf } = await import('conf');
+  const cwd = configDir(env);
+  try {
+    const conf = new Conf<ProfilesFile>({
+      cwd,
+      configName: 'config',
+      projectName: 'noxus',
+      defaults: { profiles: {} },
+      // Profile names may contain dots; they are keys, not paths.
+      accessPropertiesByDotNotation: false,
+      configFileMode: 0o600,
+    });
+    return new ProfileStore(conf);
+  } catch (e) {
+    if (e instanceof SyntaxError) {
+      throw new UsageError(`The configuration file in ${cwd} is not valid JSON.`, {
+        hint: `Fix or delete ${cwd}/config.json (profiles will need to be set up again).`,
+        cause: e,
+      });
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,17 @@
+import { distance } from 'fastest-levenshtein';
+
+/** Up to `limit` candidates close to `input` (case-insensitive), best first, for "did you mean" hints. */
+export function closeMatches(input: string, candidates: Iterable<string>, limit = 3): string[] {
+  const needle = input.toLowerCase();
+  if (needle.length === 0) return [];
+  const scored: Array<[string, number]> = [];
+  for (const c of new Set(candidates)) {
+    const hay = c.toLowerCase();
+    const d = hay === needle ? 0 : hay.includes(needle) || needle.includes(hay) ? 0.5 : distance(needle, hay);
+    if (d <= Math.max(2, Math.floor(needle.length / 3))) scored.push([c, d]);
+  }
+  return scored
+    .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([c]) => c);
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { Context } from './cli/context.js';
+import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './cli/errors.js';
+import { buildProgram } from './cli/program.js';
+import { type IO, processIO } from './io/streams.js';
+import { escapeControl } from './io/text.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
+
+/** Runs one invocation and returns its exit code; the only place errors become exit codes. */
+export async function run(argv: string[], io: IO): Promise<number> {
+  const ctx = new Context(io, pkg.version);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ExitCode.OK;
+  } catch (e) {
+    return report(e, ctx);
+  }
+}
+
+function report(e: unknown, ctx: Context): number {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      return 0;
+    // commander already printed its message.
+    return ExitCode.USAGE;
+  }
+  const err = toNoxusError(e);
+  if (err) {
+    if (ctx.globals.json) {
+      ctx.io.stderr.write(
+        `${JSON.stringify({ schema_version: 1, error: { code: err.code, exit_code: err.exitCode, message: err.message, hint: err.hint, request_id: err.requestId, status: err.status, ...err.data } })}\n`,
+      );
+    } else {
+      const rid =
+        err.requestId && !err.message.includes(err.requestId) ? ` (request id ${err.requestId})` : '';
+      ctx.io.stderr.write(`error: ${escapeControl(err.message)}${rid}\n`);
+      if (err.hint) ctx.io.stderr.write(`${escapeControl(err.hint)}\n`);
+    }
+    if (ctx.globals.debug && err.stack) ctx.io.stderr.write(`${err.stack}\n`);
+    return err.exitCode;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  ctx.io.stderr.write(`error: unexpected failure: ${escapeControl(message)}\n`);
+  if (ctx.globals.debug && e instanceof Error && e.stack) ctx.io.stderr.write(`${e.stack}\n`);
+  else ctx.io.stderr.write('run again with --debug for details\n');
+  return ExitCode.FAILURE;
+}
+
+function toNoxusError(e: unknown): NoxusError | undefined {
+  if (isNoxusError(e)) return e;
+  // @inquirer/prompts throws ExitPromptError on Ctrl-C.
+  if (e instanceof Error && (e.name === 'ExitPromptError' || e.name === 'AbortPromptError')) {
+    return new CancelledError('cancelled');
+  }
+  return undefined;
+}
+
+/** Entry point of bin/noxus. */
+export function main(script: string): void {
+  run(process.argv.slice(2), processIO(script)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`error: ${String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

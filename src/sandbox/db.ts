@@ -1,0 +1,168 @@
+import Database from 'better-sqlite3';
+
+export type DB = Database.Database;
+
+// Append-only list: a migration, once released, is never edited. The index + 1 is the
+// schema version stored in PRAGMA user_version.
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE roles (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_norm TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL CHECK (scope IN ('org','workspace')),
+    description TEXT NOT NULL DEFAULT '',
+    permissions TEXT NOT NULL,
+    builtin INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    email TEXT NOT NULL,
+    email_norm TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    display_name TEXT NOT NULL,
+    avatar_url TEXT,
+    status TEXT NOT NULL CHECK (status IN ('invited','active','suspended','removed')),
+    org_role_id TEXT NOT NULL REFERENCES roles(id),
+    kind TEXT NOT NULL CHECK (kind IN ('human','service')),
+    invited_by TEXT,
+    created_at TEXT NOT NULL,
+    accepted_at TEXT,
+    tour_completed_at TEXT,
+    first_access_at TEXT,
+    last_active_at TEXT,
+    suspended_at TEXT,
+    removed_at TEXT
+  );
+  CREATE INDEX users_status ON users(status);
+  CREATE TABLE groups (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    name_norm TEXT NOT NULL UNIQUE,
+    description TEXT NOT NULL DEFAULT '',
+    created_by TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE memberships (
+    user_id TEXT NOT NULL REFERENCES users(id),
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    role_id TEXT NOT NULL REFERENCES roles(id),
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (user_id, group_id)
+  );
+  CREATE INDEX memberships_group ON memberships(group_id);
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('workspace','system')),
+    name TEXT NOT NULL,
+    group_id TEXT,
+    created_by TEXT,
+    created_by_key TEXT,
+    owner_id TEXT,
+    tenant_admin INTEGER NOT NULL DEFAULT 0,
+    restriction TEXT,
+    permissions TEXT,
+    baseline TEXT NOT NULL DEFAULT '[]',
+    hash TEXT NOT NULL UNIQUE,
+    last4 TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    expires_at TEXT,
+    revoked_at TEXT,
+    revoked_reason TEXT,
+    rotated_from TEXT
+  );
+  CREATE INDEX api_keys_group ON api_keys(group_id);
+  CREATE INDEX api_keys_created_by ON api_keys(created_by);
+  CREATE INDEX api_keys_owner ON api_keys(owner_id);
+  CREATE TABLE invitations (
+    id TEXT PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    invited_by TEXT,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    revoked_at TEXT,
+    delivery TEXT
+  );
+  CREATE INDEX invitations_user ON invitations(user_id);
+  CREATE TABLE resources (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('workflow','agent','knowledge_base')),
+    subtype TEXT,
+    group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    definition TEXT NOT NULL DEFAULT '{}',
+    owner_id TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX resources_group_type ON resources(group_id, type);
+  CREATE INDEX resources_owner ON resources(owner_id);
+  CREATE TABLE activity (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    at TEXT NOT NULL,
+    actor_user_id TEXT,
+    actor_email TEXT,
+    actor_key_id TEXT,
+    action TEXT NOT NULL,
+    resource_type TEXT NOT NULL,
+    resource_id TEXT,
+    group_id TEXT,
+    summary TEXT NOT NULL DEFAULT '{}',
+    request_id TEXT,
+    route TEXT,
+    method TEXT
+  );
+  CREATE INDEX activity_actor ON activity(actor_user_id);
+  CREATE INDEX activity_resource ON activity(resource_type, resource_id);
+  CREATE INDEX activity_at ON activity(at);
+  CREATE TABLE idempotency (
+    principal TEXT NOT NULL,
+    idem_key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER,
+    body TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (principal, idem_key)
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Opens (creating if needed) the sandbox database: WAL, foreign keys, migrations in a transaction. */
+export function openDatabase(file: string): DB {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable at every checkpoint and never corrupts in WAL mode; a kill -9 loses at most
+  // the last transaction, never tears one.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: DB): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `the sandbox data was written by a newer noxus (schema ${current}, this one knows ${MIGRATIONS.length})`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v] as string);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}

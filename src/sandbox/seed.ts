@@ -1,0 +1,175 @@
+// `--seed demo`: a believable organization to try every command on. Built through the model so that
+// the rules and the activity log are the real ones; only the clock is moved back where a story needs
+// history (an old invitation, a key created before its creator was demoted).
+
+import type { Actor, Model } from './model.js';
+import type { UserRow } from './store.js';
+
+interface Person {
+  email: string;
+  name: string;
+  org: 'Org Admin' | 'Org Base';
+  ws?: Record<string, 'Admin' | 'Editor' | 'Reader'>;
+}
+
+export const DEMO_WORKSPACES = ['Marketing', 'Engineering', 'Support', 'Finance'];
+
+export const DEMO_PEOPLE: Person[] = [
+  { email: 'ada@example.com', name: 'Ada Lovelace', org: 'Org Admin' },
+  { email: 'grace@example.com', name: 'Grace Hopper', org: 'Org Admin' },
+  {
+    email: 'linus@example.com',
+    name: 'Linus Torvalds',
+    org: 'Org Base',
+    ws: { Engineering: 'Admin', Marketing: 'Reader' },
+  },
+  {
+    email: 'margaret@example.com',
+    name: 'Margaret Hamilton',
+    org: 'Org Base',
+    ws: { Marketing: 'Editor', Engineering: 'Editor', Support: 'Editor' },
+  },
+  { email: 'alan@example.com', name: 'Alan Turing', org: 'Org Base', ws: { Support: 'Reader' } },
+  { email: 'barbara@example.com', name: 'Barbara Liskov', org: 'Org Base', ws: { Finance: 'Admin' } },
+  { email: 'ken@example.com', name: 'Ken Thompson', org: 'Org Base', ws: { Engineering: 'Reader' } },
+  {
+    email: 'dennis@example.com',
+    name: 'Dennis Ritchie',
+    org: 'Org Base',
+    ws: { Marketing: 'Admin', Support: 'Editor' },
+  },
+  {
+    email: 'katherine@example.com',
+    name: 'Katherine Johnson',
+    org: 'Org Base',
+    ws: { Support: 'Editor', Finance: 'Reader' },
+  },
+  { email: 'tim@example.com', name: 'Tim Berners-Lee', org: 'Org Base', ws: { Engineering: 'Editor' } },
+  { email: 'radia@example.com', name: 'Radia Perlman', org: 'Org Base' },
+];
+
+const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
+
+export async function seedDemo(model: Model, owner: Actor): Promise<void> {
+  const s = model.store;
+  for (const name of DEMO_WORKSPACES)
+    model.createGroup(owner, { name, description: `${name} team workspace` });
+
+  const users: Record<string, UserRow> = {};
+  for (const p of DEMO_PEOPLE) {
+    const { user } = await model.createUser(owner, {
+      email: p.email,
+      name: p.name,
+      display_name: p.name.split(' ')[0],
+      org_role: p.org,
+      workspaces: Object.entries(p.ws ?? {}).map(([group_id, role]) => ({ group_id, role })),
+      send_invitation: false,
+    });
+    // They joined a while ago: active accounts with a history.
+    s.run(
+      "UPDATE users SET status = 'active', created_at = ?, accepted_at = ?, tour_completed_at = ?, last_active_at = ? WHERE id = ?",
+      daysAgo(120),
+      daysAgo(119),
+      daysAgo(119),
+      daysAgo(2),
+      user.id,
+    );
+    users[p.email] = s.user(user.id) as UserRow;
+  }
+  const as = (email: string): Actor => ({
+    userId: users[email]?.id ?? null,
+    email,
+    keyId: null,
+    route: 'seed',
+    method: 'SEED',
+  });
+  const u = (email: string) => users[email] as UserRow;
+
+  // Resources owned by several people across workspaces.
+  const resources: Array<[string, 'workflow' | 'agent' | 'knowledge_base', string, string]> = [
+    ['margaret@example.com', 'workflow', 'Marketing', 'Campaign brief generator'],
+    ['margaret@example.com', 'agent', 'Engineering', 'Release notes writer'],
+    ['margaret@example.com', 'knowledge_base', 'Support', 'Support macros'],
+    ['dennis@example.com', 'agent', 'Marketing', 'Brand voice assistant'],
+    ['linus@example.com', 'workflow', 'Engineering', 'Nightly triage'],
+    ['linus@example.com', 'knowledge_base', 'Engineering', 'Architecture decisions'],
+    ['katherine@example.com', 'workflow', 'Support', 'Ticket summarizer'],
+    ['barbara@example.com', 'knowledge_base', 'Finance', 'Expense policy'],
+  ];
+  for (const [email, type, ws, name] of resources) {
+    model.createResource(as(email), type, model.requireGroup(ws).id, u(email).id, { name });
+  }
+
+  // Keys: restricted and unrestricted, a service account's, and one whose creator was later demoted.
+  model.createWorkspaceKey(as('linus@example.com'), {
+    groupRef: 'Engineering',
+    name: 'linus laptop',
+    permissions: undefined,
+    creator: u('linus@example.com'),
+    callerKeyId: null,
+    callerBound: null,
+  });
+  const degraded = model.createWorkspaceKey(as('margaret@example.com'), {
+    groupRef: 'Marketing',
+    name: 'campaign sync',
+    permissions: ['flows_edit', 'flows_run'],
+    creator: u('margaret@example.com'),
+    callerKeyId: null,
+    callerBound: null,
+  });
+  s.run(
+    'UPDATE api_keys SET created_at = ?, last_used_at = ? WHERE id = ?',
+    daysAgo(60),
+    daysAgo(3),
+    degraded.key.id,
+  );
+  model.setMember(as('dennis@example.com'), 'Marketing', 'margaret@example.com', 'Reader');
+  model.createWorkspaceKey(as('katherine@example.com'), {
+    groupRef: 'Support',
+    name: 'zendesk export',
+    permissions: ['kbs_query', 'flows_run'],
+    creator: u('katherine@example.com'),
+    callerKeyId: null,
+    callerBound: null,
+  });
+
+  const { user: bot } = await model.createUser(owner, {
+    email: 'ci-bot@service.example.com',
+    name: 'CI bot',
+    kind: 'service',
+    org_role: 'Org Base',
+    workspaces: [{ group_id: 'Engineering', role: 'Editor' }],
+  });
+  model.createWorkspaceKey(owner, {
+    groupRef: 'Engineering',
+    name: 'ci deploy',
+    permissions: ['flows_edit', 'flows_run'],
+    owner_id: bot.id,
+    creator: s.user(owner.userId as string) as UserRow,
+    callerKeyId: owner.keyId,
+    callerBound: null,
+  });
+  model.createSystemKey(owner, { name: 'billing export', permissions: ['org:read', 'settings:read'] });
+
+  // Tim left on leave: suspended. Two invitations: one fresh, one stale.
+  model.suspendUser(owner, 'tim@example.com');
+  await model.createUser(owner, {
+    email: 'newhire@example.com',
+    name: 'Nina Newhire',
+    org_role: 'Org Base',
+    workspaces: [{ group_id: 'Marketing', role: 'Editor' }],
+  });
+  const { user: stale } = await model.createUser(owner, {
+    email: 'contractor@example.com',
+    name: 'Casey Contractor',
+    org_role: 'Org Base',
+    workspaces: [{ group_id: 'Support', role: 'Reader' }],
+  });
+  s.run(
+    'UPDATE invitations SET created_at = ?, expires_at = ? WHERE user_id = ?',
+    daysAgo(30),
+    daysAgo(23),
+    stale.id,
+  );
+  s.run('UPDATE users SET created_at = ? WHERE id = ?', daysAgo(30), stale.id);
+}

@@ -1,0 +1,288 @@
+import { randomBytes } from 'node:crypto';
+import { Ajv } from 'ajv';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { authenticate, type Principal, readKey } from './auth.js';
+import type { DB } from './db.js';
+import { HttpError } from './errors.js';
+import type { Mailer } from './model.js';
+import { Model } from './model.js';
+import { registerAdminRoutes } from './routes/admin.js';
+import { registerKeyRoutes } from './routes/keys.js';
+import { registerPublicRoutes } from './routes/public.js';
+import { registerResourceRoutes } from './routes/resources.js';
+import { now, Store } from './store.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface ServerOptions {
+  db: DB;
+  mailer?: Mailer;
+  /** Requests per second across all callers; 0 or undefined disables it. */
+  rateLimit?: number;
+  invitationTtlMs?: number;
+  version?: string;
+  /** Fault injection for reliability tests: fail the next N requests matching a route with a status. */
+  faults?: FaultRule[];
+}
+
+export interface FaultRule {
+  method: string;
+  /** Matched against the route pattern, e.g. /v1/admin/users/:id/suspend. */
+  route: string;
+  status: number;
+  times: number;
+  /** Fail after the handler ran (the change is committed, the reply is lost). */
+  after?: boolean;
+}
+
+export interface Sandbox {
+  app: FastifyInstance;
+  model: Model;
+  setPublicUrl(url: string): void;
+}
+
+const MAX_BODY = 1024 * 1024;
+
+export function buildServer(opts: ServerOptions): Sandbox {
+  let publicUrl = 'http://127.0.0.1';
+  const store = new Store(opts.db);
+  const model = new Model(store, {
+    publicUrl: () => publicUrl,
+    mailer: opts.mailer,
+    invitationTtlMs: opts.invitationTtlMs,
+  });
+  const app = Fastify({
+    bodyLimit: MAX_BODY,
+    logger: false,
+    genReqId: () => `req_${randomBytes(9).toString('base64url')}`,
+    ajv: undefined,
+  });
+
+  // Bodies are validated strictly (no coercion, unknown fields refused); query strings are coerced.
+  const bodyAjv = new Ajv({
+    allErrors: true,
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: true,
+    strict: false,
+  });
+  const queryAjv = new Ajv({
+    allErrors: true,
+    removeAdditional: false,
+    coerceTypes: 'array',
+    useDefaults: true,
+    strict: false,
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? bodyAjv : queryAjv).compile(schema as object),
+  );
+
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  app.addHook('onRequest', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+    if (opts.rateLimit && opts.rateLimit > 0 && !limiter(opts.rateLimit)) {
+      reply.header('retry-after', '1');
+      throw new HttpError(
+        429,
+        `rate limit exceeded (${opts.rateLimit} requests per second); retry after 1 s`,
+      );
+    }
+  });
+
+  const faults = opts.faults ?? [];
+  app.addHook('preHandler', async (req) => {
+    const f = faults.find(
+      (r) => !r.after && r.times > 0 && r.method === req.method && req.routeOptions.url === r.route,
+    );
+    if (f) {
+      f.times--;
+      throw new HttpError(f.status, `injected fault (${f.status})`);
+    }
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    const url = req.routeOptions.url ?? '';
+    if (!url.startsWith('/v1/') || url.startsWith('/v1/invitations/')) return;
+    req.principal = authenticate(model, readKey(req.headers), req.id);
+    req.principal.actor.route = url;
+    req.principal.actor.method = req.method;
+    if (req.method === 'POST') return idempotencyCheck(store, req, reply);
+  });
+
+  app.addHook('onSend', async (req, reply, payload) => {
+    const key = idemKey(req);
+    if (key && req.principal && req.method === 'POST') {
+      if (reply.statusCode < 500 && reply.getHeader('idempotent-replayed') !== 'true') {
+        store.run(
+          'UPDATE idempotency SET status = ?, body = ? WHERE principal = ? AND idem_key = ?',
+          reply.statusCode,
+          typeof payload === 'string' ? payload : '',
+          req.principal.key.id,
+          key,
+        );
+      } else if (reply.statusCode >= 500) {
+        store.run(
+          'DELETE FROM idempotency WHERE principal = ? AND idem_key = ? AND status IS NULL',
+          req.principal.key.id,
+          key,
+        );
+      }
+    }
+    const f = faults.find(
+      (r) => r.after && r.times > 0 && r.method === req.method && req.routeOptions.url === r.route,
+    );
+    if (f) {
+      f.times--;
+      reply.raw.destroy();
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    if (err instanceof HttpError) {
+      return reply.status(err.status).send({ detail: err.detail, ...err.extra });
+    }
+    const e = err as {
+      validation?: unknown[];
+      validationContext?: string;
+      code?: string;
+      statusCode?: number;
+      message?: string;
+      name?: string;
+    };
+    if (e.validation) {
+      return reply
+        .status(422)
+        .send({ detail: validationDetail(e.validation as AjvError[], e.validationContext ?? 'body') });
+    }
+    if (
+      e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (e.name === 'SyntaxError' && e.message?.includes('JSON'))
+    ) {
+      return reply
+        .status(422)
+        .send({ detail: [{ loc: ['body'], msg: `invalid JSON body: ${e.message}`, type: 'json_invalid' }] });
+    }
+    if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.status(413).send({ detail: `request body larger than ${MAX_BODY} bytes` });
+    }
+    if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      return reply.status(415).send({ detail: 'unsupported content type; send application/json' });
+    }
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.status(e.statusCode).send({ detail: e.message ?? 'bad request' });
+    }
+    req.log.error(err);
+    process.stderr.write(
+      `sandbox: internal error on ${req.method} ${req.url} (${req.id}): ${(err as Error)?.stack ?? err}\n`,
+    );
+    return reply.status(500).send({ detail: `internal error (request id ${req.id})` });
+  });
+
+  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ detail: 'Not Found' }));
+
+  app.get('/healthz', async () => ({
+    ok: true,
+    version: opts.version ?? 'dev',
+    organization: model.organizationName(),
+  }));
+
+  registerAdminRoutes(app, model);
+  registerKeyRoutes(app, model);
+  registerResourceRoutes(app, model);
+  registerPublicRoutes(app, model);
+
+  return {
+    app,
+    model,
+    setPublicUrl(url: string) {
+      publicUrl = url.replace(/\/$/, '');
+    },
+  };
+}
+
+function idemKey(req: FastifyRequest): string | undefined {
+  const v = req.headers['idempotency-key'];
+  return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined;
+}
+
+function idempotencyCheck(store: Store, req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+  const key = idemKey(req);
+  const principal = req.principal;
+  if (!key || !principal) return undefined;
+  const prior = store.get<{ method: string; path: string; status: number | null; body: string | null }>(
+    'SELECT method, path, status, body FROM idempotency WHERE principal = ? AND idem_key = ?',
+    principal.key.id,
+    key,
+  );
+  if (!prior) {
+    store.run(
+      'INSERT INTO idempotency(principal, idem_key, method, path, created_at) VALUES (?,?,?,?,?)',
+      principal.key.id,
+      key,
+      req.method,
+      req.url,
+      now(),
+    );
+    return undefined;
+  }
+  if (prior.path !== req.url) {
+    throw new HttpError(422, `Idempotency-Key ${key} was already used for ${prior.method} ${prior.path}`);
+  }
+  if (prior.status === null)
+    throw new HttpError(409, `a request with Idempotency-Key ${key} is still in progress`);
+  reply.header('idempotent-replayed', 'true');
+  return reply
+    .status(prior.status)
+    .type('application/json; charset=utf-8')
+    .send(prior.body ?? '');
+}
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+function validationDetail(errors: AjvError[], context: string) {
+  return errors.map((e) => {
+    const loc: Array<string | number> = [
+      context === 'querystring' ? 'query' : context,
+      ...e.instancePath
+        .split('/')
+        .filter(Boolean)
+        .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+    ];
+    if (e.keyword === 'additionalProperties') {
+      loc.push(String(e.params.additionalProperty));
+      return { loc, msg: 'unknown field', type: 'extra_forbidden' };
+    }
+    if (e.keyword === 'required') {
+      loc.push(String(e.params.missingProperty));
+      return { loc, msg: 'field required', type: 'missing' };
+    }
+    return { loc, msg: e.message ?? 'invalid value', type: e.keyword };
+  });
+}
+
+let windowStart = 0;
+let windowCount = 0;
+/** A fixed one-second window: simple, predictable for tests, and enough to exercise client back-off. */
+function limiter(perSecond: number): boolean {
+  const t = Math.floor(Date.now() / 1000);
+  if (t !== windowStart) {
+    windowStart = t;
+    windowCount = 0;
+  }
+  windowCount++;
+  return windowCount <= perSecond;
+}
