@@ -62,6 +62,13 @@ function toNoxusError(e: unknown): NoxusError | undefined {
 
 /** Entry point of bin/noxus. */
 export function main(script: string): void {
+  // `noxus users list | head` closes the pipe early; that is not an error.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   run(process.argv.slice(2), processIO(script)).then(
     (code) => {
       process.exitCode = code;

@@ -13,6 +13,8 @@ export interface Page<T> {
 export interface PagingOptions {
   /** Items asked for per page (sent as both `size` and `page_size`). Default 100. */
   pageSize?: number;
+  /** The list is one of our extension endpoints (a 404 route means "not available on this server"). */
+  extension?: boolean;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -41,7 +43,11 @@ export async function* iteratePages<T>(
   const seenPages = new Set<string>();
   let seenItems = 0;
   for (let page = 1; ; page++) {
-    const data = await client.get<unknown>(path, { ...query, page, size, page_size: size });
+    const data = await client.get<unknown>(
+      path,
+      { ...query, page, size, page_size: size },
+      { extension: opts.extension },
+    );
     if (Array.isArray(data)) {
       if (data.length > 0) yield data as T[];
       return;

@@ -5,6 +5,7 @@ import type { ApiClient } from '../api/client.js';
 import type { ResolvedCredential } from '../config/credentials.js';
 import type { Profile, ProfileStore } from '../config/profiles.js';
 import { Output } from '../io/output.js';
+import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
 import { colorEnabled } from '../io/theme.js';
 import { AuthError } from './errors.js';
@@ -34,6 +35,9 @@ export class Context {
   private profilesCache?: Promise<ProfileStore>;
   private targetCache?: Promise<Target>;
   private clientCache?: Promise<ApiClient>;
+  private prompterCache?: Promise<Prompter>;
+  /** Tests replace the terminal prompter with a scripted one. */
+  prompterFactory?: () => Prompter;
 
   constructor(
     readonly io: IO,
@@ -54,6 +58,13 @@ export class Context {
 
   canPrompt(): boolean {
     return canPrompt(this.io, !this.globals.input);
+  }
+
+  prompter(): Promise<Prompter> {
+    this.prompterCache ??= this.prompterFactory
+      ? Promise.resolve(this.prompterFactory())
+      : import('../io/prompter.js').then((m) => m.inquirerPrompter(this.io));
+    return this.prompterCache;
   }
 
   profiles(): Promise<ProfileStore> {

@@ -1,6 +1,12 @@
 import { Command, Option } from 'commander';
+import { registerAuth } from '../commands/auth/index.js';
 import { registerMe } from '../commands/me.js';
+import { registerPermissions } from '../commands/permissions/index.js';
+import { registerProfiles } from '../commands/profiles/index.js';
+import { registerRoles } from '../commands/roles/index.js';
 import { registerSandbox } from '../commands/sandbox/index.js';
+import { registerUsers } from '../commands/users/index.js';
+import { registerWs } from '../commands/ws/index.js';
 import type { Context } from './context.js';
 
 /** A fresh command tree per call, so tests can build and run many programs in one process. */
@@ -38,7 +44,13 @@ export function buildProgram(ctx: Context): Command {
     };
   });
 
+  registerAuth(program, ctx);
+  registerProfiles(program, ctx);
   registerMe(program, ctx);
+  registerUsers(program, ctx);
+  registerWs(program, ctx);
+  registerRoles(program, ctx);
+  registerPermissions(program, ctx);
   registerSandbox(program, ctx);
 
   program.addHelpText(

@@ -107,18 +107,26 @@ export function buildServer(opts: ServerOptions): Sandbox {
     }
   });
 
-  app.addHook('preHandler', async (req, reply) => {
+  // Authentication before body validation (as FastAPI's dependencies do): a caller without a valid
+  // key gets 401, never a schema error.
+  app.addHook('preValidation', async (req) => {
     const url = req.routeOptions.url ?? '';
     if (!url.startsWith('/v1/') || url.startsWith('/v1/invitations/')) return;
     req.principal = authenticate(model, readKey(req.headers), req.id);
     req.principal.actor.route = url;
     req.principal.actor.method = req.method;
-    if (req.method === 'POST') return idempotencyCheck(store, req, reply);
+  });
+
+  // Requests that recorded an Idempotency-Key row; only they may complete or drop it, so a refused
+  // reuse (other path, still in progress, invalid body) never overwrites the stored response.
+  const claimed = new WeakSet<FastifyRequest>();
+  app.addHook('preHandler', async (req, reply) => {
+    if (req.principal && req.method === 'POST') return idempotencyCheck(store, req, reply, claimed);
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
     const key = idemKey(req);
-    if (key && req.principal && req.method === 'POST') {
+    if (key && req.principal && req.method === 'POST' && claimed.has(req)) {
       if (reply.statusCode < 500 && reply.getHeader('idempotent-replayed') !== 'true') {
         store.run(
           'UPDATE idempotency SET status = ?, body = ? WHERE principal = ? AND idem_key = ?',
@@ -214,7 +222,12 @@ function idemKey(req: FastifyRequest): string | undefined {
   return typeof v === 'string' && v.length > 0 && v.length <= 200 ? v : undefined;
 }
 
-function idempotencyCheck(store: Store, req: FastifyRequest, reply: FastifyReply): FastifyReply | undefined {
+function idempotencyCheck(
+  store: Store,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  claimed: WeakSet<FastifyRequest>,
+): FastifyReply | undefined {
   const key = idemKey(req);
   const principal = req.principal;
   if (!key || !principal) return undefined;
@@ -232,6 +245,7 @@ function idempotencyCheck(store: Store, req: FastifyRequest, reply: FastifyReply
       req.url,
       now(),
     );
+    claimed.add(req);
     return undefined;
   }
   if (prior.path !== req.url) {

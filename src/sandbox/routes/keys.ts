@@ -53,6 +53,8 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
       const sameGroup = p.key.group_id === g.id;
       if (!p.holder) requireOrg(p, 'users:write');
       else if (!sameGroup) requireOrg(p, 'users:write');
+      // A key without org powers must not mint one that has them.
+      if (req.body.tenant_admin) requireOrg(p, 'org:admin');
       if (
         req.body.owner_id &&
         !p.orgPerms.has('users:write') &&
@@ -151,6 +153,22 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
         throw new HttpError(403, 'missing permission users:write to rotate this key', {
           missing: ['users:write'],
         });
+      if (!p.orgPerms.has('users:write')) {
+        // Rotation hands out a new secret: without org powers the caller must be a key of the same
+        // workspace that already has everything the rotated key has (a restricted key never gets a broader one).
+        if (p.key.group_id !== k.group_id)
+          throw new HttpError(403, 'rotate a workspace key with a key of that workspace', {
+            missing: ['users:write'],
+          });
+        const missing = model.keyEffective(k).filter((perm) => !p.wsPerms.has(perm));
+        if (missing.length) {
+          throw new HttpError(
+            403,
+            `missing permission ${missing.join(', ')}: the calling key cannot rotate a key that has more than it has`,
+            { missing, denied_by: missing.some((x) => !p.holderWsPerms.has(x)) ? 'role' : 'restriction' },
+          );
+        }
+      }
       const r = model.rotateKey(p.actor, k.id, req.body?.overlap_seconds ?? 0, p.key.id);
       reply.status(201);
       return { ...model.keyView(r.key), value: r.secret, replaces: model.keyView(r.old) };
@@ -224,6 +242,10 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     async (req, reply) => {
       const p = principal(req);
       requireOrg(p, 'org:admin');
+      if (!p.holder)
+        throw new HttpError(403, 'system keys are created by an org admin, not by another system key', {
+          missing: ['org:admin'],
+        });
       const r = model.rotateKey(
         p.actor,
         systemKey(req.params.id).id,

@@ -1,0 +1,99 @@
+import type { ApiClient } from './client.js';
+import { listAll } from './paging.js';
+
+export type UserStatus = 'invited' | 'active' | 'suspended' | 'removed';
+
+/** Confirmed fields: id, email, display_name, tenant_admin, is_active. The rest are sandbox/extension fields. */
+export interface User {
+  id: string;
+  email: string;
+  display_name: string;
+  tenant_admin: boolean;
+  is_active: boolean;
+  name?: string;
+  avatar_url?: string | null;
+  status?: UserStatus;
+  kind?: 'human' | 'service';
+  org_role?: { id: string; name: string } | null;
+  created_at?: string;
+  accepted_at?: string | null;
+  last_active_at?: string | null;
+  invitation?: { id: string; created_at: string; expires_at: string };
+  changed?: boolean | string[];
+}
+
+export interface Delivery {
+  invitation_id: string;
+  expires_at: string;
+  delivered_to: string;
+}
+
+export interface CreateUserBody {
+  email: string;
+  name: string;
+  display_name?: string;
+  avatar_url?: string;
+  org_role?: string;
+  workspaces?: Array<{ group_id: string; role: string }>;
+  kind?: 'human' | 'service';
+  send_invitation?: boolean;
+}
+
+export interface UserFilter {
+  status?: UserStatus;
+  kind?: 'human' | 'service';
+  group_id?: string;
+}
+
+/** The confirmed endpoint returns a plain array; filters are an extension the server may ignore. */
+export async function listUsers(client: ApiClient, f: UserFilter = {}): Promise<User[]> {
+  const rows = await listAll<User>(
+    client,
+    '/v1/admin/users',
+    { status: f.status, kind: f.kind, group_id: f.group_id },
+    { pageSize: 500 },
+  );
+  // A server without the filters returns everyone; filter again locally so results are right anyway.
+  return rows.filter(
+    (u) =>
+      (!f.status || (u.status ?? (u.is_active ? 'active' : 'suspended')) === f.status) &&
+      (!f.kind || (u.kind ?? 'human') === f.kind),
+  );
+}
+
+const x = { extension: true } as const;
+const enc = encodeURIComponent;
+
+export const getUser = (c: ApiClient, id: string) => c.get<User>(`/v1/admin/users/${enc(id)}`, undefined, x);
+export const createUser = (c: ApiClient, body: CreateUserBody, idempotencyKey?: string) =>
+  c.post<User & { invitation?: Delivery }>('/v1/admin/users', body, { ...x, idempotencyKey });
+export const updateUser = (
+  c: ApiClient,
+  id: string,
+  body: { name?: string; display_name?: string; avatar_url?: string | null; org_role?: string },
+) => c.patch<User & { changed: string[] }>(`/v1/admin/users/${enc(id)}`, body, x);
+export const suspendUser = (c: ApiClient, id: string) =>
+  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/suspend`, undefined, x);
+export const reactivateUser = (c: ApiClient, id: string) =>
+  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/reactivate`, undefined, x);
+export const removeUser = (c: ApiClient, id: string) =>
+  c.delete<User & { changed: boolean; revoked_keys: string[] }>(`/v1/admin/users/${enc(id)}`, x);
+export const resendInvitation = (c: ApiClient, id: string) =>
+  c.post<User & { invitation: Delivery }>(`/v1/admin/users/${enc(id)}/invitation`, undefined, x);
+
+export interface OnboardingStep {
+  step: string;
+  title: string;
+  done: boolean;
+  at: string | null;
+  optional?: boolean;
+  detail?: string;
+}
+export interface Onboarding {
+  user: User;
+  steps: OnboardingStep[];
+  pending: string[];
+  complete: boolean;
+}
+export const getOnboarding = (c: ApiClient, id: string) =>
+  c.get<Onboarding>(`/v1/admin/users/${enc(id)}/onboarding`, undefined, x);

@@ -1,0 +1,177 @@
+import { type Command, Option } from 'commander';
+import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
+import type { Context } from '../../cli/context.js';
+import { ConflictError, UsageError } from '../../cli/errors.js';
+import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
+import { examples } from '../../cli/options.js';
+import { closeMatches } from '../../domain/match.js';
+import { resolverFor } from '../shared.js';
+
+export function registerRoles(program: Command, ctx: Context): void {
+  const cmd = program.command('roles').description('organization and workspace roles');
+  cmd
+    .command('list')
+    .alias('ls')
+    .description('list roles')
+    .addOption(
+      new Option('--scope <scope>', 'only organization or workspace roles').choices(['org', 'workspace']),
+    )
+    .addHelpText('after', examples(['noxus roles list', 'noxus roles list --scope workspace --json']))
+    .action((o: { scope?: 'org' | 'workspace' }) => runRolesList(ctx, o));
+  cmd
+    .command('get')
+    .description('show a role and its permissions')
+    .argument('<role>', 'name or id')
+    .action((role: string) => runRolesGet(ctx, role));
+  cmd
+    .command('create')
+    .description('create a custom role (its scope follows from its permissions)')
+    .option('--name <name>', 'role name')
+    .option('--permissions <list>', 'comma-separated permissions (see: noxus permissions list)')
+    .option('--description <text>', 'description', '')
+    .option('--dry-run', 'check the role, create nothing')
+    .addHelpText(
+      'after',
+      examples([
+        'noxus roles create --name "Flow Runner" --permissions flows_run,kbs_query',
+        'noxus roles create',
+      ]),
+    )
+    .action((o: { name?: string; permissions?: string; description: string; dryRun?: boolean }) =>
+      runRolesCreate(ctx, o),
+    );
+  cmd
+    .command('delete')
+    .alias('rm')
+    .description('delete a custom role (refused while anyone holds it)')
+    .argument('<role>', 'name or id')
+    .option('--dry-run', 'show what would be deleted')
+    .action((role: string, o: { dryRun?: boolean }) => runRolesDelete(ctx, role, o));
+}
+
+const roleJson = (r: Role) => ({ ...r, scope: roleScope(r), granted: grantedPermissions(r) });
+
+export async function runRolesList(ctx: Context, o: { scope?: 'org' | 'workspace' }): Promise<void> {
+  const r = await resolverFor(ctx);
+  const roles = (await r.roles()).filter((x) => !o.scope || roleScope(x) === o.scope);
+  ctx.out.list(
+    'roles list',
+    roles,
+    [
+      { header: 'Name', value: (x) => x.name },
+      { header: 'Scope', value: roleScope },
+      { header: 'Built-in', value: (x) => (x.builtin ? 'yes' : 'no') },
+      { header: 'Permissions', value: (x) => grantedPermissions(x).join(',') },
+      { header: 'ID', value: (x) => x.id },
+    ],
+    { json: roleJson },
+  );
+}
+
+export async function runRolesGet(ctx: Context, ref: string): Promise<void> {
+  const r = await resolverFor(ctx);
+  const role = await r.role(ref);
+  ctx.out.item(
+    'roles get',
+    role,
+    [
+      { header: 'Name', value: (x) => x.name },
+      { header: 'Scope', value: roleScope },
+      { header: 'Built-in', value: (x) => (x.builtin ? 'yes' : 'no') },
+      { header: 'Description', value: (x) => x.description ?? '' },
+      { header: 'Permissions', value: (x) => grantedPermissions(x).join(', ') },
+      { header: 'ID', value: (x) => x.id },
+    ],
+    { json: roleJson },
+  );
+}
+
+export async function runRolesCreate(
+  ctx: Context,
+  o: { name?: string; permissions?: string; description: string; dryRun?: boolean },
+): Promise<void> {
+  const r = await resolverFor(ctx);
+  const { listPermissions } = await import('../../api/roles.js');
+  const catalogue = await listPermissions(r.client);
+  const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Role name' }));
+  let perms = o.permissions
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (perms === undefined && ctx.canPrompt()) {
+    const scope = await (await ctx.prompter()).select({
+      message: 'Scope',
+      choices: [
+        { name: 'workspace', value: 'workspace' },
+        { name: 'organization', value: 'org' },
+      ],
+    });
+    perms = await (await ctx.prompter()).checkbox({
+      message: 'Permissions',
+      choices: catalogue
+        .filter((c) => c.scope === scope)
+        .map((c) => ({ name: `${c.name}  ${c.description}`, value: c.name })),
+      required: true,
+    });
+  }
+  if (!name || !perms) {
+    throw missingValues(
+      [!name && '--name', !perms && '--permissions'].filter(Boolean) as string[],
+      commandLine(
+        ['roles', 'create'],
+        [
+          ['--name', name ?? '<name>'],
+          ['--permissions', '<perm,perm>'],
+        ],
+      ),
+    );
+  }
+  if (perms.length === 0) throw new UsageError('--permissions must list at least one permission');
+  const known = new Map(catalogue.map((c) => [c.name, c]));
+  const unknown = perms.filter((p) => !known.has(p) && !p.endsWith(':*'));
+  if (unknown.length) {
+    throw new UsageError(`unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, {
+      hint: unknown
+        .map((p) => `${p}: did you mean ${closeMatches(p, known.keys()).join(', ') || '?'}`)
+        .join('; '),
+    });
+  }
+  const scopes = new Set(perms.map((p) => known.get(p)?.scope ?? 'org'));
+  if (scopes.size > 1)
+    throw new UsageError(
+      'a role is either an organization role or a workspace role; do not mix org and workspace permissions',
+    );
+  if ((await r.roles()).some((x) => x.name.toLowerCase() === name.toLowerCase()))
+    throw new ConflictError(`a role named "${name}" already exists`);
+  const body = {
+    name,
+    description: o.description,
+    permissions: Object.fromEntries(perms.map((p) => [p, true])),
+  };
+  if (o.dryRun) {
+    if (ctx.globals.json) ctx.out.envelope('roles create', [{ ...body, dry_run: true }]);
+    else
+      ctx.out.info(`would create ${[...scopes][0]} role "${name}" with ${perms.join(', ')}; nothing changed`);
+    return;
+  }
+  const { createRole } = await import('../../api/roles.js');
+  const role = await createRole(r.client, body);
+  if (ctx.globals.json) ctx.out.envelope('roles create', [roleJson(role)]);
+  else ctx.out.success(`created role ${role.name} (${role.id}) with ${grantedPermissions(role).join(', ')}`);
+}
+
+export async function runRolesDelete(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+  const r = await resolverFor(ctx);
+  const role = await r.role(ref);
+  if (role.builtin) throw new ConflictError(`"${role.name}" is a built-in role and cannot be deleted`);
+  if (o.dryRun) {
+    if (ctx.globals.json) ctx.out.envelope('roles delete', [{ ...roleJson(role), dry_run: true }]);
+    else ctx.out.info(`would delete role ${role.name}; nothing changed`);
+    return;
+  }
+  await confirmDestructive(ctx, `delete role ${role.name}`, `noxus roles delete ${role.id}`);
+  const { deleteRole } = await import('../../api/roles.js');
+  await deleteRole(r.client, role.id);
+  if (ctx.globals.json) ctx.out.envelope('roles delete', [{ ...roleJson(role), deleted: true }]);
+  else ctx.out.success(`deleted role ${role.name}`);
+}

@@ -1,0 +1,173 @@
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../cli/errors.js';
+import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
+import { examples } from '../../cli/options.js';
+import { emailProblem, nameProblem } from '../../domain/validate.js';
+import type { Resolver } from '../../services/resolve.js';
+import { collect, resolverFor } from '../shared.js';
+
+export interface AddOpts {
+  name?: string;
+  displayName?: string;
+  email?: string;
+  orgRole?: string;
+  workspace?: string[];
+  dryRun?: boolean;
+}
+
+export function registerAdd(parent: Command, ctx: Context): void {
+  parent
+    .command('add')
+    .description('add a new user and send the invitation email (walks the documented steps in a terminal)')
+    .option('--name <name>', 'full name')
+    .option('--display-name <name>', 'display name (default: the first word of --name)')
+    .option('--email <email>', 'email address (their login)')
+    .option('--org-role <role>', 'organization role (default without a terminal: Org Base)')
+    .option('--workspace <w=role>', 'add to workspace W with ROLE (repeatable)', collect)
+    .option('--dry-run', 'check everything with the server and show the invitation that would be sent')
+    .addHelpText(
+      'after',
+      `${examples([
+        'noxus users add',
+        'noxus users add --name "Nina Newhire" --email nina@example.com --org-role "Org Base" --workspace Marketing=Editor --workspace Support=Reader',
+        'noxus users add --name "Ada Admin" --email ada2@example.com --org-role "Org Admin" --dry-run',
+      ])}
+Steps (as in Settings → Users → Add user): name, display name, email and organization role;
+then the workspaces; then a role for each workspace (org admins are admins on all workspaces);
+then a summary to confirm; then the invitation email is sent.
+`,
+    )
+    .action((o: AddOpts) => runAdd(ctx, o));
+}
+
+const validEmail = (v: string) => emailProblem(v) ?? true;
+const validName = (v: string) => nameProblem(v) ?? true;
+
+export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
+  const [{ planNewUser, parseWorkspaceGrant }, { isOrgAdminRole }] = await Promise.all([
+    import('../../services/users.js'),
+    import('../../services/resolve.js'),
+  ]);
+  // Syntax first: a typo in a flag fails before any request.
+  const grants = (o.workspace ?? []).map((w) => parseWorkspaceGrant(w));
+  if (o.email !== undefined && emailProblem(o.email))
+    throw new UsageError(`--email: ${emailProblem(o.email)}`);
+
+  const r = await resolverFor(ctx);
+  const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Name', validate: validName }));
+  const displayName = await fromFlagOrPrompt(ctx, o.displayName, (p) =>
+    p.input({ message: 'Display name', default: name?.split(/\s+/)[0] ?? '', validate: validName }),
+  );
+  const email = await fromFlagOrPrompt(ctx, o.email, (p) =>
+    p.input({ message: 'Email address', validate: validEmail }),
+  );
+  const missing = [!name && '--name', !email && '--email'].filter(Boolean) as string[];
+  if (missing.length) {
+    throw missingValues(
+      missing,
+      commandLine(
+        ['users', 'add'],
+        [
+          ['--name', name ?? '<name>'],
+          ['--email', email ?? '<email>'],
+          ['--org-role', o.orgRole ?? 'Org Base'],
+          ['--workspace', o.workspace?.length ? o.workspace : ['<workspace>=<role>']],
+        ],
+      ),
+    );
+  }
+  const orgRoleRef = (await fromFlagOrPrompt(ctx, o.orgRole, (p) => pickOrgRole(p, r))) ?? 'Org Base';
+  const orgRole = await r.role(orgRoleRef, 'org', '--org-role');
+  if (o.workspace === undefined && ctx.canPrompt() && !isOrgAdminRole(orgRole)) {
+    grants.push(...(await pickWorkspaces(ctx, r)));
+  } else if (o.workspace === undefined && isOrgAdminRole(orgRole)) {
+    ctx.out.info(`${orgRole.name} is admin on every workspace; no workspace roles to choose.`);
+  }
+
+  const plan = await planNewUser(r, {
+    name: name as string,
+    displayName: displayName ?? (name as string).split(/\s+/)[0],
+    email: email as string,
+    orgRole: orgRole.id,
+    workspaces: grants,
+  });
+  const summary = [
+    `${plan.body.display_name} <${plan.body.email}> (${plan.body.name})`,
+    `organization role: ${plan.orgRole.name}${plan.orgRole.admin ? ' (admin on every workspace)' : ''}`,
+    ...(plan.grants.length
+      ? plan.grants.map((g) => `workspace ${g.workspace}: ${g.role}`)
+      : plan.orgRole.admin
+        ? []
+        : ['no workspace yet']),
+  ];
+  if (o.dryRun) {
+    if (ctx.globals.json) {
+      ctx.out.envelope('users add', [
+        {
+          action: 'invite',
+          dry_run: true,
+          request: plan.body,
+          org_role: plan.orgRole.name,
+          workspaces: plan.grants.map((g) => ({ workspace: g.workspace, role: g.role })),
+        },
+      ]);
+    } else {
+      ctx.out.info('Dry run: would invite');
+      for (const line of summary) ctx.out.info(`  ${line}`);
+      ctx.out.info('Nothing was changed.');
+    }
+    return;
+  }
+  if (ctx.canPrompt() && !ctx.globals.yes) {
+    ctx.out.info('About to invite:');
+    for (const line of summary) ctx.out.info(`  ${line}`);
+  }
+  await confirmWrite(ctx, 'Add this user and send the invitation?');
+  const { createUser } = await import('../../api/users.js');
+  const created = await createUser(r.client, plan.body);
+  if (ctx.globals.json) {
+    ctx.out.envelope('users add', [created]);
+    return;
+  }
+  ctx.out.success(`invited ${created.email} (${created.id}) as ${plan.orgRole.name}`);
+  if (created.invitation) {
+    ctx.out.info(
+      `invitation email: ${created.invitation.delivered_to}; expires ${created.invitation.expires_at}`,
+    );
+  }
+  ctx.out.info(`follow their onboarding with: noxus users onboarding ${created.email}`);
+}
+
+async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolver): Promise<string> {
+  const { roleScope } = await import('../../api/roles.js');
+  const roles = (await r.roles()).filter((x) => roleScope(x) === 'org');
+  return p.select({
+    message: 'Organization role',
+    choices: roles.map((x) => ({ name: x.name, value: x.id, description: x.description })),
+    default: roles.find((x) => x.name === 'Org Base')?.id,
+  });
+}
+
+async function pickWorkspaces(ctx: Context, r: Resolver) {
+  const { roleScope } = await import('../../api/roles.js');
+  const p = await ctx.prompter();
+  const groups = await r.groups();
+  if (groups.length === 0) return [];
+  const chosen = await p.checkbox({
+    message: 'Workspaces to add the user to',
+    choices: groups.map((g) => ({ name: g.name, value: g.id })),
+  });
+  const roles = (await r.roles()).filter((x) => roleScope(x) === 'workspace');
+  const out: Array<{ workspace: string; role: string }> = [];
+  for (const id of chosen) {
+    const g = groups.find((x) => x.id === id);
+    const role = await p.select({
+      message: `Role in ${g?.name}`,
+      choices: roles.map((x) => ({ name: x.name, value: x.id, description: x.description })),
+      default: roles.find((x) => x.name === 'Reader')?.id,
+    });
+    out.push({ workspace: id, role });
+  }
+  return out;
+}

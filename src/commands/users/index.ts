@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { registerAdd } from './add.js';
+import { registerGet } from './get.js';
+import { registerList } from './list.js';
+import { registerOnboarding } from './onboarding.js';
+import { registerStatusVerbs } from './status.js';
+import { registerUpdate } from './update.js';
+
+export function registerUsers(program: Command, ctx: Context): void {
+  const cmd = program.command('users').description('people and service accounts of the organization');
+  registerList(cmd, ctx);
+  registerGet(cmd, ctx);
+  registerAdd(cmd, ctx);
+  registerUpdate(cmd, ctx);
+  registerStatusVerbs(cmd, ctx);
+  registerOnboarding(cmd, ctx);
+}

@@ -1,0 +1,13 @@
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { registerCrud } from './crud.js';
+import { registerMembers } from './members.js';
+
+export function registerWs(program: Command, ctx: Context): void {
+  const cmd = program
+    .command('ws')
+    .alias('workspaces')
+    .description('workspaces ("groups" on the wire) and their members');
+  registerCrud(cmd, ctx);
+  registerMembers(cmd, ctx);
+}

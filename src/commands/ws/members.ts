@@ -1,0 +1,302 @@
+import type { Command } from 'commander';
+import type { Member } from '../../api/groups.js';
+import type { Context } from '../../cli/context.js';
+import { ConflictError, NotFoundError, PartialError, UsageError } from '../../cli/errors.js';
+import {
+  commandLine,
+  confirmDestructive,
+  confirmWrite,
+  fromFlagOrPrompt,
+  missingValues,
+} from '../../cli/interact.js';
+import { examples } from '../../cli/options.js';
+import { resolverFor } from '../shared.js';
+
+export function registerMembers(parent: Command, ctx: Context): void {
+  parent
+    .command('members')
+    .description('list the members of a workspace, org admins included (marked "via org admin")')
+    .argument('<workspace>', 'name or id')
+    .addHelpText('after', examples(['noxus ws members Marketing', 'noxus ws members Marketing --json']))
+    .action((w: string) => runMembers(ctx, w));
+  parent
+    .command('add-member')
+    .description('add existing users to a workspace with a role (no invitation needed)')
+    .argument('[workspace]', 'name or id (asked in a terminal when omitted)')
+    .argument('[users...]', 'user ids or emails (picked in a terminal when omitted)')
+    .option('--role <role>', 'workspace role: Admin, Editor, Reader or a custom one')
+    .option('--dry-run', 'show what would change')
+    .addHelpText(
+      'after',
+      examples([
+        'noxus ws add-member',
+        'noxus ws add-member Marketing alan@example.com ken@example.com --role Reader',
+      ]),
+    )
+    .action((w: string | undefined, users: string[], o: { role?: string; dryRun?: boolean }) =>
+      runAddMember(ctx, w, users, o),
+    );
+  parent
+    .command('set-role')
+    .description("change a member's role in a workspace")
+    .argument('<workspace>', 'name or id')
+    .argument('<user>', 'user id or email')
+    .requiredOption('--role <role>', 'the new workspace role')
+    .option('--dry-run', 'show what would change')
+    .addHelpText('after', examples(['noxus ws set-role Marketing margaret@example.com --role Editor']))
+    .action((w: string, u: string, o: { role: string; dryRun?: boolean }) => runSetRole(ctx, w, u, o));
+  parent
+    .command('remove-member')
+    .description('remove a user from a workspace (their keys there lose access; their work stays)')
+    .argument('<workspace>', 'name or id')
+    .argument('<user>', 'user id or email')
+    .option('--dry-run', 'show what would change')
+    .addHelpText('after', examples(['noxus ws remove-member Marketing alan@example.com --yes']))
+    .action((w: string, u: string, o: { dryRun?: boolean }) => runRemoveMember(ctx, w, u, o));
+}
+
+async function members(ctx: Context, groupId: string): Promise<Member[]> {
+  const [{ listMembers }, r] = await Promise.all([import('../../api/groups.js'), resolverFor(ctx)]);
+  return listMembers(r.client, groupId);
+}
+
+export async function runMembers(ctx: Context, ref: string): Promise<void> {
+  const r = await resolverFor(ctx);
+  const g = await r.group(ref);
+  const rows = await members(ctx, g.id);
+  ctx.out.list(
+    'ws members',
+    rows,
+    [
+      { header: 'Email', value: (m) => m.email },
+      { header: 'Role', value: (m) => m.role.name },
+      { header: 'Via', value: (m) => (m.via === 'org_admin' ? 'via org admin' : 'membership') },
+      { header: 'Status', value: (m) => m.status ?? '' },
+      { header: 'Since', value: (m) => m.since ?? '', time: true },
+      { header: 'User ID', value: (m) => m.user_id },
+    ],
+    { extra: { workspace: { id: g.id, name: g.name } } },
+  );
+}
+
+export async function runAddMember(
+  ctx: Context,
+  wRef: string | undefined,
+  userRefs: string[],
+  o: { role?: string; dryRun?: boolean },
+): Promise<void> {
+  const r = await resolverFor(ctx);
+  const { isOrgAdminRole } = await import('../../services/resolve.js');
+  const { roleScope } = await import('../../api/roles.js');
+  const groupRef = await fromFlagOrPrompt(ctx, wRef, async (p) =>
+    p.select({
+      message: 'Workspace',
+      choices: (await r.groups()).map((g) => ({ name: g.name, value: g.id })),
+    }),
+  );
+  if (!groupRef)
+    throw missingValues(
+      ['WORKSPACE', 'USER'],
+      commandLine(['ws', 'add-member', '<workspace>', '<user>'], [['--role', o.role ?? '<role>']]),
+    );
+  const g = await r.group(groupRef);
+  const current = await members(ctx, g.id);
+  let refs = userRefs;
+  if (refs.length === 0) {
+    if (!ctx.canPrompt())
+      throw missingValues(
+        ['USER'],
+        commandLine(['ws', 'add-member', g.name, '<user>'], [['--role', o.role ?? '<role>']]),
+      );
+    const roles = await r.roles();
+    const adminRoleIds = new Set(roles.filter(isOrgAdminRole).map((x) => x.id));
+    const candidates = (await r.users({ status: 'active' })).filter(
+      (u) => !current.some((m) => m.user_id === u.id) && !(u.org_role && adminRoleIds.has(u.org_role.id)),
+    );
+    if (candidates.length === 0) throw new NotFoundError(`every active user is already in ${g.name}`);
+    refs = await (await ctx.prompter()).checkbox({
+      message: `Users to add to ${g.name}`,
+      choices: candidates.map((u) => ({ name: `${u.email} (${u.name ?? u.display_name})`, value: u.id })),
+      required: true,
+    });
+  }
+  const roleRef = await fromFlagOrPrompt(ctx, o.role, async (p) =>
+    p.select({
+      message: `Role in ${g.name}`,
+      choices: (await r.roles())
+        .filter((x) => roleScope(x) === 'workspace')
+        .map((x) => ({ name: x.name, value: x.id, description: x.description })),
+    }),
+  );
+  if (!roleRef)
+    throw missingValues(
+      ['--role'],
+      commandLine(['ws', 'add-member', g.name, ...refs], [['--role', '<role>']]),
+    );
+  const role = await r.role(roleRef, 'workspace', '--role');
+
+  // Validate every user before the first write.
+  const users = [];
+  const roles = await r.roles();
+  for (const ref of refs) {
+    const u = await r.user(ref);
+    const orgRole = roles.find((x) => x.id === u.org_role?.id);
+    if ((orgRole && isOrgAdminRole(orgRole)) || (!u.org_role && u.tenant_admin)) {
+      throw new UsageError(
+        `${u.email} is an org admin and therefore admin on every workspace; a workspace role cannot be given`,
+        {
+          hint: `to change that, change their org role: noxus users update ${u.email} --org-role "Org Base"`,
+        },
+      );
+    }
+    if (u.status === 'removed') throw new ConflictError(`${u.email} was removed from the organization`);
+    const m = current.find((x) => x.user_id === u.id);
+    if (m && m.role.id !== role.id) {
+      throw new ConflictError(`${u.email} is already a member of ${g.name} as ${m.role.name}`, {
+        hint: `to change the role: noxus ws set-role ${g.name} ${u.email} --role ${role.name}`,
+      });
+    }
+    users.push({ user: u, unchanged: !!m });
+  }
+  const rows = users.map(({ user, unchanged }) => ({
+    email: user.email,
+    user_id: user.id,
+    workspace: g.name,
+    role: role.name,
+    action: unchanged ? 'unchanged' : 'add',
+  }));
+  if (o.dryRun) {
+    if (ctx.globals.json) ctx.out.envelope('ws add-member', rows, { dry_run: true });
+    else
+      for (const x of rows)
+        ctx.out.info(
+          x.action === 'unchanged'
+            ? `${x.email} is already ${x.role} in ${x.workspace}`
+            : `would add ${x.email} to ${x.workspace} as ${x.role}`,
+        );
+    return;
+  }
+  if (ctx.canPrompt() && !ctx.globals.yes && rows.some((x) => x.action === 'add')) {
+    ctx.out.info(
+      `About to add to ${g.name} as ${role.name}: ${rows
+        .filter((x) => x.action === 'add')
+        .map((x) => x.email)
+        .join(', ')}`,
+    );
+  }
+  await confirmWrite(ctx, 'Add them?');
+  const { setMember } = await import('../../api/groups.js');
+  const results: Array<(typeof rows)[number] & { outcome: string; message?: string }> = [];
+  for (const row of rows) {
+    if (row.action === 'unchanged') {
+      results.push({ ...row, outcome: 'unchanged' });
+      continue;
+    }
+    try {
+      await setMember(r.client, g.id, row.user_id, role.id);
+      results.push({ ...row, outcome: 'added' });
+    } catch (e) {
+      if (rows.length === 1) throw e;
+      results.push({ ...row, outcome: 'failed', message: (e as Error).message });
+    }
+  }
+  if (ctx.globals.json) ctx.out.envelope('ws add-member', results);
+  else
+    for (const x of results) {
+      if (x.outcome === 'added') ctx.out.success(`added ${x.email} to ${x.workspace} as ${x.role}`);
+      else if (x.outcome === 'unchanged')
+        ctx.out.info(`${x.email} is already ${x.role} in ${x.workspace} (unchanged)`);
+      else ctx.out.warn(`${x.email}: ${x.message}`);
+    }
+  const failed = results.filter((x) => x.outcome === 'failed');
+  if (failed.length) throw new PartialError(`${failed.length} of ${results.length} users could not be added`);
+}
+
+export async function runSetRole(
+  ctx: Context,
+  wRef: string,
+  uRef: string,
+  o: { role: string; dryRun?: boolean },
+): Promise<void> {
+  const r = await resolverFor(ctx);
+  const g = await r.group(wRef);
+  const u = await r.user(uRef);
+  const role = await r.role(o.role, 'workspace', '--role');
+  const m = (await members(ctx, g.id)).find((x) => x.user_id === u.id);
+  if (m?.via === 'org_admin') {
+    throw new ConflictError(`${u.email} is admin on ${g.name} through their org role`, {
+      hint: `change their org role first: noxus users update ${u.email} --org-role "Org Base"`,
+    });
+  }
+  if (!m) {
+    throw new NotFoundError(`${u.email} is not a member of ${g.name}`, {
+      hint: `add them with: noxus ws add-member ${g.name} ${u.email} --role ${role.name}`,
+    });
+  }
+  const row = {
+    email: u.email,
+    user_id: u.id,
+    workspace: g.name,
+    before: m.role.name,
+    after: role.name,
+    changed: m.role.id !== role.id,
+  };
+  if (o.dryRun || !row.changed) {
+    if (ctx.globals.json) ctx.out.envelope('ws set-role', [{ ...row, dry_run: !!o.dryRun }]);
+    else
+      ctx.out.info(
+        row.changed
+          ? `would change ${u.email} in ${g.name}: ${row.before} → ${row.after}`
+          : `${u.email} is already ${role.name} in ${g.name} (unchanged)`,
+      );
+    return;
+  }
+  const { setMember } = await import('../../api/groups.js');
+  await setMember(r.client, g.id, u.id, role.id);
+  if (ctx.globals.json) ctx.out.envelope('ws set-role', [row]);
+  else ctx.out.success(`${u.email} in ${g.name}: ${row.before} → ${row.after}`);
+}
+
+export async function runRemoveMember(
+  ctx: Context,
+  wRef: string,
+  uRef: string,
+  o: { dryRun?: boolean },
+): Promise<void> {
+  const r = await resolverFor(ctx);
+  const g = await r.group(wRef);
+  const u = await r.user(uRef);
+  const m = (await members(ctx, g.id)).find((x) => x.user_id === u.id);
+  if (m?.via === 'org_admin') {
+    throw new ConflictError(
+      `${u.email} is admin on ${g.name} through their org role and cannot be removed from one workspace`,
+      {
+        hint: `change their org role instead: noxus users update ${u.email} --org-role "Org Base"`,
+      },
+    );
+  }
+  if (!m) throw new NotFoundError(`${u.email} is not a member of ${g.name}`);
+  if (o.dryRun) {
+    if (ctx.globals.json)
+      ctx.out.envelope('ws remove-member', [
+        { email: u.email, workspace: g.name, role: m.role.name, dry_run: true },
+      ]);
+    else ctx.out.info(`would remove ${u.email} (${m.role.name}) from ${g.name}; nothing changed`);
+    return;
+  }
+  await confirmDestructive(
+    ctx,
+    `remove ${u.email} from ${g.name}`,
+    `noxus ws remove-member ${g.name} ${u.email}`,
+  );
+  const { removeMember } = await import('../../api/groups.js');
+  await removeMember(r.client, g.id, u.id);
+  if (ctx.globals.json)
+    ctx.out.envelope('ws remove-member', [
+      { email: u.email, workspace: g.name, role: m.role.name, removed: true },
+    ]);
+  else
+    ctx.out.success(
+      `removed ${u.email} from ${g.name} (was ${m.role.name}); their resources stay in the workspace`,
+    );
+}

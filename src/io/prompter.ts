@@ -1,0 +1,43 @@
+// Prompts behind an interface: commands ask, tests answer from a script, and @inquirer/prompts is
+// only loaded when a real terminal is asked something.
+
+import type { IO } from './streams.js';
+
+export interface Choice<T> {
+  name: string;
+  value: T;
+  description?: string;
+  disabled?: boolean | string;
+  checked?: boolean;
+}
+
+export interface Prompter {
+  input(o: { message: string; default?: string; validate?: (v: string) => true | string }): Promise<string>;
+  password(o: { message: string }): Promise<string>;
+  select<T>(o: { message: string; choices: Choice<T>[]; default?: T }): Promise<T>;
+  checkbox<T>(o: { message: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
+  confirm(o: { message: string; default?: boolean }): Promise<boolean>;
+}
+
+export async function inquirerPrompter(io: IO): Promise<Prompter> {
+  const p = await import('@inquirer/prompts');
+  // Prompts draw on stderr so that stdout stays clean for data.
+  const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
+  return {
+    input: (o) => p.input({ message: o.message, default: o.default, validate: o.validate }, context),
+    password: (o) => p.password({ message: o.message, mask: '*' }, context),
+    select: (o) =>
+      p.select(
+        {
+          message: o.message,
+          choices: o.choices.map((c) => ({ ...c, disabled: c.disabled })),
+          default: o.default,
+          pageSize: 12,
+        },
+        context,
+      ),
+    checkbox: (o) =>
+      p.checkbox({ message: o.message, choices: o.choices, required: o.required, pageSize: 12 }, context),
+    confirm: (o) => p.confirm({ message: o.message, default: o.default }, context),
+  };
+}
