@@ -22,7 +22,8 @@ export async function run(argv: string[], io: IO): Promise<number> {
   }
 }
 
-function report(e: unknown, ctx: Context): number {
+/** Maps any error to its exit code and prints it; exported for in-process tests. */
+export function report(e: unknown, ctx: Context): number {
   if (e instanceof CommanderError) {
     if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
       return 0;

@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
 import { registerAuth } from '../commands/auth/index.js';
+import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
 import { registerPermissions } from '../commands/permissions/index.js';
 import { registerProfiles } from '../commands/profiles/index.js';
 import { registerRoles } from '../commands/roles/index.js';
 import { registerSandbox } from '../commands/sandbox/index.js';
+import { registerServiceAccounts } from '../commands/service-accounts/index.js';
 import { registerUsers } from '../commands/users/index.js';
 import { registerWs } from '../commands/ws/index.js';
 import type { Context } from './context.js';
@@ -51,6 +53,8 @@ export function buildProgram(ctx: Context): Command {
   registerWs(program, ctx);
   registerRoles(program, ctx);
   registerPermissions(program, ctx);
+  registerKeys(program, ctx);
+  registerServiceAccounts(program, ctx);
   registerSandbox(program, ctx);
 
   program.addHelpText(

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Member } from '../../api/groups.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, NotFoundError, PartialError, UsageError } from '../../cli/errors.js';
+import { ConflictError, NotFoundError, PartialError, PermissionError, UsageError } from '../../cli/errors.js';
 import {
   commandLine,
   confirmDestructive,
@@ -10,6 +10,7 @@ import {
   missingValues,
 } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { normalizeEmail } from '../../domain/validate.js';
 import { resolverFor } from '../shared.js';
 
 export function registerMembers(parent: Command, ctx: Context): void {
@@ -135,32 +136,49 @@ export async function runAddMember(
     );
   const role = await r.role(roleRef, 'workspace', '--role');
 
-  // Validate every user before the first write.
-  const users = [];
+  // Validate every user before the first write. A key that may not list users (a workspace Reader's)
+  // cannot add members either, and only the server can say which permission is missing and whether
+  // the role or the key's restriction denies it: its users are checked against the member list only,
+  // and the server's answer to the first write is reported as is.
+  const listable = await r.users().then(
+    () => true,
+    (e: unknown) => {
+      if (e instanceof PermissionError) return false;
+      throw e;
+    },
+  );
+  const orgAdminError = (email: string) =>
+    new UsageError(
+      `${email} is an org admin and therefore admin on every workspace; a workspace role cannot be given`,
+      {
+        hint: `to change that, change their org role: noxus users update ${email} --org-role "Org Base"`,
+      },
+    );
+  const alreadyMember = (email: string, m: Member) =>
+    new ConflictError(`${email} is already a member of ${g.name} as ${m.role.name}`, {
+      hint: `to change the role: noxus ws set-role ${g.name} ${email} --role ${role.name}`,
+    });
+  const users: Array<{ email: string; id: string; unchanged: boolean }> = [];
   const roles = await r.roles();
   for (const ref of refs) {
+    if (!listable) {
+      const m = current.find((x) => x.user_id === ref || normalizeEmail(x.email) === normalizeEmail(ref));
+      if (m?.via === 'org_admin') throw orgAdminError(m.email);
+      if (m && m.role.id !== role.id) throw alreadyMember(m.email, m);
+      users.push({ email: m?.email ?? ref, id: m?.user_id ?? ref, unchanged: !!m });
+      continue;
+    }
     const u = await r.user(ref);
     const orgRole = roles.find((x) => x.id === u.org_role?.id);
-    if ((orgRole && isOrgAdminRole(orgRole)) || (!u.org_role && u.tenant_admin)) {
-      throw new UsageError(
-        `${u.email} is an org admin and therefore admin on every workspace; a workspace role cannot be given`,
-        {
-          hint: `to change that, change their org role: noxus users update ${u.email} --org-role "Org Base"`,
-        },
-      );
-    }
+    if ((orgRole && isOrgAdminRole(orgRole)) || (!u.org_role && u.tenant_admin)) throw orgAdminError(u.email);
     if (u.status === 'removed') throw new ConflictError(`${u.email} was removed from the organization`);
     const m = current.find((x) => x.user_id === u.id);
-    if (m && m.role.id !== role.id) {
-      throw new ConflictError(`${u.email} is already a member of ${g.name} as ${m.role.name}`, {
-        hint: `to change the role: noxus ws set-role ${g.name} ${u.email} --role ${role.name}`,
-      });
-    }
-    users.push({ user: u, unchanged: !!m });
+    if (m && m.role.id !== role.id) throw alreadyMember(u.email, m);
+    users.push({ email: u.email, id: u.id, unchanged: !!m });
   }
-  const rows = users.map(({ user, unchanged }) => ({
-    email: user.email,
-    user_id: user.id,
+  const rows = users.map(({ email, id, unchanged }) => ({
+    email,
+    user_id: id,
     workspace: g.name,
     role: role.name,
     action: unchanged ? 'unchanged' : 'add',
@@ -187,16 +205,18 @@ export async function runAddMember(
   await confirmWrite(ctx, 'Add them?');
   const { setMember } = await import('../../api/groups.js');
   const results: Array<(typeof rows)[number] & { outcome: string; message?: string }> = [];
+  const failures: unknown[] = [];
   for (const row of rows) {
     if (row.action === 'unchanged') {
       results.push({ ...row, outcome: 'unchanged' });
       continue;
     }
     try {
-      await setMember(r.client, g.id, row.user_id, role.id);
-      results.push({ ...row, outcome: 'added' });
+      const change = await setMember(r.client, g.id, row.user_id, role.id);
+      results.push({ ...row, user_id: change?.user_id ?? row.user_id, outcome: 'added' });
     } catch (e) {
       if (rows.length === 1) throw e;
+      failures.push(e);
       results.push({ ...row, outcome: 'failed', message: (e as Error).message });
     }
   }
@@ -209,6 +229,8 @@ export async function runAddMember(
       else ctx.out.warn(`${x.email}: ${x.message}`);
     }
   const failed = results.filter((x) => x.outcome === 'failed');
+  // Nothing succeeded: not a partial success, so the first failure decides the exit code.
+  if (failed.length === results.length && failures.length) throw failures[0];
   if (failed.length) throw new PartialError(`${failed.length} of ${results.length} users could not be added`);
 }
 

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import { maskKey } from '../../domain/keys.js';
 import { permissionCatalogue, sortPermissions } from '../../domain/permissions.js';
-import { requireOrg, requireOrgOrWorkspace } from '../auth.js';
+import { isAdminOrgRole } from '../../domain/roles.js';
+import { type Principal, requireOrg, requireOrgOrWorkspace } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
+import type { UserRow } from '../store.js';
 import { pageOf, paging, pagingQuery, principal, str } from './common.js';
 
 const workspacesSchema = {
@@ -18,6 +20,19 @@ const workspacesSchema = {
 } as const;
 
 export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
+  // Checked before the lookup, so that a 404 never tells a caller without the permission who exists.
+  const selfOr = (p: Principal, ref: string, perm: string): UserRow => {
+    const u = model.findUser(ref);
+    if (!u || p.holder?.id !== u.id) requireOrg(p, perm);
+    return model.requireUser(ref);
+  };
+  // A workspace key sees its own workspace only while its holder has some permission there.
+  const ownWorkspace = (p: Principal, groupId: string): boolean =>
+    p.key.group_id === groupId && p.wsPerms.size > 0;
+  // Making or unmaking an org admin is organization administration, not user management.
+  const isAdminRole = (ref: string | undefined): boolean =>
+    ref !== undefined && isAdminOrgRole(model.store.role(ref) ?? model.store.roleByName(ref));
+
   app.get('/v1/nodes', async () => []);
 
   app.get('/v1/admin/me', async (req) => {
@@ -157,18 +172,16 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req, reply) => {
       const p = principal(req);
       requireOrg(p, 'users:write');
+      if (isAdminRole(req.body.org_role)) requireOrg(p, 'org:admin');
       const { user, delivery } = await model.createUser(p.actor, req.body);
       reply.status(201);
       return { ...model.userView(user), invitation: delivery };
     },
   );
 
-  app.get<{ Params: { id: string } }>('/v1/admin/users/:id', async (req) => {
-    const p = principal(req);
-    const u = model.requireUser(req.params.id);
-    if (p.holder?.id !== u.id) requireOrg(p, 'users:read');
-    return model.userView(u);
-  });
+  app.get<{ Params: { id: string } }>('/v1/admin/users/:id', async (req) =>
+    model.userView(selfOr(principal(req), req.params.id, 'users:read')),
+  );
 
   app.patch<{ Params: { id: string }; Body: Parameters<Model['updateUser']>[2] }>(
     '/v1/admin/users/:id',
@@ -189,6 +202,11 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       requireOrg(p, 'users:write');
+      if (req.body?.org_role !== undefined) {
+        const target = model.findUser(req.params.id);
+        if (isAdminRole(req.body.org_role) || (target && model.isOrgAdmin(target)))
+          requireOrg(p, 'org:admin');
+      }
       const { user, changed } = model.updateUser(p.actor, req.params.id, req.body ?? {});
       return { ...model.userView(user), changed };
     },
@@ -228,17 +246,13 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     return model.access(req.params.id);
   });
 
-  app.get<{ Params: { id: string } }>('/v1/admin/users/:id/onboarding', async (req) => {
-    const p = principal(req);
-    const u = model.requireUser(req.params.id);
-    if (p.holder?.id !== u.id) requireOrg(p, 'users:read');
-    return model.onboarding(u.id);
-  });
+  app.get<{ Params: { id: string } }>('/v1/admin/users/:id/onboarding', async (req) =>
+    model.onboarding(selfOr(principal(req), req.params.id, 'users:read').id),
+  );
 
   app.post<{ Params: { id: string } }>('/v1/admin/users/:id/onboarding/tour', async (req) => {
     const p = principal(req);
-    const u = model.requireUser(req.params.id);
-    if (p.holder?.id !== u.id) requireOrg(p, 'users:write');
+    const u = selfOr(p, req.params.id, 'users:write');
     model.markTourDone(p.actor, u.id);
     return model.onboarding(u.id);
   });
@@ -248,13 +262,13 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     const p = principal(req);
     if (p.orgPerms.has('workspace:read')) return model.store.groups().map((g) => model.groupView(g));
     const own = p.key.group_id ? model.store.group(p.key.group_id) : undefined;
-    return own ? [model.groupView(own)] : [];
+    return own && ownWorkspace(p, own.id) ? [model.groupView(own)] : [];
   });
 
   app.get<{ Params: { id: string } }>('/v1/admin/groups/:id', async (req) => {
     const p = principal(req);
     const g = model.requireGroup(req.params.id);
-    if (p.key.group_id !== g.id) requireOrg(p, 'workspace:read');
+    if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
     return model.groupView(g);
   });
 
@@ -295,7 +309,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
-      if (p.key.group_id !== g.id) requireOrg(p, 'workspace:read');
+      if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
       const { members } = model.members(g.id);
       const pg = paging(req.query, 100, true);
       return pg ? pageOf(members, pg) : members;

@@ -1,0 +1,130 @@
+import type { ApiClient } from './client.js';
+import { listAll } from './paging.js';
+
+export interface Clip {
+  permission: string;
+  reason: string;
+  code?: string;
+}
+
+/** A workspace key as the extended API shows it (the confirmed API only has create). */
+export interface ApiKey {
+  id: string;
+  name: string;
+  kind: 'workspace';
+  group_id: string | null;
+  group_name?: string | null;
+  tenant_admin: boolean;
+  restricted: boolean;
+  permissions: string[] | null;
+  baseline_permissions?: string[];
+  effective_permissions: string[];
+  clipped: Clip[];
+  degraded: boolean;
+  created_by: string | null;
+  created_by_email?: string | null;
+  owner_id: string | null;
+  holder_id: string | null;
+  holder_email?: string | null;
+  holder_kind?: string | null;
+  holder_status?: string | null;
+  holder_role?: string | null;
+  value: string;
+  status: 'active' | 'revoked' | 'expired';
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+  rotated_from?: string | null;
+}
+
+export interface SystemKey {
+  id: string;
+  name: string;
+  kind: 'system';
+  tenant_admin: boolean;
+  permissions: string[];
+  created_by: string | null;
+  created_by_email?: string | null;
+  value: string;
+  status: 'active' | 'revoked' | 'expired';
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface CreateKeyBody {
+  name: string;
+  tenant_admin?: boolean;
+  permissions?: string[] | null;
+  owner_id?: string | null;
+  expires_at?: string | null;
+}
+
+export interface KeyFilter {
+  group_id?: string;
+  created_by?: string;
+  owner_id?: string;
+  holder_id?: string;
+  status?: 'active' | 'revoked' | 'expired' | 'all';
+  degraded?: boolean;
+}
+
+const x = { extension: true } as const;
+const enc = encodeURIComponent;
+
+export const createKey = (c: ApiClient, groupId: string, body: CreateKeyBody, idempotencyKey?: string) =>
+  c.post<ApiKey>(`/v1/admin/groups/${enc(groupId)}/api-keys`, body, { idempotencyKey });
+export const listKeys = (c: ApiClient, f: KeyFilter = {}) =>
+  listAll<ApiKey>(
+    c,
+    '/v1/admin/api-keys',
+    { ...f, degraded: f.degraded === undefined ? undefined : String(f.degraded) } as Record<
+      string,
+      string | undefined
+    >,
+    { extension: true, pageSize: 500 },
+  );
+export const getKey = (c: ApiClient, id: string) =>
+  c.get<ApiKey>(`/v1/admin/api-keys/${enc(id)}`, undefined, x);
+export const revokeKey = (c: ApiClient, id: string) =>
+  c.delete<ApiKey & { changed: boolean }>(`/v1/admin/api-keys/${enc(id)}`, x);
+export const rotateKey = (c: ApiClient, id: string, overlapSeconds: number, idempotencyKey?: string) =>
+  c.post<ApiKey & { replaces: ApiKey }>(
+    `/v1/admin/api-keys/${enc(id)}/rotate`,
+    { overlap_seconds: overlapSeconds },
+    { ...x, idempotencyKey },
+  );
+
+export const listSystemKeys = (c: ApiClient) => listAll<SystemKey>(c, '/v1/admin/system-keys');
+export const createSystemKey = (
+  c: ApiClient,
+  body: { name: string; permissions: string[]; tenant_admin: boolean; expires_at?: string | null },
+  idempotencyKey?: string,
+) => c.post<SystemKey>('/v1/admin/system-keys', body, { idempotencyKey });
+export const revokeSystemKey = (c: ApiClient, id: string) =>
+  c.delete<{ success: boolean }>(`/v1/admin/system-keys/${enc(id)}`);
+export const rotateSystemKey = (c: ApiClient, id: string, overlapSeconds: number, idempotencyKey?: string) =>
+  c.post<SystemKey & { replaces: SystemKey }>(
+    `/v1/admin/system-keys/${enc(id)}/rotate`,
+    { overlap_seconds: overlapSeconds },
+    { ...x, idempotencyKey },
+  );
+
+export interface ActivityEntry {
+  id: string;
+  at: string;
+  actor_user_id: string | null;
+  actor_email: string | null;
+  actor_key_id: string | null;
+  action: string;
+  resource_type: string;
+  resource_id: string | null;
+  group_id: string | null;
+  summary: Record<string, unknown>;
+  request_id: string | null;
+}
+
+export const queryActivity = (c: ApiClient, q: Record<string, string | undefined>, size = 20) =>
+  c.get<{ items: ActivityEntry[]; total: number }>('/v1/admin/activity', { ...q, page: 1, size }, x);

@@ -1,0 +1,165 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../cli/errors.js';
+import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
+import { examples } from '../../cli/options.js';
+import { resolverFor } from '../shared.js';
+import { revealSecret } from './secret.js';
+
+export interface CreateOpts {
+  workspace?: string;
+  name?: string;
+  restrict?: string | boolean;
+  owner?: string;
+  expiresIn?: string;
+  expiresAt?: string;
+  secretFile?: string;
+  dryRun?: boolean;
+}
+
+export function registerCreate(parent: Command, ctx: Context): void {
+  parent
+    .command('create')
+    .description('create a workspace API key, optionally restricted to some of the workspace permissions')
+    .option('--workspace <w>', 'the workspace the key belongs to (name or id)')
+    .option('--name <name>', 'key name')
+    .option(
+      '--restrict [perms]',
+      'restrict to these workspace permissions (comma-separated); without a list, pick them in a terminal',
+    )
+    .option(
+      '--owner <service-account>',
+      'the service account that holds the key (it survives people leaving)',
+    )
+    .option('--expires-in <duration>', 'expire after 30m, 12h, 90d, 2w …')
+    .option('--expires-at <time>', 'expire at this ISO 8601 time')
+    .option(
+      '--secret-file <path>',
+      'write the secret only to this new file (mode 0600) instead of printing it',
+    )
+    .option('--dry-run', 'show the key that would be made and any permission that would be refused')
+    .addHelpText(
+      'after',
+      `${examples([
+        'noxus keys create --workspace Marketing --name campaign-sync --restrict flows_edit,flows_run',
+        'noxus keys create --workspace Engineering --name deploy --owner ci-bot@service.example.com --restrict flows_run --expires-in 90d --json',
+        'noxus keys create --workspace Marketing --name laptop --restrict        # pick permissions in a terminal',
+      ])}
+A key can never have more permissions than its creator (nor than its owner service account).
+Its effective permissions are recomputed on every request: restriction ∩ the holder's current
+permissions. If the holder loses a permission the key loses it too, and regains it with the role.
+The secret is shown exactly once.
+`,
+    )
+    .action((o: CreateOpts) => runCreate(ctx, o));
+}
+
+export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
+  const svc = await import('../../services/keys.js');
+  const requestedFlag = svc.parseRestrict(o.restrict);
+  const expiresAt = svc.parseExpiry(o, ctx.io.now());
+  if (o.secretFile) {
+    const path = resolve(ctx.io.cwd, o.secretFile);
+    if (existsSync(path))
+      throw new UsageError(
+        `--secret-file ${o.secretFile} already exists; the secret is only written to a new file`,
+      );
+    if (!existsSync(dirname(path)))
+      throw new UsageError(`--secret-file: directory ${dirname(path)} does not exist`);
+  }
+  const r = await resolverFor(ctx);
+  const [{ listPermissions }, { getMe }] = await Promise.all([
+    import('../../api/roles.js'),
+    import('../../api/me.js'),
+  ]);
+  const catalogue = await listPermissions(r.client);
+  if (Array.isArray(requestedFlag)) svc.validatePermissionNames(requestedFlag, catalogue);
+
+  const groupRef = await fromFlagOrPrompt(ctx, o.workspace, async (p) =>
+    p.select({
+      message: 'Workspace',
+      choices: (await r.groups()).map((g) => ({ name: g.name, value: g.id })),
+    }),
+  );
+  const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Key name' }));
+  if (!groupRef || !name || (requestedFlag === 'pick' && !ctx.canPrompt())) {
+    throw missingValues(
+      [
+        !groupRef && '--workspace',
+        !name && '--name',
+        requestedFlag === 'pick' && '--restrict <perms>',
+      ].filter(Boolean) as string[],
+      commandLine(
+        ['keys', 'create'],
+        [
+          ['--workspace', groupRef ?? '<workspace>'],
+          ['--name', name ?? '<name>'],
+          ['--restrict', requestedFlag === 'pick' ? '<perm,perm>' : requestedFlag?.join(',')],
+          ['--owner', o.owner],
+        ],
+      ),
+    );
+  }
+  const group = await r.group(groupRef);
+  let owner: Awaited<ReturnType<typeof r.user>> | undefined;
+  if (o.owner) {
+    owner = await r.user(o.owner);
+    if ((owner.kind ?? 'human') !== 'service') {
+      throw new UsageError(`--owner ${owner.email} is a person, not a service account`, {
+        hint: 'keys for integrations belong to service accounts: noxus service-accounts create NAME --workspace W=ROLE',
+      });
+    }
+  }
+  const me = await getMe(r.client);
+  const bounds = await svc.keyBounds(r, me, group.id, owner);
+  let requested: string[] | null = Array.isArray(requestedFlag) ? requestedFlag : null;
+  if (requestedFlag === 'pick') {
+    const holderPerms = new Set(bounds.flatMap((b) => b.permissions));
+    const lacking = (p: string) =>
+      bounds.filter((b) => !b.permissions.includes(p)).map((b) => `${b.who}: ${b.source}`);
+    requested = await (await ctx.prompter()).checkbox({
+      message: `Permissions for the key in ${group.name}`,
+      required: true,
+      choices: catalogue
+        .filter((p) => p.scope === 'workspace')
+        .map((p) => ({
+          name: `${p.name}  ${p.description}`,
+          value: p.name,
+          disabled:
+            holderPerms.has(p.name) && lacking(p.name).length === 0
+              ? false
+              : `lacking (${lacking(p.name).join('; ')})`,
+        })),
+    });
+  }
+  const effective = svc.assertWithinBounds(requested, bounds, group.name);
+  const body = { name, permissions: requested, owner_id: owner?.id ?? null, expires_at: expiresAt ?? null };
+  const preview = {
+    name,
+    workspace: group.name,
+    restricted: requested !== null,
+    restriction: requested,
+    effective_permissions: effective,
+    holder: owner?.email ?? me.holder?.email ?? null,
+    expires_at: expiresAt ?? null,
+  };
+  if (o.dryRun) {
+    if (ctx.globals.json) ctx.out.envelope('keys create', [{ ...preview, dry_run: true }]);
+    else {
+      ctx.out.info(`Dry run: would create key "${name}" in ${group.name}, held by ${preview.holder}`);
+      ctx.out.info(
+        `  restriction: ${requested ? requested.join(', ') : 'none (inherits the holder’s permissions)'}`,
+      );
+      ctx.out.info(`  effective now: ${effective.join(', ')}`);
+      if (expiresAt) ctx.out.info(`  expires: ${expiresAt}`);
+      ctx.out.info('Nothing was changed.');
+    }
+    return;
+  }
+  await confirmWrite(ctx, `Create key "${name}" in ${group.name}?`);
+  const { createKey } = await import('../../api/keys.js');
+  const key = await createKey(r.client, group.id, body);
+  await revealSecret(ctx, 'keys create', key, key.value, o.secretFile);
+}

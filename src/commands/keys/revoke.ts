@@ -1,0 +1,137 @@
+import type { Command } from 'commander';
+import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../cli/errors.js';
+import { confirmDestructive } from '../../cli/interact.js';
+import { examples } from '../../cli/options.js';
+import { parseDuration } from '../../domain/validate.js';
+import { revealSecret } from './secret.js';
+
+export function registerRevokeRotate(parent: Command, ctx: Context): void {
+  parent
+    .command('revoke')
+    .description('revoke a key: it stops working at once')
+    .argument('<key>', 'key id or name')
+    .option('--dry-run', 'show the key that would be revoked')
+    .addHelpText('after', examples(['noxus keys revoke campaign-sync --yes']))
+    .action((key: string, o: { dryRun?: boolean }) => runRevoke(ctx, key, o));
+  parent
+    .command('rotate')
+    .description(
+      'replace a key with a new secret (same workspace, restriction and holder); the old one stops now or after --overlap',
+    )
+    .argument('<key>', 'key id or name')
+    .option(
+      '--overlap <duration>',
+      'keep the old key working this long (e.g. 10m, 1h) so deployments can switch',
+    )
+    .option('--secret-file <path>', 'write the new secret only to this new file (0600)')
+    .option('--dry-run', 'show what would happen')
+    .addHelpText(
+      'after',
+      examples([
+        'noxus keys rotate deploy --overlap 1h --json',
+        'noxus keys rotate deploy --secret-file ./deploy.key',
+      ]),
+    )
+    .action((key: string, o: { overlap?: string; secretFile?: string; dryRun?: boolean }) =>
+      runRotate(ctx, key, o),
+    );
+}
+
+export async function runRevoke(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+  const [{ resolveKey }, { revokeKey }, client] = await Promise.all([
+    import('../../services/keys.js'),
+    import('../../api/keys.js'),
+    ctx.client(),
+  ]);
+  const key = await resolveKey(client, ref, 'active');
+  if (o.dryRun) {
+    if (ctx.globals.json)
+      ctx.out.envelope('keys revoke', [{ id: key.id, name: key.name, status: key.status, dry_run: true }]);
+    else
+      ctx.out.info(
+        `would revoke key "${key.name}" (${key.id}) of ${key.holder_email} in ${key.group_name}; nothing changed`,
+      );
+    return;
+  }
+  if (key.status === 'revoked') {
+    if (ctx.globals.json)
+      ctx.out.envelope('keys revoke', [{ id: key.id, name: key.name, status: key.status, changed: false }]);
+    else ctx.out.info(`key "${key.name}" was already revoked (unchanged)`);
+    return;
+  }
+  await confirmDestructive(
+    ctx,
+    `revoke key "${key.name}" of ${key.holder_email}`,
+    `noxus keys revoke ${key.id}`,
+  );
+  const res = await revokeKey(client, key.id);
+  if (ctx.globals.json)
+    ctx.out.envelope('keys revoke', [
+      { id: res.id, name: res.name, status: res.status, revoked_at: res.revoked_at, changed: res.changed },
+    ]);
+  else ctx.out.success(`revoked key "${key.name}" (${key.id}); it no longer works`);
+}
+
+export function parseOverlap(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new UsageError(`--overlap must be a duration like 30s, 10m or 1h, got "${v}"`);
+  if (ms > 30 * 86_400_000) throw new UsageError('--overlap can be at most 30d');
+  return Math.ceil(ms / 1000);
+}
+
+export async function runRotate(
+  ctx: Context,
+  ref: string,
+  o: { overlap?: string; secretFile?: string; dryRun?: boolean },
+): Promise<void> {
+  const overlap = parseOverlap(o.overlap);
+  const [{ resolveKey }, { rotateKey }, client] = await Promise.all([
+    import('../../services/keys.js'),
+    import('../../api/keys.js'),
+    ctx.client(),
+  ]);
+  const key = await resolveKey(client, ref, 'active');
+  if (key.status !== 'active')
+    throw new UsageError(`key "${key.name}" is ${key.status}; only active keys can be rotated`);
+  if (o.dryRun) {
+    const plan = {
+      id: key.id,
+      name: key.name,
+      workspace: key.group_name,
+      restriction: key.permissions,
+      holder: key.holder_email,
+      overlap_seconds: overlap,
+      dry_run: true,
+    };
+    if (ctx.globals.json) ctx.out.envelope('keys rotate', [plan]);
+    else
+      ctx.out.info(
+        `would replace key "${key.name}" (${key.id}) with a new one (same workspace, restriction and holder); the old key would stop ${overlap ? `after ${o.overlap}` : 'at once'}; nothing changed`,
+      );
+    return;
+  }
+  const res = await rotateKey(client, key.id, overlap);
+  if (!ctx.globals.json) {
+    ctx.out.info(
+      overlap
+        ? `old key ${key.id} keeps working until ${res.replaces.expires_at}`
+        : `old key ${key.id} is revoked`,
+    );
+  }
+  await revealSecret(
+    ctx,
+    'keys rotate',
+    {
+      ...res,
+      replaces: {
+        id: res.replaces.id,
+        expires_at: res.replaces.expires_at,
+        revoked_at: res.replaces.revoked_at,
+      },
+    },
+    res.value,
+    o.secretFile,
+  );
+}
