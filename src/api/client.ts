@@ -38,6 +38,8 @@ export interface ApiClientOptions {
   now?: () => number;
   /** Named in the hint of a 401. */
   profileName?: string;
+  /** Told about every retry (e.g. a 429), so bulk work can slow down. */
+  onRetry?: (info: { status?: number; delayMs: number }) => void;
 }
 
 export interface RequestOptions {
@@ -195,6 +197,7 @@ export class ApiClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly profileName?: string;
+  private readonly onRetry?: (info: { status?: number; delayMs: number }) => void;
 
   constructor(options: ApiClientOptions) {
     let base: URL;
@@ -224,6 +227,7 @@ export class ApiClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.profileName = options.profileName;
+    this.onRetry = options.onRetry;
   }
 
   get origin(): string {
@@ -314,6 +318,10 @@ export class ApiClient {
       this.trace(
         `retry ${verb} ${this.show(url)} in ${delay}ms after ${this.describeFailure(failure)} (${tag})`,
       );
+      this.onRetry?.({
+        status: failure.kind === 'http' ? failure.response.status : undefined,
+        delayMs: delay,
+      });
       await this.sleep(delay);
     }
   }

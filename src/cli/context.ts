@@ -36,6 +36,8 @@ export class Context {
   private targetCache?: Promise<Target>;
   private clientCache?: Promise<ApiClient>;
   private prompterCache?: Promise<Prompter>;
+  /** Bulk commands listen to retries (429s) to slow down. */
+  retryListeners: Array<(info: { status?: number; delayMs: number }) => void> = [];
   /** Tests replace the terminal prompter with a scripted one. */
   prompterFactory?: () => Prompter;
 
@@ -109,6 +111,9 @@ export class Context {
       profileName,
       userAgent: `noxus-cli/${this.version}`,
       trace: this.globals.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
+      onRetry: (info) => {
+        for (const l of this.retryListeners) l(info);
+      },
     });
   }
 }

@@ -14,6 +14,10 @@ export interface AddOpts {
   orgRole?: string;
   workspace?: string[];
   dryRun?: boolean;
+  fromCsv?: string;
+  results?: string;
+  resume?: boolean;
+  concurrency?: string;
 }
 
 export function registerAdd(parent: Command, ctx: Context): void {
@@ -26,12 +30,27 @@ export function registerAdd(parent: Command, ctx: Context): void {
     .option('--org-role <role>', 'organization role (default without a terminal: Org Base)')
     .option('--workspace <w=role>', 'add to workspace W with ROLE (repeatable)', collect)
     .option('--dry-run', 'check everything with the server and show the invitation that would be sent')
+    .option(
+      '--from-csv <file>',
+      'add many users: columns email,name,display_name,org_role,workspaces (W=ROLE;W=ROLE)',
+    )
+    .option(
+      '--results <file>',
+      'with --from-csv: write per-row results (row,email,action,outcome,message) as .csv or .json',
+    )
+    .option(
+      '--resume',
+      'with --from-csv: finish an interrupted run of the same file (no one is invited twice)',
+    )
+    .option('--concurrency <n>', 'with --from-csv: parallel requests (1-32, default 4; halves on 429)')
     .addHelpText(
       'after',
       `${examples([
         'noxus users add',
         'noxus users add --name "Nina Newhire" --email nina@example.com --org-role "Org Base" --workspace Marketing=Editor --workspace Support=Reader',
         'noxus users add --name "Ada Admin" --email ada2@example.com --org-role "Org Admin" --dry-run',
+        'noxus users add --from-csv cohort.csv --dry-run',
+        'noxus users add --from-csv cohort.csv --results results.csv --concurrency 8',
       ])}
 Steps (as in Settings → Users → Add user): name, display name, email and organization role;
 then the workspaces; then a role for each workspace (org admins are admins on all workspaces);
@@ -45,6 +64,17 @@ const validEmail = (v: string) => emailProblem(v) ?? true;
 const validName = (v: string) => nameProblem(v) ?? true;
 
 export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
+  if (o.fromCsv) {
+    const single = [o.name, o.displayName, o.email, o.orgRole, o.workspace].some((v) => v !== undefined);
+    if (single)
+      throw new UsageError(
+        '--from-csv cannot be combined with --name, --display-name, --email, --org-role or --workspace',
+      );
+    const { runAddCsv } = await import('./add-csv.js');
+    return runAddCsv(ctx, { ...o, fromCsv: o.fromCsv });
+  }
+  if (o.results || o.resume || o.concurrency)
+    throw new UsageError('--results, --resume and --concurrency go with --from-csv');
   const [{ planNewUser, parseWorkspaceGrant }, { isOrgAdminRole }] = await Promise.all([
     import('../../services/users.js'),
     import('../../services/resolve.js'),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
+import { registerApply } from './apply.js';
 import { registerCrud } from './crud.js';
 import { registerMembers } from './members.js';
 
@@ -10,4 +11,5 @@ export function registerWs(program: Command, ctx: Context): void {
     .description('workspaces ("groups" on the wire) and their members');
   registerCrud(cmd, ctx);
   registerMembers(cmd, ctx);
+  registerApply(cmd, ctx);
 }

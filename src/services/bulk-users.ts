@@ -1,0 +1,296 @@
+// `users add --from-csv`: validate the whole file against the server, plan each row (invite,
+// update, or nothing), then apply with a journal so that a killed run resumes without inviting
+// anyone twice.
+
+import { randomUUID } from 'node:crypto';
+import type { ApiClient } from '../api/client.js';
+import { listMembers, setMember } from '../api/groups.js';
+import { createUser, type User, updateUser } from '../api/users.js';
+import { closeMatches } from '../domain/match.js';
+import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
+import { type InputProblem, inputError, type Journal, readCsv, runPool } from './bulk.js';
+import { isOrgAdminRole, type Resolver } from './resolve.js';
+
+export const USER_COLUMNS = {
+  required: ['email', 'name'],
+  optional: ['display_name', 'org_role', 'workspaces'],
+};
+const COL = { email: 1, name: 2, display_name: 3, org_role: 4, workspaces: 5 } as const;
+
+export interface UserRowPlan {
+  row: number;
+  email: string;
+  name: string;
+  displayName?: string;
+  orgRole: { id: string; name: string; admin: boolean };
+  grants: Array<{ groupId: string; workspace: string; roleId: string; role: string }>;
+  existing?: User;
+  action: 'invite' | 'update' | 'none';
+  changes: string[];
+}
+
+export interface RowResult {
+  row: number;
+  email: string;
+  action: string;
+  outcome: 'invited' | 'updated' | 'unchanged' | 'failed' | 'planned';
+  message: string;
+}
+
+export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPlan[]> {
+  const { header, rows } = readCsv(file, USER_COLUMNS);
+  const col = (name: keyof typeof COL) => header.indexOf(name) + 1 || COL[name];
+  const problems: InputProblem[] = [];
+  const [roles, groups, users] = await Promise.all([r.roles(), r.groups(), r.users()]);
+  const { roleScope } = await import('../api/roles.js');
+  const byEmail = new Map(users.map((u) => [normalizeEmail(u.email), u]));
+  const seen = new Map<string, number>();
+  const plans: UserRowPlan[] = [];
+  const findRole = (ref: string) =>
+    roles.find((x) => x.id === ref) ?? roles.find((x) => x.name.toLowerCase() === ref.toLowerCase());
+  const findGroup = (ref: string) =>
+    groups.find((g) => g.id === ref) ??
+    groups.find((g) => g.name.normalize('NFC').toLowerCase() === ref.normalize('NFC').toLowerCase());
+
+  for (const { line, cells } of rows) {
+    const bad = (column: number, message: string) => problems.push({ line, column, message });
+    const email = cells.email ?? '';
+    const ep = emailProblem(email);
+    if (ep) bad(col('email'), `email ${ep}`);
+    else {
+      const key = normalizeEmail(email);
+      const first = seen.get(key);
+      if (first !== undefined)
+        bad(col('email'), `${email} is also on line ${first} (emails compare case-insensitively)`);
+      else seen.set(key, line);
+    }
+    const name = cells.name ?? '';
+    const np = nameProblem(name);
+    if (np) bad(col('name'), `name ${np}`);
+    const displayName = cells.display_name || undefined;
+    if (displayName && nameProblem(displayName))
+      bad(col('display_name'), `display_name ${nameProblem(displayName)}`);
+    const orgRef = cells.org_role || 'Org Base';
+    const orgRole = findRole(orgRef);
+    if (!orgRole)
+      bad(
+        col('org_role'),
+        `unknown org role "${orgRef}" (known: ${roles
+          .filter((x) => roleScope(x) === 'org')
+          .map((x) => x.name)
+          .join(', ')})`,
+      );
+    else if (roleScope(orgRole) !== 'org')
+      bad(col('org_role'), `"${orgRole.name}" is a workspace role, not an organization role`);
+    const admin = !!orgRole && isOrgAdminRole(orgRole);
+    const grants: UserRowPlan['grants'] = [];
+    const wsText = (cells.workspaces ?? '').trim();
+    if (wsText) {
+      if (admin)
+        bad(col('workspaces'), `${orgRole?.name} is admin on every workspace; leave workspaces empty`);
+      const used = new Set<string>();
+      for (const part of wsText
+        .split(';')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const i = part.lastIndexOf('=');
+        if (i <= 0 || i === part.length - 1) {
+          bad(col('workspaces'), `"${part}" is not WORKSPACE=ROLE`);
+          continue;
+        }
+        const g = findGroup(part.slice(0, i).trim());
+        const role = findRole(part.slice(i + 1).trim());
+        const near = (ref: string, names: string[]) => {
+          const m = closeMatches(ref, names);
+          return m.length ? ` (did you mean ${m.join(', ')}?)` : '';
+        };
+        if (!g)
+          bad(
+            col('workspaces'),
+            `unknown workspace "${part.slice(0, i).trim()}"${near(
+              part.slice(0, i).trim(),
+              groups.map((x) => x.name),
+            )}`,
+          );
+        if (!role)
+          bad(
+            col('workspaces'),
+            `unknown workspace role "${part.slice(i + 1).trim()}"${near(
+              part.slice(i + 1).trim(),
+              roles.map((x) => x.name),
+            )}`,
+          );
+        else if (roleScope(role) !== 'workspace')
+          bad(col('workspaces'), `"${role.name}" is an organization role, not a workspace role`);
+        if (g && used.has(g.id)) bad(col('workspaces'), `workspace ${g.name} is listed twice`);
+        if (g && role) {
+          used.add(g.id);
+          grants.push({ groupId: g.id, workspace: g.name, roleId: role.id, role: role.name });
+        }
+      }
+    }
+    if (!orgRole) continue;
+    plans.push({
+      row: line,
+      email,
+      name,
+      displayName,
+      orgRole: { id: orgRole.id, name: orgRole.name, admin },
+      grants,
+      existing: byEmail.get(normalizeEmail(email)),
+      action: 'invite',
+      changes: [],
+    });
+  }
+  if (problems.length) throw inputError(file, problems);
+
+  // Existing users: compare with what the file asks for.
+  const groupIds = [
+    ...new Set(plans.filter((p) => p.existing).flatMap((p) => p.grants.map((g) => g.groupId))),
+  ];
+  const members = new Map<string, Map<string, string>>();
+  for (const gid of groupIds) {
+    members.set(
+      gid,
+      new Map(
+        (await listMembers(r.client, gid))
+          .filter((m) => m.via === 'membership')
+          .map((m) => [m.user_id, m.role.id]),
+      ),
+    );
+  }
+  for (const p of plans) {
+    if (!p.existing) continue;
+    if (p.existing.org_role && p.existing.org_role.id !== p.orgRole.id)
+      p.changes.push(`org role ${p.existing.org_role.name} → ${p.orgRole.name}`);
+    for (const g of p.grants) {
+      const current = members.get(g.groupId)?.get(p.existing.id);
+      if (current !== g.roleId)
+        p.changes.push(
+          `${g.workspace}: ${current ? (roles.find((x) => x.id === current)?.name ?? current) : 'none'} → ${g.role}`,
+        );
+    }
+    p.action = p.changes.length ? 'update' : 'none';
+  }
+  return plans;
+}
+
+export interface ApplyOptions {
+  concurrency: number;
+  journal: Journal;
+  resume: boolean;
+  onThrottle: (listener: () => void) => void;
+  onProgress: (done: number, total: number, r: RowResult) => void;
+}
+
+export async function applyUsers(
+  client: ApiClient,
+  plans: UserRowPlan[],
+  o: ApplyOptions,
+): Promise<RowResult[]> {
+  const results = new Map<number, RowResult>();
+  const record = (res: RowResult) => {
+    results.set(res.row, res);
+    o.onProgress(results.size, plans.length, res);
+  };
+  const todo: UserRowPlan[] = [];
+  for (const p of plans) {
+    const prior = o.resume ? o.journal.done.get(p.row) : undefined;
+    if (prior && prior.outcome !== 'failed') {
+      record({
+        row: p.row,
+        email: p.email,
+        action: prior.action,
+        outcome: prior.outcome as RowResult['outcome'],
+        message: prior.message ?? 'done by an earlier run',
+      });
+    } else if (p.action === 'none' && o.resume && o.journal.started.has(p.row)) {
+      // The interrupted run's write reached the server; its reply never reached us.
+      const action = 'invite';
+      o.journal.append({
+        row: p.row,
+        state: 'done',
+        action,
+        outcome: 'invited',
+        message: 'completed by the interrupted run',
+        at: new Date().toISOString(),
+      });
+      record({
+        row: p.row,
+        email: p.email,
+        action,
+        outcome: 'invited',
+        message: 'completed by the interrupted run',
+      });
+    } else todo.push(p);
+  }
+  await runPool(
+    todo,
+    o.concurrency,
+    async (p) => {
+      if (p.action === 'none') {
+        record({
+          row: p.row,
+          email: p.email,
+          action: 'none',
+          outcome: 'unchanged',
+          message: 'already matches',
+        });
+        return;
+      }
+      const idem = o.journal.started.get(p.row) ?? `noxus-bulk-${randomUUID()}`;
+      o.journal.append({ row: p.row, state: 'started', idempotency_key: idem, at: new Date().toISOString() });
+      let res: RowResult;
+      try {
+        if (p.action === 'invite') {
+          const u = await createUser(
+            client,
+            {
+              email: p.email,
+              name: p.name,
+              display_name: p.displayName,
+              org_role: p.orgRole.id,
+              workspaces: p.grants.map((g) => ({ group_id: g.groupId, role: g.roleId })),
+            },
+            idem,
+          );
+          res = {
+            row: p.row,
+            email: p.email,
+            action: 'invite',
+            outcome: 'invited',
+            message: u.invitation?.delivered_to ?? '',
+          };
+        } else {
+          const u = p.existing as User;
+          if (p.existing?.org_role?.id !== p.orgRole.id)
+            await updateUser(client, u.id, { org_role: p.orgRole.id });
+          for (const g of p.grants) await setMember(client, g.groupId, u.id, g.roleId);
+          res = {
+            row: p.row,
+            email: p.email,
+            action: 'update',
+            outcome: 'updated',
+            message: p.changes.join('; '),
+          };
+        }
+      } catch (e) {
+        const err = e as { exitCode?: number; message: string };
+        // Authentication and connectivity problems stop the run (every row would fail the same way).
+        if (err.exitCode === 4) throw e;
+        res = { row: p.row, email: p.email, action: p.action, outcome: 'failed', message: err.message };
+      }
+      o.journal.append({
+        row: p.row,
+        state: 'done',
+        action: res.action,
+        outcome: res.outcome,
+        message: res.message,
+        at: new Date().toISOString(),
+      });
+      record(res);
+    },
+    o.onThrottle,
+  );
+  return plans.map((p) => results.get(p.row) as RowResult);
+}

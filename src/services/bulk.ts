@@ -1,0 +1,262 @@
+// Shared machinery of bulk commands: strict CSV input with file:row:column errors, formula-safe
+// result files, an append-only journal that makes a killed run resumable, and a worker pool that
+// halves its concurrency on 429s and grows back slowly.
+
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { NoxusError, UsageError } from '../cli/errors.js';
+
+export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
+export const MAX_ROWS = 100_000;
+
+export interface CsvRow {
+  /** Line in the file where the record starts (the header is line 1). */
+  line: number;
+  cells: Record<string, string>;
+}
+
+export interface InputProblem {
+  line: number;
+  column: number;
+  message: string;
+}
+
+export class InputErrors extends UsageError {}
+
+export function inputError(file: string, problems: InputProblem[]): InputErrors {
+  const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  const shown = sorted.slice(0, 200).map((p) => `${basename(file)}:${p.line}:${p.column}: ${p.message}`);
+  return new InputErrors(
+    `${file}: ${problems.length} problem${problems.length > 1 ? 's' : ''}; nothing was changed\n${shown.join('\n')}${sorted.length > 200 ? `\n… and ${sorted.length - 200} more` : ''}`,
+    { data: { errors: sorted.map((p) => ({ file, ...p })) } },
+  );
+}
+
+/** Reads a UTF-8 CSV with a header; refuses binary, non-UTF-8, oversized files and unknown or missing columns. */
+export function readCsv(
+  file: string,
+  columns: { required: string[]; optional: string[] },
+): { header: string[]; rows: CsvRow[] } {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    throw new UsageError(`cannot read ${file}: no such file`);
+  }
+  if (size > MAX_INPUT_BYTES) {
+    throw new UsageError(
+      `${file} is ${(size / 1024 / 1024).toFixed(1)} MB; the limit is ${MAX_INPUT_BYTES / 1024 / 1024} MB; nothing was changed`,
+      {
+        hint: 'split it into smaller files and run them one after another',
+      },
+    );
+  }
+  const bytes = readFileSync(file);
+  const nul = bytes.indexOf(0);
+  if (nul >= 0)
+    throw new UsageError(
+      `${file} looks binary (a NUL byte at offset ${nul}); expected a UTF-8 CSV; nothing was changed`,
+    );
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const line = firstInvalidUtf8Line(bytes);
+    throw new UsageError(
+      `${file}:${line}: not valid UTF-8; save the file as UTF-8 and retry; nothing was changed`,
+    );
+  }
+  let records: Array<{ record: string[]; info: { lines: number } }>;
+  try {
+    records = parse(text, {
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      info: true,
+      trim: true,
+    }) as unknown as typeof records;
+  } catch (e) {
+    const err = e as Error & { lines?: number; column?: number };
+    throw new UsageError(`${file}:${err.lines ?? '?'}: ${err.message}; nothing was changed`);
+  }
+  if (records.length === 0)
+    throw new UsageError(`${file} is empty; expected a header line: ${columns.required.join(',')}`);
+  const header = (records[0]?.record ?? []).map((h) => h.toLowerCase());
+  const problems: InputProblem[] = [];
+  const known = new Set([...columns.required, ...columns.optional]);
+  header.forEach((h, i) => {
+    if (!known.has(h))
+      problems.push({
+        line: 1,
+        column: i + 1,
+        message: `unknown column "${h}" (expected ${[...known].join(', ')})`,
+      });
+    if (header.indexOf(h) !== i)
+      problems.push({ line: 1, column: i + 1, message: `column "${h}" appears twice` });
+  });
+  for (const c of columns.required) {
+    if (!header.includes(c))
+      problems.push({ line: 1, column: header.length + 1, message: `missing column "${c}"` });
+  }
+  if (records.length - 1 > MAX_ROWS)
+    throw new UsageError(`${file} has ${records.length - 1} rows; the limit is ${MAX_ROWS}`);
+  const rows: CsvRow[] = [];
+  // info.lines is the line where the record ends; a record starts after the previous one ended,
+  // give or take blank lines, so count forward from the end to its own newlines.
+  for (const { record, info } of records.slice(1)) {
+    const newlines = record.reduce((n, c) => n + (c.match(/\n/g)?.length ?? 0), 0);
+    const line = info.lines - newlines;
+    if (record.length !== header.length) {
+      problems.push({
+        line,
+        column: Math.min(record.length, header.length) + 1,
+        message: `expected ${header.length} columns, found ${record.length}`,
+      });
+      continue;
+    }
+    rows.push({ line, cells: Object.fromEntries(header.map((h, i) => [h, record[i] ?? ''])) });
+  }
+  if (problems.length) throw inputError(file, problems);
+  return { header, rows };
+}
+
+function firstInvalidUtf8Line(bytes: Buffer): number {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let line = 1;
+  let start = 0;
+  for (let i = 0; i <= bytes.length; i++) {
+    if (i === bytes.length || bytes[i] === 0x0a) {
+      try {
+        decoder.decode(bytes.subarray(start, i));
+      } catch {
+        return line;
+      }
+      line++;
+      start = i + 1;
+    }
+  }
+  return line;
+}
+
+/** Spreadsheets execute cells starting with = + - @ (or a tab/CR): prefix them with a quote. */
+export function neutralize(cell: unknown): string {
+  const s = cell === null || cell === undefined ? '' : String(cell);
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+export type ResultRow = { row: number } & object;
+
+/** Results as CSV (formula-safe) or JSON, by the file's extension. */
+export function writeResults(file: string, rows: ResultRow[], columns: string[]): void {
+  if (file.toLowerCase().endsWith('.json')) {
+    writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+    return;
+  }
+  writeFileSync(
+    file,
+    stringify([
+      columns,
+      ...rows.map((r) => columns.map((c) => neutralize((r as Record<string, unknown>)[c]))),
+    ]),
+  );
+}
+
+export type JournalEvent =
+  | { row: number; state: 'started'; idempotency_key: string; at: string }
+  | { row: number; state: 'done'; outcome: string; action: string; message?: string; at: string };
+
+/**
+ * One line per event, appended before and after each write. A run killed at any point leaves a
+ * journal from which --resume knows what finished and which idempotency key an interrupted write used.
+ */
+export class Journal {
+  readonly started = new Map<number, string>();
+  readonly done = new Map<number, Extract<JournalEvent, { state: 'done' }>>();
+
+  private constructor(readonly path: string) {}
+
+  static id(kind: string, server: string, content: Buffer | string): string {
+    return `${kind}-${createHash('sha256').update(server).update('\0').update(content).digest('hex').slice(0, 16)}`;
+  }
+
+  static open(dir: string, id: string): Journal {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const j = new Journal(join(dir, `${id}.jsonl`));
+    if (existsSync(j.path)) {
+      for (const line of readFileSync(j.path, 'utf8').split('\n')) {
+        if (!line.trim()) continue;
+        let e: JournalEvent;
+        try {
+          e = JSON.parse(line) as JournalEvent;
+        } catch {
+          continue; // a line torn by a kill mid-write: the event did not happen
+        }
+        if (e.state === 'started') j.started.set(e.row, e.idempotency_key);
+        else j.done.set(e.row, e);
+      }
+    }
+    return j;
+  }
+
+  exists(): boolean {
+    return existsSync(this.path);
+  }
+
+  reset(): void {
+    writeFileSync(this.path, '', { mode: 0o600 });
+    this.started.clear();
+    this.done.clear();
+  }
+
+  append(e: JournalEvent): void {
+    appendFileSync(this.path, `${JSON.stringify(e)}\n`, { mode: 0o600 });
+    if (e.state === 'started') this.started.set(e.row, e.idempotency_key);
+    else this.done.set(e.row, e);
+  }
+}
+
+/** Runs `work` over items with at most `max` in flight; halves on 429, grows by one after 20 successes. */
+export async function runPool<T>(
+  items: T[],
+  max: number,
+  work: (item: T) => Promise<void>,
+  subscribe: (onThrottle: () => void) => void,
+): Promise<void> {
+  let limit = Math.max(1, max);
+  let streak = 0;
+  subscribe(() => {
+    limit = Math.max(1, Math.floor(limit / 2));
+    streak = 0;
+  });
+  let next = 0;
+  let active = 0;
+  let failure: unknown;
+  await new Promise<void>((resolve) => {
+    const pump = () => {
+      if ((failure !== undefined || next >= items.length) && active === 0) return resolve();
+      while (active < limit && next < items.length && failure === undefined) {
+        const item = items[next++] as T;
+        active++;
+        work(item)
+          .then(() => {
+            if (++streak >= 20 && limit < max) {
+              limit++;
+              streak = 0;
+            }
+          })
+          .catch((e) => {
+            failure = e;
+          })
+          .finally(() => {
+            active--;
+            pump();
+          });
+      }
+    };
+    pump();
+  });
+  if (failure !== undefined) throw failure instanceof Error ? failure : new NoxusError(String(failure));
+}
