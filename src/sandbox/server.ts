@@ -85,9 +85,10 @@ export function buildServer(opts: ServerOptions): Sandbox {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
+  const limiter = opts.rateLimit && opts.rateLimit > 0 ? makeLimiter(opts.rateLimit) : undefined;
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
-    if (opts.rateLimit && opts.rateLimit > 0 && !limiter(opts.rateLimit)) {
+    if (limiter && !limiter()) {
       reply.header('retry-after', '1');
       throw new HttpError(
         429,
@@ -237,6 +238,8 @@ function idempotencyCheck(
     key,
   );
   if (!prior) {
+    // Replays can carry a new key's secret: keep them only as long as a retry plausibly needs them.
+    store.run('DELETE FROM idempotency WHERE created_at < ?', new Date(Date.now() - 86_400_000).toISOString());
     store.run(
       'INSERT INTO idempotency(principal, idem_key, method, path, created_at) VALUES (?,?,?,?,?)',
       principal.key.id,
@@ -288,15 +291,17 @@ function validationDetail(errors: AjvError[], context: string) {
   });
 }
 
-let windowStart = 0;
-let windowCount = 0;
-/** A fixed one-second window: simple, predictable for tests, and enough to exercise client back-off. */
-function limiter(perSecond: number): boolean {
-  const t = Math.floor(Date.now() / 1000);
-  if (t !== windowStart) {
-    windowStart = t;
-    windowCount = 0;
-  }
-  windowCount++;
-  return windowCount <= perSecond;
+/** A fixed one-second window per server: predictable for tests, and enough to exercise client back-off. */
+function makeLimiter(perSecond: number): () => boolean {
+  let windowStart = 0;
+  let windowCount = 0;
+  return () => {
+    const t = Math.floor(Date.now() / 1000);
+    if (t !== windowStart) {
+      windowStart = t;
+      windowCount = 0;
+    }
+    windowCount++;
+    return windowCount <= perSecond;
+  };
 }
