@@ -4,7 +4,7 @@ import { Context } from './cli/context.js';
 import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './cli/errors.js';
 import { buildProgram } from './cli/program.js';
 import { type IO, processIO } from './io/streams.js';
-import { escapeControl } from './io/text.js';
+import { escapeControl, safeJson } from './io/text.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -34,7 +34,7 @@ export function report(e: unknown, ctx: Context): number {
   if (err) {
     if (ctx.globals.json) {
       ctx.io.stderr.write(
-        `${JSON.stringify({ schema_version: 1, error: { code: err.code, exit_code: err.exitCode, message: err.message, hint: err.hint, request_id: err.requestId, status: err.status, ...err.data } })}\n`,
+        `${safeJson({ schema_version: 1, error: { code: err.code, exit_code: err.exitCode, message: err.message, hint: err.hint, request_id: err.requestId, status: err.status, ...err.data } })}\n`,
       );
     } else {
       const rid =

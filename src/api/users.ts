@@ -97,3 +97,63 @@ export interface Onboarding {
 }
 export const getOnboarding = (c: ApiClient, id: string) =>
   c.get<Onboarding>(`/v1/admin/users/${enc(id)}/onboarding`, undefined, x);
+
+export interface AccessKey {
+  id: string;
+  name: string;
+  group_id?: string | null;
+  group_name?: string | null;
+  permissions: string[] | null;
+  effective_permissions?: string[];
+  restricted?: boolean;
+  holder_email?: string | null;
+  owner_id?: string | null;
+  last_used_at: string | null;
+  status: string;
+  tenant_admin?: boolean;
+}
+
+export interface AccessResource {
+  id: string;
+  resource_type: 'workflow' | 'agent' | 'knowledge_base';
+  type: string;
+  group_id: string;
+  name: string;
+  owner_id: string;
+  owner_email: string | null;
+}
+
+/** Everything an offboarding review needs about one user (extension endpoint). */
+export interface Access {
+  user: User;
+  org_role: string | null;
+  org_admin: boolean;
+  workspaces: Array<{ group_id: string; group_name: string; role: string; via: string }>;
+  keys_held: AccessKey[];
+  service_account_keys_created: AccessKey[];
+  system_keys_created: AccessKey[];
+  resources_owned: AccessResource[];
+  invitations_pending: Array<{
+    id: string;
+    user_id: string;
+    email: string;
+    created_at: string;
+    expires_at: string;
+  }>;
+  last_activity_at: string | null;
+  activity_count: number;
+}
+
+export const getAccess = (c: ApiClient, id: string) =>
+  c.get<Access>(`/v1/admin/users/${enc(id)}/access`, undefined, x);
+
+export const transferResources = (
+  c: ApiClient,
+  body: { from_user: string; to_user: string; resource_ids?: string[] },
+  idempotencyKey?: string,
+) =>
+  c.post<{
+    from_user: string;
+    to_user: string;
+    transferred: Array<{ id: string; type: string; group_id: string; name: string }>;
+  }>('/v1/admin/transfers', body, { ...x, idempotencyKey });

@@ -7,6 +7,7 @@ import type { Profile, ProfileStore } from '../config/profiles.js';
 import { Output } from '../io/output.js';
 import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
+import { escapeControl } from '../io/text.js';
 import { colorEnabled } from '../io/theme.js';
 import { AuthError } from './errors.js';
 
@@ -110,7 +111,10 @@ export class Context {
       apiKey: key,
       profileName,
       userAgent: `noxus-cli/${this.version}`,
-      trace: this.globals.debug ? (line) => this.io.stderr.write(`debug: ${line}\n`) : undefined,
+      // The trace carries server text (bodies, headers): escape it like any other output.
+      trace: this.globals.debug
+        ? (line) => this.io.stderr.write(`debug: ${escapeControl(line)}\n`)
+        : undefined,
       onRetry: (info) => {
         for (const l of this.retryListeners) l(info);
       },

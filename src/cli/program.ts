@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { registerAuth } from '../commands/auth/index.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
+import { registerOffboard } from '../commands/offboard.js';
 import { registerPermissions } from '../commands/permissions/index.js';
 import { registerProfiles } from '../commands/profiles/index.js';
 import { registerRoles } from '../commands/roles/index.js';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: Context): Command {
   registerPermissions(program, ctx);
   registerKeys(program, ctx);
   registerServiceAccounts(program, ctx);
+  registerOffboard(program, ctx);
   registerSandbox(program, ctx);
 
   program.addHelpText(

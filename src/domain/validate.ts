@@ -18,6 +18,7 @@ export function emailProblem(email: unknown): string | undefined {
   if (email.length === 0) return 'must not be empty';
   if (email.length > MAX_EMAIL_LENGTH) return `must be at most ${MAX_EMAIL_LENGTH} characters`;
   if (CONTROL.test(email)) return 'must not contain control characters';
+  if (!isWellFormed(email)) return 'must be valid Unicode';
   if (email !== email.trim()) return 'must not start or end with spaces';
   if (!EMAIL.test(email)) return `"${email}" is not a valid email address`;
   return undefined;
@@ -29,7 +30,13 @@ export function nameProblem(name: unknown, max = MAX_NAME_LENGTH): string | unde
   if (name.trim().length === 0) return 'must not be empty';
   if ([...name].length > max) return `must be at most ${max} characters`;
   if (CONTROL.test(name)) return 'must not contain control characters';
+  if (!isWellFormed(name)) return 'must be valid Unicode (it contains a lone surrogate)';
   return undefined;
+}
+
+/** No lone UTF-16 surrogates (they cannot be stored as UTF-8 unchanged). */
+function isWellFormed(s: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 }
 
 const DURATION = /^(\d+)\s*(s|m|h|d|w)$/;

@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import type { IO } from './streams.js';
-import { cell, escapeControl, relativeTime } from './text.js';
+import { cell, escapeControl, relativeTime, safeJson } from './text.js';
 import { makeTheme } from './theme.js';
 
 export const SCHEMA_VERSION = 1;
@@ -33,14 +33,12 @@ export class Output {
   }
 
   envelope(command: string, items: unknown[], extra: Record<string, unknown> = {}): void {
-    this.io.stdout.write(
-      `${JSON.stringify({ schema_version: SCHEMA_VERSION, command, ...extra, items }, null, 2)}\n`,
-    );
+    this.io.stdout.write(`${safeJson({ schema_version: SCHEMA_VERSION, command, ...extra, items }, 2)}\n`);
   }
 
   /** A JSON document that is not a list envelope (used where an issue fixes the shape). */
   document(doc: Record<string, unknown>): void {
-    this.io.stdout.write(`${JSON.stringify({ schema_version: SCHEMA_VERSION, ...doc }, null, 2)}\n`);
+    this.io.stdout.write(`${safeJson({ schema_version: SCHEMA_VERSION, ...doc }, 2)}\n`);
   }
 
   private fmt<T>(c: Column<T>, row: T): string {

@@ -5,6 +5,18 @@ export function escapeControl(s: string): string {
   return s.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+// JSON.stringify escapes C0 controls but leaves DEL and the C1 range (U+0080-U+009F, e.g. the 8-bit
+// CSI U+009B) raw; they can only occur inside strings, so escaping them keeps the same value.
+const JSON_RAW_CONTROL = /[\u007f-\u009f]/g;
+
+/** JSON text safe to print to a terminal; parses to the same value as JSON.stringify's. */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(
+    JSON_RAW_CONTROL,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 /** For one table cell or TSV field: no control characters, no tabs or newlines. */
 export function cell(v: unknown): string {
   if (v === null || v === undefined) return '';

@@ -74,6 +74,21 @@ const RESOURCE_EDIT: Record<ResourceType, string> = {
   knowledge_base: 'kbs_edit',
 };
 
+/** Stored as ISO 8601 UTC so that comparisons as text are comparisons in time. */
+function normalizeExpiry(value: string | null | undefined): string | null {
+  if (value == null) return null;
+  const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+  const t = Date.parse(value);
+  if (!iso.test(value) || Number.isNaN(t)) {
+    throw unprocessable(
+      ['body', 'expires_at'],
+      'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z',
+    );
+  }
+  if (t <= Date.now()) throw unprocessable(['body', 'expires_at'], `expires_at ${value} is in the past`);
+  return new Date(t).toISOString();
+}
+
 export class Model {
   constructor(
     readonly store: Store,
@@ -1111,13 +1126,7 @@ export class Model {
     const np = nameProblem(input.name, 100);
     if (np) throw unprocessable(['body', 'name'], `name ${np}`);
     const g = this.requireGroup(input.groupRef);
-    if (input.expires_at != null) {
-      const t = Date.parse(input.expires_at);
-      if (Number.isNaN(t))
-        throw unprocessable(['body', 'expires_at'], 'expires_at must be an ISO 8601 date-time');
-      if (t <= Date.now())
-        throw unprocessable(['body', 'expires_at'], `expires_at ${input.expires_at} is in the past`);
-    }
+    const expiresAt = normalizeExpiry(input.expires_at);
     let owner: UserRow | undefined;
     if (input.owner_id) {
       owner = this.findUser(input.owner_id);
@@ -1228,7 +1237,7 @@ export class Model {
         restriction,
         permissions: null,
         baseline,
-        expires_at: input.expires_at ?? null,
+        expires_at: expiresAt,
         rotated_from: input.rotatedFrom ?? null,
       });
       this.audit(actor, 'create', 'api_key', id, g.id, {
@@ -1272,6 +1281,7 @@ export class Model {
         'a system key needs at least one permission (or tenant_admin)',
       );
     }
+    const expiresAt = normalizeExpiry(body.expires_at);
     return this.store.tx(() => {
       const id = newId();
       const secret = this.insertKey({
@@ -1286,7 +1296,7 @@ export class Model {
         restriction: null,
         permissions: [...new Set(body.permissions)],
         baseline: [],
-        expires_at: body.expires_at ?? null,
+        expires_at: expiresAt,
         rotated_from: rotatedFrom,
       });
       this.audit(actor, 'create', 'system_key', id, null, {
@@ -1439,6 +1449,22 @@ export class Model {
     };
   }
 
+  /** JSON nested deeper than this is refused (stringifying it would overflow the stack). */
+  static readonly MAX_DEPTH = 64;
+
+  private checkDefinition(def: unknown): void {
+    const stack: Array<[unknown, number]> = [[def, 1]];
+    while (stack.length) {
+      const [v, d] = stack.pop() as [unknown, number];
+      if (d > Model.MAX_DEPTH)
+        throw unprocessable(
+          ['body', 'definition'],
+          `definition is nested deeper than ${Model.MAX_DEPTH} levels`,
+        );
+      if (v && typeof v === 'object') for (const c of Object.values(v)) stack.push([c, d + 1]);
+    }
+  }
+
   createResource(
     actor: Actor,
     type: ResourceType,
@@ -1448,6 +1474,7 @@ export class Model {
   ) {
     const np = nameProblem(body.name);
     if (np) throw unprocessable(['body', 'name'], `name ${np}`);
+    this.checkDefinition(body.definition);
     if (
       type === 'workflow' &&
       body.type !== undefined &&
@@ -1484,6 +1511,7 @@ export class Model {
     r: ResourceRow,
     body: { name?: string; description?: string; definition?: unknown },
   ) {
+    this.checkDefinition(body.definition);
     if (body.name !== undefined) {
       const np = nameProblem(body.name);
       if (np) throw unprocessable(['body', 'name'], `name ${np}`);

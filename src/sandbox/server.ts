@@ -59,6 +59,14 @@ export function buildServer(opts: ServerOptions): Sandbox {
     bodyLimit: MAX_BODY,
     logger: false,
     genReqId: () => `req_${randomBytes(9).toString('base64url')}`,
+    // Errors fastify raises before routing (bad %-escapes, over-long parameters) get our shape too.
+    frameworkErrors: (error, req, reply) => {
+      reply.header('x-request-id', req.id);
+      const status = (error as { statusCode?: number }).statusCode ?? 400;
+      (reply as FastifyReply).code(status >= 400 && status < 500 ? status : 400).send({
+        detail: status === 414 ? 'a path parameter is too long' : 'malformed URL',
+      });
+    },
     ajv: undefined,
   });
 
@@ -239,7 +247,10 @@ function idempotencyCheck(
   );
   if (!prior) {
     // Replays can carry a new key's secret: keep them only as long as a retry plausibly needs them.
-    store.run('DELETE FROM idempotency WHERE created_at < ?', new Date(Date.now() - 86_400_000).toISOString());
+    store.run(
+      'DELETE FROM idempotency WHERE created_at < ?',
+      new Date(Date.now() - 86_400_000).toISOString(),
+    );
     store.run(
       'INSERT INTO idempotency(principal, idem_key, method, path, created_at) VALUES (?,?,?,?,?)',
       principal.key.id,

@@ -6,6 +6,7 @@ interface ActAsOpts {
   workspace: string;
   name?: string;
   restrict?: string;
+  tenantAdmin?: boolean;
 }
 
 export function registerActAs(parent: Command, ctx: Context): void {
@@ -18,6 +19,7 @@ export function registerActAs(parent: Command, ctx: Context): void {
     .requiredOption('--workspace <w>', 'workspace name or id')
     .option('--name <name>', 'key name (default: "act-as <email>")')
     .option('--restrict <perms>', 'restrict the key to these workspace permissions (comma-separated)')
+    .option('--tenant-admin', "let the key use the user's org-level permissions (only for org admins)")
     .addHelpText(
       'after',
       examples([
@@ -46,7 +48,7 @@ export async function runActAs(ctx: Context, user: string, o: ActAsOpts): Promis
     effective_permissions: string[];
   }>(
     '/v1/sandbox/act-as',
-    { user_id: user, group_id: o.workspace, name: o.name, permissions },
+    { user_id: user, group_id: o.workspace, name: o.name, permissions, tenant_admin: o.tenantAdmin },
     { extension: true },
   );
   if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);

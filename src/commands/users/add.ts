@@ -83,6 +83,10 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   const grants = (o.workspace ?? []).map((w) => parseWorkspaceGrant(w));
   if (o.email !== undefined && emailProblem(o.email))
     throw new UsageError(`--email: ${emailProblem(o.email)}`);
+  // An empty --name "" is a bad value, not a missing one.
+  if (o.name !== undefined && nameProblem(o.name)) throw new UsageError(`--name ${nameProblem(o.name)}`);
+  if (o.displayName !== undefined && nameProblem(o.displayName))
+    throw new UsageError(`--display-name ${nameProblem(o.displayName)}`);
 
   const r = await resolverFor(ctx);
   const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Name', validate: validName }));

@@ -258,7 +258,15 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
   );
 
   // ---- sandbox only: a personal key held by any user, minted by an org admin ----
-  app.post<{ Body: { user_id: string; group_id: string; name?: string; permissions?: string[] | null } }>(
+  app.post<{
+    Body: {
+      user_id: string;
+      group_id: string;
+      name?: string;
+      permissions?: string[] | null;
+      tenant_admin?: boolean;
+    };
+  }>(
     '/v1/sandbox/act-as',
     {
       schema: {
@@ -271,6 +279,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
             group_id: str(500),
             name: str(200),
             permissions: { type: ['array', 'null'], maxItems: 100, items: str(100) },
+            tenant_admin: { type: 'boolean' },
           },
         },
       },
@@ -296,6 +305,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
           groupRef: g.id,
           name: req.body.name ?? `act-as ${user.email}`,
           permissions: req.body.permissions,
+          tenant_admin: req.body.tenant_admin,
           creator: user,
           callerKeyId: p.key.id,
           callerBound: null,

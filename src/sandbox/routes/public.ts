@@ -52,28 +52,31 @@ export function registerPublicRoutes(app: FastifyInstance, model: Model): void {
     body: { name?: string; display_name?: string; create_key?: { group_id: string; name?: string } },
     requestId: string,
   ) => {
-    const user = model.acceptInvitation(
-      token,
-      { name: body.name, display_name: body.display_name },
-      requestId,
-    );
-    let key: (ReturnType<Model['keyView']> & { value: string }) | undefined;
-    if (body.create_key) {
-      const g = model.requireGroup(body.create_key.group_id);
-      const created = model.createWorkspaceKey(
-        { userId: user.id, email: user.email, keyId: null, requestId },
-        {
-          groupRef: g.id,
-          name: body.create_key.name ?? 'personal key',
-          permissions: undefined,
-          creator: user,
-          callerKeyId: null,
-          callerBound: null,
-        },
+    // One transaction: a refused key leaves the invitation unused.
+    return model.store.tx(() => {
+      const g = body.create_key ? model.requireGroup(body.create_key.group_id) : undefined;
+      const user = model.acceptInvitation(
+        token,
+        { name: body.name, display_name: body.display_name },
+        requestId,
       );
-      key = { ...model.keyView(created.key), value: created.secret };
-    }
-    return { user, key };
+      let key: (ReturnType<Model['keyView']> & { value: string }) | undefined;
+      if (body.create_key && g) {
+        const created = model.createWorkspaceKey(
+          { userId: user.id, email: user.email, keyId: null, requestId },
+          {
+            groupRef: g.id,
+            name: body.create_key.name ?? 'personal key',
+            permissions: undefined,
+            creator: user,
+            callerKeyId: null,
+            callerBound: null,
+          },
+        );
+        key = { ...model.keyView(created.key), value: created.secret };
+      }
+      return { user, key };
+    });
   };
 
   app.get<{ Params: { token: string } }>('/v1/invitations/:token', async (req) => {
@@ -138,7 +141,14 @@ ${allGroups ? `<label for="key_group">Create a personal API key for (optional)</
   app.post<{ Params: { token: string }; Body: Record<string, string> | undefined }>(
     '/invite/:token',
     async (req, reply) => {
-      const b = req.body ?? {};
+      const raw = (req.body ?? {}) as Record<string, unknown>;
+      const b: Record<string, string> = {};
+      for (const f of ['name', 'display_name', 'key_group']) {
+        const v = raw[f];
+        if (v !== undefined && typeof v !== 'string')
+          return page(reply, 422, 'Could not create the account', `<p class="err">${f} must be text</p>`);
+        if (typeof v === 'string') b[f] = v;
+      }
       try {
         const { user, key } = accept(
           req.params.token,

@@ -1,0 +1,375 @@
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { Context } from '../cli/context.js';
+import { ConflictError, NoxusError, UsageError } from '../cli/errors.js';
+import { confirmDestructive } from '../cli/interact.js';
+import { examples } from '../cli/options.js';
+import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
+import { resolverFor } from './shared.js';
+
+interface OffboardOpts {
+  transferTo?: string;
+  planOut?: string;
+  apply?: string;
+  resume?: boolean;
+  force?: boolean;
+  secretsDir?: string;
+  reportDir?: string;
+  dryRun?: boolean;
+}
+
+export function registerOffboard(program: Command, ctx: Context): void {
+  program
+    .command('offboard')
+    .description(
+      'the offboarding checklist: review access, reassign work, suspend, remove, rotate keys, verify',
+    )
+    .argument('<user>', 'user id or email')
+    .option('--transfer-to <user>', 'who takes over the resources the user owns')
+    .option('--plan-out <file>', 'write the reviewable plan (inventory and steps) to a file; change nothing')
+    .option('--apply <file>', 'apply a plan written by --plan-out (refused if the server drifted from it)')
+    .option('--resume', 'finish an interrupted offboarding of this user from its journal')
+    .option('--force', 'with --apply: run even if the server no longer matches the plan')
+    .option(
+      '--secrets-dir <dir>',
+      'write the new secrets of rotated keys here (files 0600) instead of printing them once',
+    )
+    .option(
+      '--report-dir <dir>',
+      'where to write the report (Markdown and JSON); default: the current directory',
+    )
+    .option('--dry-run', 'print the plan, change nothing')
+    .addHelpText(
+      'after',
+      `${examples([
+        'noxus offboard margaret@example.com --transfer-to dennis@example.com --plan-out margaret.plan.json',
+        'noxus offboard margaret@example.com --apply margaret.plan.json --secrets-dir ./rotated --yes',
+        'noxus offboard margaret@example.com --resume --yes',
+      ])}
+Steps, in order: review access; reassign owned resources (--transfer-to) and read them back;
+suspend (reversible); remove from the organization (memberships deleted, personal keys revoked;
+resources and activity kept); rotate the system and service-account keys the user created;
+verify that work and activity are intact; write a report. Each step is journaled before and after
+under the config dir, so a crash is finished with --resume and nothing is done twice.
+Refused: the last org admin, yourself, service accounts (use service-accounts delete), and a
+--transfer-to that is suspended, removed or the user themself.
+`,
+    )
+    .action((user: string, o: OffboardOpts) => runOffboard(ctx, user, o));
+}
+
+class FileJournal implements JournalIO {
+  private readonly doneMap = new Map<string, StepResult>();
+  private readonly idem = new Map<string, string>();
+  plan?: Plan;
+  complete = false;
+
+  constructor(readonly path: string) {
+    if (!existsSync(path)) return;
+    for (const line of readFileSync(path, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      let e: { type: string; plan?: Plan; step?: string; idempotency_key?: string; result?: StepResult };
+      try {
+        e = JSON.parse(line);
+      } catch {
+        continue; // torn by a kill: that event never happened
+      }
+      if (e.type === 'plan') this.plan = e.plan;
+      else if (e.type === 'started' && e.step && e.idempotency_key) this.idem.set(e.step, e.idempotency_key);
+      else if (e.type === 'done' && e.result) this.doneMap.set(e.result.id, e.result);
+      else if (e.type === 'complete') this.complete = true;
+    }
+  }
+
+  private append(e: object): void {
+    appendFileSync(this.path, `${JSON.stringify({ ...e, at: new Date().toISOString() })}\n`, { mode: 0o600 });
+  }
+  begin(plan: Plan): void {
+    writeFileSync(this.path, '', { mode: 0o600 });
+    this.plan = plan;
+    this.append({ type: 'plan', plan });
+  }
+  done(step: string) {
+    return this.doneMap.get(step);
+  }
+  idempotencyKey(step: string) {
+    return this.idem.get(step);
+  }
+  started(step: string, key: string) {
+    this.idem.set(step, key);
+    this.append({ type: 'started', step, idempotency_key: key });
+  }
+  finished(result: StepResult) {
+    this.doneMap.set(result.id, result);
+    this.append({ type: 'done', result });
+  }
+  finish() {
+    this.complete = true;
+    this.append({ type: 'complete' });
+  }
+}
+
+export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): Promise<void> {
+  const modes = [o.planOut, o.apply, o.resume, o.dryRun].filter(Boolean).length;
+  if (modes > 1) throw new UsageError('choose one of --plan-out, --apply, --resume, --dry-run');
+  if (o.force && !o.apply) throw new UsageError('--force goes with --apply');
+  if (o.resume && o.transferTo)
+    throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
+  const svc = await import('../services/offboard.js');
+  const { configDir } = await import('../config/paths.js');
+  const r = await resolverFor(ctx);
+  const t = await ctx.target();
+  const dir = join(configDir(ctx.env), 'journals');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+  let plan: Plan;
+  let journal: FileJournal;
+  if (o.resume) {
+    const user = await r.findUser(ref);
+    const candidates = user ? [user.id] : [];
+    journal = new FileJournal(join(dir, `offboard-${candidates[0] ?? ref}.jsonl`));
+    if (!journal.plan)
+      throw new UsageError(`no interrupted offboarding of ${ref} to resume`, {
+        hint: `start one with: noxus offboard ${ref} --transfer-to <user>`,
+      });
+    if (journal.complete) {
+      ctx.out.info(`the offboarding of ${journal.plan.user.email} already finished; nothing to resume`);
+      return;
+    }
+    plan = journal.plan;
+  } else {
+    const user = await r.user(ref);
+    journal = new FileJournal(join(dir, `offboard-${user.id}.jsonl`));
+    if (journal.plan && !journal.complete && !o.planOut && !o.dryRun) {
+      throw new ConflictError(`an offboarding of ${user.email} was interrupted`, {
+        hint: `finish it with: noxus offboard ${user.email} --resume`,
+      });
+    }
+    if (o.apply) {
+      plan = svc.parsePlan(readFileSync(resolve(ctx.io.cwd, o.apply), 'utf8'), o.apply);
+      if (plan.user.id !== user.id)
+        throw new UsageError(`${o.apply} is the plan for ${plan.user.email}, not ${user.email}`);
+      const target = plan.transfer_to ? await r.user(plan.transfer_to.id) : undefined;
+      await svc.checkOffboardable(r, user, target);
+      const { getAccess } = await import('../api/users.js');
+      const now = svc.inventoryOf(await getAccess(r.client, user.id));
+      const diff = svc.drift(plan.inventory, now);
+      if (diff.length && !o.force) {
+        throw new ConflictError(
+          `the plan is stale: the server changed since it was written (${diff.length} difference${diff.length > 1 ? 's' : ''})\n${diff.map((d) => `  - ${d}`).join('\n')}`,
+          {
+            hint: `write a new plan: noxus offboard ${user.email}${plan.transfer_to ? ` --transfer-to ${plan.transfer_to.email}` : ''} --plan-out ${o.apply}  (or apply anyway with --force)`,
+            data: { differences: diff },
+          },
+        );
+      }
+      if (diff.length) {
+        ctx.out.warn(`applying a stale plan (--force): ${diff.join('; ')}`);
+        const fresh = svc.buildPlan(t.url, user, target, await getAccess(r.client, user.id));
+        plan = { ...fresh, created_at: plan.created_at };
+      }
+    } else {
+      let targetRef = o.transferTo;
+      const { getAccess } = await import('../api/users.js');
+      const access = await getAccess(r.client, user.id);
+      if (!targetRef && ctx.canPrompt() && access.resources_owned.length > 0) {
+        const users = (await r.users({ status: 'active' })).filter(
+          (u) => u.id !== user.id && (u.kind ?? 'human') === 'human',
+        );
+        const picked = await (await ctx.prompter()).select({
+          message: `${user.email} owns ${access.resources_owned.length} resource(s). Who takes them over?`,
+          choices: [
+            { name: 'nobody (they stay owned by a removed user)', value: '' },
+            ...users.map((u) => ({ name: `${u.email} (${u.name ?? u.display_name})`, value: u.id })),
+          ],
+        });
+        targetRef = picked || undefined;
+      }
+      const target = targetRef ? await r.user(targetRef) : undefined;
+      await svc.checkOffboardable(r, user, target);
+      plan = svc.buildPlan(t.url, user, target, access);
+    }
+  }
+
+  if (o.planOut || o.dryRun) {
+    if (o.planOut)
+      writeFileSync(resolve(ctx.io.cwd, o.planOut), `${JSON.stringify(plan, null, 2)}\n`, { mode: 0o600 });
+    if (ctx.globals.json)
+      ctx.out.document({
+        command: 'offboard',
+        plan,
+        written_to: o.planOut ? resolve(ctx.io.cwd, o.planOut) : null,
+        dry_run: true,
+      });
+    else {
+      printPlan(ctx, plan);
+      ctx.out.info(
+        o.planOut
+          ? `plan written to ${o.planOut}; nothing was changed. Apply it with: noxus offboard ${plan.user.email} --apply ${o.planOut}`
+          : 'Dry run: nothing was changed.',
+      );
+    }
+    return;
+  }
+
+  if (!o.resume) {
+    if (!ctx.globals.json) printPlan(ctx, plan);
+    await confirmDestructive(
+      ctx,
+      `offboard ${plan.user.email} (suspend, remove, rotate ${plan.steps.filter((s) => s.id.startsWith('rotate')).length} key(s))`,
+      `noxus offboard ${plan.user.email}${plan.transfer_to ? ` --transfer-to ${plan.transfer_to.email}` : ''}`,
+    );
+    journal.begin(plan);
+  } else if (!ctx.globals.yes && !ctx.canPrompt()) {
+    throw new UsageError('refusing to resume destructive steps without confirmation (not a terminal)', {
+      hint: `run: noxus offboard ${ref} --resume --yes`,
+    });
+  }
+
+  const secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }> = [];
+  if (o.secretsDir) mkdirSync(resolve(ctx.io.cwd, o.secretsDir), { recursive: true, mode: 0o700 });
+  const crashAfter = ctx.env.NOXUS_TEST_CRASH_AFTER;
+  let results: StepResult[];
+  try {
+    results = await svc.runPlan(r.client, plan, journal, {
+      onStep: (step, state, detail) => {
+        if (ctx.globals.json) return;
+        if (state === 'running') ctx.out.info(`[ ] ${step.title} …`);
+        else ctx.out.info(`[${state === 'done' ? '✓' : '-'}] ${step.title}${detail ? `: ${detail}` : ''}`);
+      },
+      onSecret: async (step: PlanStep, key) => {
+        if (ctx.env.GITHUB_ACTIONS === 'true' && !o.secretsDir)
+          ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+        if (o.secretsDir) {
+          const file = join(
+            resolve(ctx.io.cwd, o.secretsDir),
+            `${key.name.replace(/[^\w.-]+/g, '_')}-${key.id}.key`,
+          );
+          await writeFile(file, `${key.value}\n`, { mode: 0o600 });
+          secrets.push({ key_id: key.id, name: key.name, file });
+          return `written to ${file}`;
+        }
+        secrets.push({ key_id: key.id, name: key.name, secret: key.value });
+        if (!ctx.globals.json) {
+          ctx.out.warn(`new secret of "${key.name}" (${step.title}), shown once; store it now:`);
+          ctx.io.stdout.write(`${key.value}\n`);
+        }
+        return 'shown once';
+      },
+      afterStep: (step) => {
+        // Test seam for the crash matrix: die right after a step is journaled.
+        if (crashAfter && (crashAfter === step.id || crashAfter === step.id.split(':')[0]))
+          process.kill(process.pid, 'SIGKILL');
+      },
+    });
+  } catch (e) {
+    const err = e instanceof NoxusError ? e : new NoxusError(String((e as Error)?.message ?? e));
+    throw new NoxusError(`offboarding of ${plan.user.email} stopped: ${err.message}`, {
+      hint: `nothing is lost: fix the cause and finish with: noxus offboard ${plan.user.email} --resume --yes`,
+      requestId: err.requestId,
+      status: err.status,
+      cause: e,
+    });
+  }
+  journal.finish();
+  const report = writeReport(ctx, plan, results, o.reportDir);
+  if (ctx.globals.json) {
+    ctx.out.document({
+      command: 'offboard',
+      user: plan.user,
+      transfer_to: plan.transfer_to,
+      steps: results,
+      secrets,
+      report,
+    });
+    return;
+  }
+  ctx.out.success(`offboarded ${plan.user.email}; report: ${report.markdown}`);
+}
+
+function printPlan(ctx: Context, plan: Plan): void {
+  const inv = plan.inventory;
+  const out = ctx.out;
+  out.info(
+    `Offboarding ${plan.user.email} (${plan.user.name}), org role ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
+  );
+  out.info(
+    `  workspaces: ${inv.workspaces.map((w) => `${w.group_name}=${w.role}${w.via === 'org_admin' ? ' (via org admin)' : ''}`).join(', ') || 'none'}`,
+  );
+  out.info(
+    `  keys they hold: ${inv.keys_held.map((k) => `${k.name} [${k.effective.join(',')}] last used ${k.last_used_at ?? 'never'}`).join('; ') || 'none'}`,
+  );
+  out.info(`  system keys they created: ${inv.system_keys_created.map((k) => k.name).join(', ') || 'none'}`);
+  out.info(
+    `  service-account keys they created: ${inv.service_account_keys_created.map((k) => `${k.name} (${k.holder})`).join(', ') || 'none'}`,
+  );
+  out.info(`  resources they own: ${inv.resources.map((x) => `${x.type} "${x.name}"`).join(', ') || 'none'}`);
+  out.info(
+    `  invitations they sent, pending: ${inv.invitations_pending.map((i) => i.email).join(', ') || 'none'}`,
+  );
+  out.info(
+    `  last activity: ${inv.last_activity_at ?? 'never'} (${inv.activity_count} activity entries, all kept)`,
+  );
+  out.info('Steps:');
+  plan.steps.forEach((s, i) => out.info(`  ${i + 1}. ${s.title} [${s.kind}]`));
+  for (const w of plan.warnings) out.warn(w);
+}
+
+function writeReport(
+  ctx: Context,
+  plan: Plan,
+  results: StepResult[],
+  dir?: string,
+): { markdown: string; json: string } {
+  const base = resolve(ctx.io.cwd, dir ?? '.');
+  mkdirSync(base, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const name = `offboard-${plan.user.email.replace(/[^\w.@-]+/g, '_')}-${stamp}`;
+  const json = join(base, `${name}.json`);
+  const md = join(base, `${name}.md`);
+  const clean = results.map((r) => ({ ...r, data: r.data && 'secret' in r.data ? { ...r.data } : r.data }));
+  writeFileSync(
+    json,
+    `${JSON.stringify({ schema_version: 1, kind: 'noxus-offboarding-report', finished_at: new Date().toISOString(), plan, results: clean }, null, 2)}\n`,
+  );
+  const inv = plan.inventory;
+  const lines = [
+    `# Offboarding of ${plan.user.email}`,
+    '',
+    `Server: ${plan.server}  `,
+    `Plan written: ${plan.created_at}  `,
+    `Finished: ${new Date().toISOString()}  `,
+    `Resources reassigned to: ${plan.transfer_to?.email ?? 'nobody (kept by the removed user)'}`,
+    '',
+    '## Before',
+    '',
+    `- Org role: ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
+    `- Workspaces: ${inv.workspaces.map((w) => `${w.group_name} (${w.role})`).join(', ') || 'none'}`,
+    `- Keys held: ${inv.keys_held.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+    `- System keys created: ${inv.system_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+    `- Service-account keys created: ${inv.service_account_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+    `- Resources owned: ${inv.resources.map((r) => `${r.type} "${r.name}" (${r.id})`).join(', ') || 'none'}`,
+    `- Pending invitations sent: ${inv.invitations_pending.map((i) => i.email).join(', ') || 'none'}`,
+    `- Activity entries: ${inv.activity_count}, last ${inv.last_activity_at ?? 'never'}`,
+    '',
+    '## Steps',
+    '',
+    '| # | Step | Result |',
+    '|---|---|---|',
+    ...results.map(
+      (r, i) => `| ${i + 1} | ${r.title.replace(/\|/g, '\\|')} | ${r.detail.replace(/\|/g, '\\|')} |`,
+    ),
+    '',
+    '## After',
+    '',
+    `- Status: removed; every personal key revoked`,
+    `- Resources: ${inv.resources.length} intact, owned by ${plan.transfer_to?.email ?? plan.user.email}`,
+    `- Activity log: preserved`,
+    ...plan.warnings.map((w) => `- Warning: ${w}`),
+    '',
+  ];
+  writeFileSync(md, lines.join('\n'));
+  return { markdown: md, json };
+}

@@ -1,0 +1,422 @@
+// Offboarding as plan → apply. The plan is a reviewable file: the inventory of the user's access
+// and work, and the steps in the order trusted systems teach (look, transfer, cut access reversibly,
+// remove, rotate what they could have seen, verify). Applying re-reads the server and refuses a
+// stale plan; every step is journaled before and after, so a crash resumes without doing anything
+// twice.
+
+import { createHash, randomUUID } from 'node:crypto';
+import type { ApiClient } from '../api/client.js';
+import { rotateKey, rotateSystemKey } from '../api/keys.js';
+import { getMe } from '../api/me.js';
+import {
+  type Access,
+  getAccess,
+  removeUser,
+  suspendUser,
+  transferResources,
+  type User,
+} from '../api/users.js';
+import { ConflictError, NoxusError, UsageError } from '../cli/errors.js';
+import type { Resolver } from './resolve.js';
+
+export const PLAN_KIND = 'noxus-offboarding-plan';
+
+export interface PlanStep {
+  id: string;
+  title: string;
+  /** reversible: can be undone (suspend, transfer); destructive: cannot (remove, rotate). */
+  kind: 'read' | 'reversible' | 'destructive';
+  target?: string;
+}
+
+export interface Inventory {
+  org_role: string | null;
+  org_admin: boolean;
+  workspaces: Array<{ group_id: string; group_name: string; role: string; via: string }>;
+  keys_held: Array<{
+    id: string;
+    name: string;
+    workspace: string | null;
+    restriction: string[] | null;
+    effective: string[];
+    last_used_at: string | null;
+  }>;
+  service_account_keys_created: Array<{
+    id: string;
+    name: string;
+    workspace: string | null;
+    holder: string | null;
+  }>;
+  system_keys_created: Array<{ id: string; name: string; permissions: string[] | null }>;
+  resources: Array<{ id: string; type: string; group_id: string; name: string }>;
+  invitations_pending: Array<{ id: string; email: string; created_at: string }>;
+  last_activity_at: string | null;
+  activity_count: number;
+}
+
+export interface Plan {
+  schema_version: 1;
+  kind: typeof PLAN_KIND;
+  created_at: string;
+  server: string;
+  user: { id: string; email: string; name: string; status: string };
+  transfer_to: { id: string; email: string } | null;
+  inventory: Inventory;
+  fingerprint: string;
+  steps: PlanStep[];
+  warnings: string[];
+}
+
+export function inventoryOf(a: Access): Inventory {
+  const byId = <T extends { id: string }>(xs: T[]) =>
+    [...xs].sort((p, q) => (p.id < q.id ? -1 : p.id > q.id ? 1 : 0));
+  return {
+    org_role: a.org_role,
+    org_admin: a.org_admin,
+    workspaces: [...a.workspaces].sort((p, q) => p.group_id.localeCompare(q.group_id)),
+    keys_held: byId(a.keys_held).map((k) => ({
+      id: k.id,
+      name: k.name,
+      workspace: k.group_name ?? k.group_id ?? null,
+      restriction: k.permissions,
+      effective: k.effective_permissions ?? [],
+      last_used_at: k.last_used_at,
+    })),
+    service_account_keys_created: byId(a.service_account_keys_created).map((k) => ({
+      id: k.id,
+      name: k.name,
+      workspace: k.group_name ?? null,
+      holder: k.holder_email ?? null,
+    })),
+    system_keys_created: byId(a.system_keys_created).map((k) => ({
+      id: k.id,
+      name: k.name,
+      permissions: k.permissions,
+    })),
+    resources: byId(a.resources_owned).map((r) => ({
+      id: r.id,
+      type: r.resource_type,
+      group_id: r.group_id,
+      name: r.name,
+    })),
+    invitations_pending: byId(a.invitations_pending).map((i) => ({
+      id: i.id,
+      email: i.email,
+      created_at: i.created_at,
+    })),
+    last_activity_at: a.last_activity_at,
+    activity_count: a.activity_count,
+  };
+}
+
+/** What must not change between plan and apply: access, keys and owned work (not activity). */
+export function fingerprint(inv: Inventory): string {
+  const stable = {
+    org_role: inv.org_role,
+    workspaces: inv.workspaces.map((w) => `${w.group_id}:${w.role}:${w.via}`),
+    keys_held: inv.keys_held.map((k) => k.id),
+    sa: inv.service_account_keys_created.map((k) => k.id),
+    system: inv.system_keys_created.map((k) => k.id),
+    resources: inv.resources.map((r) => r.id),
+  };
+  return createHash('sha256').update(JSON.stringify(stable)).digest('hex');
+}
+
+/** Human-readable differences between the plan's inventory and the server's current one. */
+export function drift(planned: Inventory, now: Inventory): string[] {
+  const out: string[] = [];
+  const diffIds = <T extends { id: string }>(label: string, a: T[], b: T[], show: (x: T) => string) => {
+    const before = new Set(a.map((x) => x.id));
+    const after = new Set(b.map((x) => x.id));
+    for (const x of b) if (!before.has(x.id)) out.push(`new ${label}: ${show(x)}`);
+    for (const x of a) if (!after.has(x.id)) out.push(`${label} gone since the plan: ${show(x)}`);
+  };
+  if (planned.org_role !== now.org_role) out.push(`org role changed: ${planned.org_role} → ${now.org_role}`);
+  const ws = (i: Inventory) => new Map(i.workspaces.map((w) => [w.group_id, w]));
+  const [a, b] = [ws(planned), ws(now)];
+  for (const [id, w] of b) {
+    const p = a.get(id);
+    if (!p) out.push(`new workspace access: ${w.group_name} as ${w.role}`);
+    else if (p.role !== w.role) out.push(`role in ${w.group_name} changed: ${p.role} → ${w.role}`);
+  }
+  for (const [id, w] of a) if (!b.has(id)) out.push(`no longer in workspace ${w.group_name}`);
+  diffIds('key', planned.keys_held, now.keys_held, (k) => `${k.name} (${k.id}) in ${k.workspace}`);
+  diffIds(
+    'service-account key',
+    planned.service_account_keys_created,
+    now.service_account_keys_created,
+    (k) => `${k.name} (${k.id})`,
+  );
+  diffIds('system key', planned.system_keys_created, now.system_keys_created, (k) => `${k.name} (${k.id})`);
+  diffIds('resource', planned.resources, now.resources, (r) => `${r.type} ${r.name} (${r.id})`);
+  return out;
+}
+
+/** Refusals that protect the organization: service accounts, yourself, the last org admin, bad targets. */
+export async function checkOffboardable(r: Resolver, user: User, target: User | undefined): Promise<void> {
+  if ((user.kind ?? 'human') === 'service') {
+    throw new UsageError(`${user.email} is a service account; offboarding is for people`, {
+      hint: `delete it with: noxus service-accounts delete ${user.email}`,
+    });
+  }
+  if (user.status === 'removed')
+    throw new ConflictError(`${user.email} was already removed from the organization`);
+  const me = await getMe(r.client);
+  if (me.holder?.id === user.id) {
+    throw new ConflictError(`you cannot offboard yourself (the key in use is held by ${user.email})`, {
+      hint: 'ask another org admin to run it, with their own key',
+    });
+  }
+  if (user.tenant_admin) {
+    const { isOrgAdminRole } = await import('./resolve.js');
+    const roles = await r.roles();
+    const admins = (await r.users({ status: 'active' })).filter((u) => {
+      const role = roles.find((x) => x.id === u.org_role?.id);
+      return role ? isOrgAdminRole(role) : u.tenant_admin;
+    });
+    if (!admins.some((u) => u.id !== user.id)) {
+      throw new ConflictError(`${user.email} is the last active org admin`, {
+        hint: 'make another user org admin first',
+      });
+    }
+  }
+  if (target) {
+    if (target.id === user.id) throw new UsageError('--transfer-to cannot be the user being offboarded');
+    if ((target.status ?? (target.is_active ? 'active' : 'inactive')) !== 'active') {
+      throw new ConflictError(
+        `--transfer-to ${target.email} is ${target.status ?? 'not active'}; pick an active user`,
+      );
+    }
+  }
+}
+
+export function buildPlan(server: string, user: User, target: User | undefined, access: Access): Plan {
+  const inv = inventoryOf(access);
+  const steps: PlanStep[] = [{ id: 'review', title: 'Review access', kind: 'read' }];
+  const warnings: string[] = [];
+  if (inv.resources.length) {
+    if (target) {
+      steps.push({
+        id: 'transfer',
+        title: `Reassign ${inv.resources.length} resource(s) to ${target.email} and read them back`,
+        kind: 'reversible',
+        target: target.id,
+      });
+    } else {
+      warnings.push(
+        `no --transfer-to: ${inv.resources.length} resource(s) stay owned by a removed user (they keep working, but nobody owns them)`,
+      );
+    }
+  }
+  steps.push({
+    id: 'suspend',
+    title: 'Suspend (sign-in and every key stop at once; reversible)',
+    kind: 'reversible',
+  });
+  steps.push({
+    id: 'remove',
+    title: `Remove from the organization (${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s), ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
+    kind: 'destructive',
+  });
+  for (const k of inv.system_keys_created)
+    steps.push({
+      id: `rotate-system:${k.id}`,
+      title: `Rotate system key "${k.name}" they created`,
+      kind: 'destructive',
+      target: k.id,
+    });
+  for (const k of inv.service_account_keys_created) {
+    steps.push({
+      id: `rotate-key:${k.id}`,
+      title: `Rotate service-account key "${k.name}" (${k.holder}) they created`,
+      kind: 'destructive',
+      target: k.id,
+    });
+  }
+  steps.push({ id: 'verify', title: 'Verify work and activity are preserved', kind: 'read' });
+  if (inv.invitations_pending.length) {
+    warnings.push(
+      `${inv.invitations_pending.length} invitation(s) they sent are still pending (${inv.invitations_pending.map((i) => i.email).join(', ')}); they stay valid`,
+    );
+  }
+  return {
+    schema_version: 1,
+    kind: PLAN_KIND,
+    created_at: new Date().toISOString(),
+    server,
+    user: {
+      id: user.id,
+      email: user.email,
+      name: user.name ?? user.display_name,
+      status: user.status ?? 'active',
+    },
+    transfer_to: target ? { id: target.id, email: target.email } : null,
+    inventory: inv,
+    fingerprint: fingerprint(inv),
+    steps,
+    warnings,
+  };
+}
+
+export function parsePlan(text: string, file: string): Plan {
+  let p: Plan;
+  try {
+    p = JSON.parse(text) as Plan;
+  } catch {
+    throw new UsageError(`${file} is not a plan (not JSON)`);
+  }
+  if (p?.kind !== PLAN_KIND || p.schema_version !== 1 || !Array.isArray(p.steps) || !p.user?.id) {
+    throw new UsageError(
+      `${file} is not a noxus offboarding plan (kind ${String((p as { kind?: unknown })?.kind)})`,
+    );
+  }
+  return p;
+}
+
+export interface StepResult {
+  id: string;
+  title: string;
+  status: 'done' | 'skipped';
+  detail: string;
+  data?: Record<string, unknown>;
+}
+
+export interface JournalIO {
+  done(step: string): StepResult | undefined;
+  idempotencyKey(step: string): string | undefined;
+  started(step: string, idempotencyKey: string): void;
+  finished(result: StepResult): void;
+}
+
+export interface RunHooks {
+  onStep(step: PlanStep, state: 'running' | 'done' | 'skipped', detail?: string): void;
+  /** A new secret from a rotation; the caller writes it to the secrets dir or shows it once. */
+  onSecret(step: PlanStep, key: { id: string; name: string; value: string }): Promise<string>;
+  /** Test seam: called after each step is journaled as done. */
+  afterStep?(step: PlanStep): void;
+}
+
+/** Runs (or resumes) the plan's steps in order. */
+export async function runPlan(
+  client: ApiClient,
+  plan: Plan,
+  journal: JournalIO,
+  hooks: RunHooks,
+): Promise<StepResult[]> {
+  const results: StepResult[] = [];
+  for (const step of plan.steps) {
+    const prior = journal.done(step.id);
+    if (prior) {
+      hooks.onStep(step, 'skipped', `${prior.detail} (done earlier)`);
+      results.push(prior);
+      continue;
+    }
+    hooks.onStep(step, 'running');
+    const idem = journal.idempotencyKey(step.id) ?? `noxus-offboard-${randomUUID()}`;
+    journal.started(step.id, idem);
+    const result = await runStep(client, plan, step, idem, hooks);
+    journal.finished(result);
+    hooks.onStep(step, 'done', result.detail);
+    results.push(result);
+    hooks.afterStep?.(step);
+  }
+  return results;
+}
+
+async function runStep(
+  client: ApiClient,
+  plan: Plan,
+  step: PlanStep,
+  idem: string,
+  hooks: RunHooks,
+): Promise<StepResult> {
+  const base = { id: step.id, title: step.title, status: 'done' as const };
+  const userId = plan.user.id;
+  if (step.id === 'review') {
+    const a = inventoryOf(await getAccess(client, userId));
+    return {
+      ...base,
+      detail: `${a.workspaces.length} workspace(s), ${a.keys_held.length} key(s), ${a.resources.length} resource(s)`,
+      data: { inventory: a },
+    };
+  }
+  if (step.id === 'transfer') {
+    const ids = plan.inventory.resources.map((r) => r.id);
+    const t = await transferResources(
+      client,
+      { from_user: userId, to_user: step.target as string, resource_ids: ids },
+      idem,
+    );
+    const after = await getAccess(client, step.target as string);
+    const owned = new Set(after.resources_owned.map((r) => r.id));
+    const missing = ids.filter((id) => !owned.has(id));
+    if (missing.length)
+      throw new NoxusError(
+        `read-back failed: ${missing.length} resource(s) are not owned by the target after the transfer (${missing.join(', ')})`,
+      );
+    return {
+      ...base,
+      detail: `${ids.length} resource(s) now owned by ${plan.transfer_to?.email} (read back)`,
+      data: { transferred: ids, this_run: t.transferred.length },
+    };
+  }
+  if (step.id === 'suspend') {
+    const u = await suspendUser(client, userId);
+    return {
+      ...base,
+      detail: u.changed === false ? 'already suspended' : 'suspended',
+      data: { before: plan.user.status, after: 'suspended' },
+    };
+  }
+  if (step.id === 'remove') {
+    const u = await removeUser(client, userId);
+    return {
+      ...base,
+      detail: u.changed === false ? 'already removed' : `removed; ${u.revoked_keys.length} key(s) revoked`,
+      data: { revoked_keys: u.revoked_keys },
+    };
+  }
+  if (step.id.startsWith('rotate-system:') || step.id.startsWith('rotate-key:')) {
+    const system = step.id.startsWith('rotate-system:');
+    const id = step.target as string;
+    try {
+      const res = system ? await rotateSystemKey(client, id, 0, idem) : await rotateKey(client, id, 0, idem);
+      const where = await hooks.onSecret(step, res);
+      return {
+        ...base,
+        detail: `rotated: new key ${res.id}; old key ${id} revoked; new secret ${where}`,
+        data: { old_key: id, new_key: res.id, secret: where },
+      };
+    } catch (e) {
+      // Already rotated or revoked by someone else since the plan: nothing left to invalidate.
+      if (e instanceof ConflictError) return { ...base, status: 'skipped', detail: `skipped: ${e.message}` };
+      throw e;
+    }
+  }
+  if (step.id === 'verify') {
+    const owner = plan.transfer_to?.id ?? userId;
+    const a = await getAccess(client, owner);
+    const owned = new Set(a.resources_owned.map((r) => r.id));
+    const lost = plan.inventory.resources.filter((r) => !owned.has(r.id));
+    const activity = await client.get<{ total: number }>(
+      '/v1/admin/activity',
+      { actor: userId, page: 1, size: 1 },
+      { extension: true },
+    );
+    if (lost.length)
+      throw new NoxusError(
+        `${lost.length} resource(s) are missing after offboarding: ${lost.map((r) => r.name).join(', ')}`,
+      );
+    if (activity.total < plan.inventory.activity_count) {
+      throw new NoxusError(
+        `activity entries by the user dropped from ${plan.inventory.activity_count} to ${activity.total}`,
+      );
+    }
+    return {
+      ...base,
+      detail: `${plan.inventory.resources.length} resource(s) intact, ${activity.total} activity entries by the user preserved`,
+      data: { resources: plan.inventory.resources.length, activity_entries: activity.total },
+    };
+  }
+  throw new UsageError(`the plan has an unknown step "${step.id}"`);
+}
