@@ -78,6 +78,7 @@ class FileJournal implements JournalIO {
       }
       if (e.type === 'plan') this.plan = e.plan;
       else if (e.type === 'started' && e.step && e.idempotency_key) this.idem.set(e.step, e.idempotency_key);
+      else if (e.type === 'refused' && e.step) this.idem.delete(e.step);
       else if (e.type === 'done' && e.result) this.doneMap.set(e.result.id, e.result);
       else if (e.type === 'complete') this.complete = true;
     }
@@ -100,6 +101,10 @@ class FileJournal implements JournalIO {
   started(step: string, key: string) {
     this.idem.set(step, key);
     this.append({ type: 'started', step, idempotency_key: key });
+  }
+  refused(step: string) {
+    this.idem.delete(step);
+    this.append({ type: 'refused', step });
   }
   finished(result: StepResult) {
     this.doneMap.set(result.id, result);
@@ -154,6 +159,8 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       const target = plan.transfer_to ? await r.user(plan.transfer_to.id) : undefined;
       await svc.checkOffboardable(r, user, target);
       const { getAccess } = await import('../api/users.js');
+      if (target)
+        await svc.checkTargetCanOwn(r, target, (await getAccess(r.client, user.id)).resources_owned);
       const now = svc.inventoryOf(await getAccess(r.client, user.id));
       const diff = svc.drift(plan.inventory, now);
       if (diff.length && !o.force) {
@@ -189,6 +196,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       }
       const target = targetRef ? await r.user(targetRef) : undefined;
       await svc.checkOffboardable(r, user, target);
+      if (target) await svc.checkTargetCanOwn(r, target, access.resources_owned);
       plan = svc.buildPlan(t.url, user, target, access);
     }
   }

@@ -57,7 +57,7 @@ export function describeLocation(
     case 'env':
       return 'environment variable NOXUS_API_KEY';
     case 'keyring':
-      return `OS keychain (service ${KEYRING_SERVICE}, account ${profileName})`;
+      return `OS keychain (service ${KEYRING_SERVICE}, account ${profileName}${process.platform === 'linux' ? `; secret-tool lookup service ${KEYRING_SERVICE} username ${profileName}` : ''})`;
     case 'file':
       return `file ${credentialFilePath(profileName, env)} (plaintext, 0600)`;
     case 'sandbox-file':
@@ -72,7 +72,9 @@ function keychainFix(platform: NodeJS.Platform): string {
   const start =
     platform === 'linux'
       ? 'start and unlock a Secret Service, e.g.\n' +
-        `    dbus-run-session -- sh -c 'printf "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; noxus auth login'`
+        // An empty password creates no default collection on a fresh account, so writes fail.
+        `    dbus-run-session -- sh -c 'printf %s "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; noxus auth login'\n` +
+        '    (KEYRING_PASSWORD: any non-empty password; the same one unlocks the keyring later)'
       : platform === 'darwin'
         ? 'unlock the login keychain: security unlock-keychain ~/Library/Keychains/login.keychain-db'
         : 'make sure the Windows Credential Manager is available';

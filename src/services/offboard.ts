@@ -190,6 +190,56 @@ export async function checkOffboardable(r: Resolver, user: User, target: User | 
   }
 }
 
+const OWN_PERMISSION: Record<string, string> = {
+  workflow: 'flows_edit',
+  agent: 'agents_edit',
+  knowledge_base: 'kbs_edit',
+};
+
+/** The transfer target must be able to own each resource where it lives (edit rights of that kind). */
+export async function checkTargetCanOwn(
+  r: Resolver,
+  target: User,
+  resources: Access['resources_owned'],
+): Promise<void> {
+  const { listMembers } = await import('../api/groups.js');
+  const { grantedPermissions } = await import('../api/roles.js');
+  const { expandWorkspacePermissions } = await import('../domain/permissions.js');
+  const roles = await r.roles();
+  const groups = await r.groups();
+  const problems: string[] = [];
+  for (const groupId of [...new Set(resources.map((x) => x.group_id))]) {
+    const m = (await listMembers(r.client, groupId)).find((x) => x.user_id === target.id);
+    const role = m ? roles.find((x) => x.id === m.role.id) : undefined;
+    const perms = new Set(
+      m?.via === 'org_admin'
+        ? ['workspace_admin']
+        : expandWorkspacePermissions(role ? grantedPermissions(role) : []),
+    );
+    const has = (p: string) => perms.has(p) || perms.has('workspace_admin');
+    const needed = [
+      ...new Set(
+        resources
+          .filter((x) => x.group_id === groupId)
+          .map((x) => OWN_PERMISSION[x.resource_type] ?? 'flows_edit'),
+      ),
+    ];
+    const lacking = needed.filter((p) => !has(p));
+    if (lacking.length) {
+      const name = groups.find((g) => g.id === groupId)?.name ?? groupId;
+      problems.push(`${name}: needs ${lacking.join(', ')} (${m ? `role ${m.role.name}` : 'no role there'})`);
+    }
+  }
+  if (problems.length) {
+    throw new ConflictError(
+      `--transfer-to ${target.email} cannot own all the resources: ${problems.join('; ')}`,
+      {
+        hint: 'give them a suitable role in those workspaces first (noxus ws add-member / ws set-role), or pick another --transfer-to',
+      },
+    );
+  }
+}
+
 export function buildPlan(server: string, user: User, target: User | undefined, access: Access): Plan {
   const inv = inventoryOf(access);
   const steps: PlanStep[] = [{ id: 'review', title: 'Review access', kind: 'read' }];
@@ -285,6 +335,8 @@ export interface JournalIO {
   done(step: string): StepResult | undefined;
   idempotencyKey(step: string): string | undefined;
   started(step: string, idempotencyKey: string): void;
+  /** The server refused the step (4xx): nothing happened, so a retry is a new request. */
+  refused(step: string): void;
   finished(result: StepResult): void;
 }
 
@@ -314,7 +366,14 @@ export async function runPlan(
     hooks.onStep(step, 'running');
     const idem = journal.idempotencyKey(step.id) ?? `noxus-offboard-${randomUUID()}`;
     journal.started(step.id, idem);
-    const result = await runStep(client, plan, step, idem, hooks);
+    let result: StepResult;
+    try {
+      result = await runStep(client, plan, step, idem, hooks);
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      if (status !== undefined && status >= 400 && status < 500) journal.refused(step.id);
+      throw e;
+    }
     journal.finished(result);
     hooks.onStep(step, 'done', result.detail);
     results.push(result);

@@ -276,7 +276,7 @@ describe('keychain unavailable', () => {
       'The OS keychain is unavailable: no D-Bus session (DBUS_SESSION_BUS_ADDRESS is unset).',
     );
     expect(err.hint).toContain(
-      `dbus-run-session -- sh -c 'printf "" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; noxus auth login'`,
+      `dbus-run-session -- sh -c 'printf %s "$KEYRING_PASSWORD" | gnome-keyring-daemon --unlock --components=secrets >/dev/null; noxus auth login'`,
     );
     expect(err.hint).toContain('NOXUS_API_KEY');
     expect(err.hint).toContain('noxus auth login --credential-store file');
@@ -363,19 +363,22 @@ describe('keychain with an injected backend', () => {
     const opts = { keyring: () => keyring, probe };
 
     expect(await storeCredential('prod', KEY, 'keyring', env, opts)).toEqual({
-      location: 'OS keychain (service noxus, account prod)',
+      location: 'OS keychain (service noxus, account prod; secret-tool lookup service noxus username prod)',
     });
     expect([...keyring.items]).toEqual([['noxus/prod', KEY]]);
 
     expect(await resolveCredential({ profileName: 'prod', profile: keyringProfile, env }, opts)).toEqual({
       key: KEY,
       source: 'keyring',
-      location: 'OS keychain (service noxus, account prod)',
+      location: 'OS keychain (service noxus, account prod; secret-tool lookup service noxus username prod)',
       warnings: [],
     });
 
     expect(await deleteCredential('prod', keyringProfile, env, opts)).toEqual([
-      { source: 'keyring', location: 'OS keychain (service noxus, account prod)' },
+      {
+        source: 'keyring',
+        location: 'OS keychain (service noxus, account prod; secret-tool lookup service noxus username prod)',
+      },
     ]);
     expect(await deleteCredential('prod', keyringProfile, env, opts)).toEqual([]);
     expect(
@@ -400,7 +403,7 @@ describe('describeLocation', () => {
     const keyFile = '/var/lib/noxus/sandbox.key';
     expect(describeLocation('env', 'default', undefined, env)).toBe('environment variable NOXUS_API_KEY');
     expect(describeLocation('keyring', 'default', undefined, env)).toBe(
-      'OS keychain (service noxus, account default)',
+      'OS keychain (service noxus, account default; secret-tool lookup service noxus username default)',
     );
     expect(describeLocation('file', 'default', undefined, env)).toBe(
       `file ${join(dir, 'credentials', 'default.key')} (plaintext, 0600)`,
