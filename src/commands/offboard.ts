@@ -321,7 +321,7 @@ function printPlan(ctx: Context, plan: Plan): void {
     `  last activity: ${inv.last_activity_at ?? 'never'} (${inv.activity_count} activity entries, all kept)`,
   );
   out.info('Steps:');
-  plan.steps.forEach((s, i) => out.info(`  ${i + 1}. ${s.title} [${s.kind}]`));
+  for (const [i, s] of plan.steps.entries()) out.info(`  ${i + 1}. ${s.title} [${s.kind}]`);
   for (const w of plan.warnings) out.warn(w);
 }
 
