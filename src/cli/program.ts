@@ -1,10 +1,12 @@
 import { Command, Option } from 'commander';
+import { registerActivity } from '../commands/activity.js';
 import { registerAuth } from '../commands/auth/index.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
 import { registerOffboard } from '../commands/offboard.js';
 import { registerPermissions } from '../commands/permissions/index.js';
 import { registerProfiles } from '../commands/profiles/index.js';
+import { registerReview } from '../commands/review/index.js';
 import { registerRoles } from '../commands/roles/index.js';
 import { registerSandbox } from '../commands/sandbox/index.js';
 import { registerServiceAccounts } from '../commands/service-accounts/index.js';
@@ -57,6 +59,8 @@ export function buildProgram(ctx: Context): Command {
   registerKeys(program, ctx);
   registerServiceAccounts(program, ctx);
   registerOffboard(program, ctx);
+  registerReview(program, ctx);
+  registerActivity(program, ctx);
   registerSandbox(program, ctx);
 
   program.addHelpText(

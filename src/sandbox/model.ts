@@ -890,9 +890,16 @@ export class Model {
        JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND u.status != 'removed'`,
       g.id,
     );
-    const admins = this.store
-      .all<UserRow>("SELECT * FROM users WHERE status != 'removed'")
-      .filter((u) => this.isOrgAdmin(u));
+    const adminRoles = new Set(
+      this.store
+        .roles()
+        .filter((r) => isAdminOrgRole(r))
+        .map((r) => r.id),
+    );
+    const admins = this.store.all<UserRow>(
+      "SELECT * FROM users WHERE status != 'removed' AND org_role_id IN (SELECT value FROM json_each(?))",
+      JSON.stringify([...adminRoles]),
+    );
     const rows = [
       ...explicit.map((u) => {
         const role = this.store.role(u.role_id);

@@ -16,7 +16,9 @@ export interface StartOptions {
   dataDir: string;
   port: number;
   host?: string;
-  seed?: 'demo' | 'empty';
+  seed?: 'demo' | 'empty' | 'scale';
+  /** With seed 'scale': how many users and workspaces. */
+  scale?: { users: number; workspaces: number };
   smtpUrl?: string;
   rateLimit?: number;
   version?: string;
@@ -132,10 +134,11 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
   const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   sandbox.setPublicUrl(url);
-  if (created && opts.seed === 'demo') {
+  if (created && (opts.seed === 'demo' || opts.seed === 'scale')) {
     try {
-      const { seedDemo } = await import('./seed.js');
-      await seedDemo(sandbox.model, created.owner);
+      const { seedDemo, seedScale } = await import('./seed.js');
+      if (opts.seed === 'demo') await seedDemo(sandbox.model, created.owner);
+      else seedScale(sandbox.model, created.owner, opts.scale ?? { users: 10_000, workspaces: 100 });
     } catch (e) {
       await sandbox.app.close();
       db.close();

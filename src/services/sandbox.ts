@@ -24,7 +24,8 @@ export interface SandboxStartOptions {
   dataDir: string;
   port: number;
   host: string;
-  seed: 'demo' | 'empty';
+  seed: 'demo' | 'empty' | 'scale';
+  scale?: { users: number; workspaces: number };
   smtpUrl?: string;
   rateLimit?: number;
   version: string;
@@ -96,6 +97,7 @@ export async function startInProcess(o: SandboxStartOptions) {
       port: o.port,
       host: o.host,
       seed: o.seed,
+      scale: o.scale,
       smtpUrl: o.smtpUrl,
       rateLimit: o.rateLimit,
       version: o.version,
@@ -158,6 +160,7 @@ export async function startDetached(
     o.seed,
     '--no-profile-setup',
     ...(o.smtpUrl ? ['--smtp', o.smtpUrl] : []),
+    ...(o.scale ? ['--scale', `${o.scale.users}x${o.scale.workspaces}`] : []),
     ...(o.rateLimit ? ['--rate-limit', String(o.rateLimit)] : []),
   ];
   const child = spawn(launcher.execPath, args, {

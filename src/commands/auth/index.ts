@@ -109,7 +109,7 @@ export async function runLogin(ctx: Context, o: LoginOpts): Promise<void> {
   });
   const current = profiles.current();
   if (!current || !profiles.get(current)) profiles.use(profileName);
-  if (o.credentialStore === 'file') ctx.out.warn(`the key is stored in a plaintext file: ${location}`);
+  if (o.credentialStore === 'file') ctx.out.warn(`the key is stored unencrypted in ${location}`);
   if (ctx.globals.json) {
     ctx.out.envelope('auth login', [
       {

@@ -9,7 +9,8 @@ export interface StartOpts {
   host: string;
   data?: string;
   detach: boolean;
-  seed: 'demo' | 'empty';
+  seed: 'demo' | 'empty' | 'scale';
+  scale?: string;
   smtp?: string;
   rateLimit?: number;
   profileSetup: boolean;
@@ -24,8 +25,11 @@ export function registerStart(parent: Command, ctx: Context): void {
     .option('--data <dir>', 'data directory (default: <config dir>/sandbox)')
     .option('--detach', 'run in the background and return once it is ready')
     .addOption(
-      new Option('--seed <kind>', 'fill a new organization').choices(['demo', 'empty']).default('empty'),
+      new Option('--seed <kind>', 'fill a new organization')
+        .choices(['demo', 'empty', 'scale'])
+        .default('empty'),
     )
+    .option('--scale <size>', 'with --seed scale: USERSxWORKSPACES (default 10000x100)')
     .option(
       '--smtp <url>',
       'send invitation emails through this SMTP server (smtp://host:port); default: .eml files in <data>/outbox',
@@ -50,6 +54,15 @@ export function registerStart(parent: Command, ctx: Context): void {
 export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
   if (o.smtp && !/^smtps?:\/\//.test(o.smtp))
     throw new UsageError(`--smtp must be an smtp:// or smtps:// URL, got "${o.smtp}"`);
+  let scale: { users: number; workspaces: number } | undefined;
+  if (o.scale !== undefined || o.seed === 'scale') {
+    const m = /^(\d+)x(\d+)$/.exec(o.scale ?? '10000x100');
+    if (o.seed !== 'scale') throw new UsageError('--scale goes with --seed scale');
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1 || Number(m[1]) > 1_000_000 || Number(m[2]) > 10_000) {
+      throw new UsageError(`--scale must be USERSxWORKSPACES such as 10000x100, got "${o.scale}"`);
+    }
+    scale = { users: Number(m[1]), workspaces: Number(m[2]) };
+  }
   const svc = await import('../../services/sandbox.js');
   const dataDir = await dataDirOf(ctx, o.data);
   const opts = {
@@ -57,6 +70,7 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
     port: o.port,
     host: o.host,
     seed: o.seed,
+    scale,
     smtpUrl: o.smtp,
     rateLimit: o.rateLimit,
     version: ctx.version,

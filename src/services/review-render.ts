@@ -1,0 +1,143 @@
+// The CSV and Markdown views of a review export. CSV cells are formula-safe; Markdown reads as the
+// quarter's record.
+
+import { stringify } from 'csv-stringify/sync';
+import { neutralize } from './bulk.js';
+import type { ReviewDoc } from './review.js';
+
+const CSV_COLUMNS = [
+  'record',
+  'id',
+  'subject',
+  'name',
+  'kind',
+  'status',
+  'workspace',
+  'role',
+  'via',
+  'restriction',
+  'effective',
+  'degraded',
+  'created_at',
+  'last_activity',
+  'expires_at',
+];
+
+/** One table, one row per record; the `record` column says which kind (user, grant, key, …). */
+export function* csvChunks(doc: ReviewDoc): Generator<string> {
+  const row = (r: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
+    stringify([
+      CSV_COLUMNS.map((col) => neutralize(Array.isArray(r[col]) ? (r[col] as unknown[]).join(' ') : r[col])),
+    ]);
+  yield stringify([CSV_COLUMNS]);
+  const c = doc.content;
+  for (const u of c.users) {
+    yield row({
+      record: 'user',
+      id: u.id,
+      subject: u.email,
+      name: u.name,
+      kind: u.kind,
+      status: u.status,
+      role: u.org_role,
+      via: u.org_admin ? 'org_admin' : '',
+      created_at: u.created_at,
+      last_activity: u.last_active_on,
+    });
+  }
+  for (const g of c.grants)
+    yield row({
+      record: 'grant',
+      id: g.user_id,
+      subject: g.email,
+      workspace: g.workspace,
+      role: g.role,
+      via: g.via,
+    });
+  for (const k of c.keys) {
+    yield row({
+      record: 'key',
+      id: k.id,
+      subject: k.holder,
+      name: k.name,
+      kind: k.holder_kind,
+      status: k.status,
+      workspace: k.workspace,
+      restriction: k.restricted ? k.restriction : k.tenant_admin ? 'tenant_admin' : 'unrestricted',
+      effective: k.effective,
+      degraded: k.degraded ? `yes: ${k.clipped.join(' ')}` : 'no',
+      created_at: k.created_at,
+      last_activity: k.last_used_on,
+      expires_at: k.expires_at,
+    });
+  }
+  for (const k of c.system_keys) {
+    yield row({
+      record: 'system_key',
+      id: k.id,
+      subject: k.created_by,
+      name: k.name,
+      kind: 'system',
+      status: k.status,
+      restriction: k.tenant_admin ? 'tenant_admin' : k.permissions,
+      created_at: k.created_at,
+      last_activity: k.last_used_on,
+      expires_at: k.expires_at,
+    });
+  }
+  for (const a of c.service_accounts)
+    yield row({
+      record: 'service_account',
+      id: a.id,
+      subject: a.email,
+      kind: 'service',
+      status: a.status,
+      workspace: a.workspaces,
+    });
+  for (const i of c.invitations)
+    yield row({
+      record: 'invitation',
+      id: i.user_id,
+      subject: i.email,
+      status: 'invited',
+      created_at: i.invited_at,
+      expires_at: i.expires_at,
+    });
+  yield row({ record: 'sha256', id: doc.sha256, subject: doc.server, created_at: doc.generated_at });
+}
+
+const md = (s: unknown) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/[\r\n]+/g, ' ');
+
+export function* markdownChunks(doc: ReviewDoc): Generator<string> {
+  const c = doc.content;
+  const admins = c.users.filter((u) => u.org_admin);
+  yield `# Access review: ${md(c.organization ?? doc.server)}\n\n`;
+  yield `- Generated: ${doc.generated_at} by noxus ${doc.tool_version}\n- Server: ${doc.server}\n- Content sha256: \`${doc.sha256}\`\n`;
+  yield `- ${c.users.length} users (${admins.length} org admins, ${c.service_accounts.length} service accounts, ${c.invitations.length} pending invitations), ${c.grants.length} workspace grants, ${c.keys.length} keys (${c.keys.filter((k) => k.degraded).length} degraded, ${c.keys.filter((k) => !k.restricted && !k.tenant_admin).length} unrestricted), ${c.system_keys.length} system keys\n\n`;
+  yield '## Org admins (admin on every workspace)\n\n';
+  for (const u of admins)
+    yield `- ${md(u.email)} (${md(u.name)}), last active ${u.last_active_on ?? 'never'}\n`;
+  yield '\n## Users\n\n| Email | Name | Kind | Status | Org role | Last active |\n|---|---|---|---|---|---|\n';
+  for (const u of c.users)
+    yield `| ${md(u.email)} | ${md(u.name)} | ${u.kind} | ${u.status} | ${md(u.org_role)} | ${u.last_active_on ?? 'never'} |\n`;
+  yield '\n## Workspace grants\n\n| User | Workspace | Role | Via |\n|---|---|---|---|\n';
+  for (const g of c.grants)
+    yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} |\n`;
+  yield '\n## API keys\n\n| Key | Workspace | Holder | Restriction | Effective | Degraded | Created | Last used | Expires |\n|---|---|---|---|---|---|---|---|---|\n';
+  for (const k of c.keys) {
+    yield `| ${md(k.name)} | ${md(k.workspace)} | ${md(k.holder)}${k.holder_kind === 'service' ? ' (service)' : ''} | ${k.restricted ? md(k.restriction?.join(', ')) : k.tenant_admin ? 'tenant admin' : 'unrestricted'} | ${md(k.effective.join(', '))} | ${k.degraded ? `yes (lost ${md(k.clipped.join(', '))})` : 'no'} | ${k.created_at.slice(0, 10)} | ${k.last_used_on ?? 'never'} | ${k.expires_at?.slice(0, 10) ?? ''} |\n`;
+  }
+  yield '\n## System keys\n\n| Key | Permissions | Created by | Created | Last used |\n|---|---|---|---|---|\n';
+  for (const k of c.system_keys)
+    yield `| ${md(k.name)} | ${k.tenant_admin ? 'tenant admin' : md(k.permissions.join(', '))} | ${md(k.created_by)} | ${k.created_at.slice(0, 10)} | ${k.last_used_on ?? 'never'} |\n`;
+  yield '\n## Service accounts\n\n';
+  for (const s of c.service_accounts)
+    yield `- ${md(s.email)}: ${md(s.workspaces.join(', ') || 'no workspace')}\n`;
+  yield '\n## Pending invitations\n\n';
+  for (const i of c.invitations)
+    yield `- ${md(i.email)}, invited ${i.invited_at.slice(0, 10)}${i.expires_at ? `, expires ${i.expires_at.slice(0, 10)}` : ''}\n`;
+  yield '\n';
+}
