@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { registerActivity } from '../commands/activity.js';
 import { registerAuth } from '../commands/auth/index.js';
+import { registerCompletion } from '../commands/completion.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
 import { registerOffboard } from '../commands/offboard.js';
@@ -61,6 +62,7 @@ export function buildProgram(ctx: Context): Command {
   registerOffboard(program, ctx);
   registerReview(program, ctx);
   registerActivity(program, ctx);
+  registerCompletion(program, ctx);
   registerSandbox(program, ctx);
 
   program.addHelpText(

@@ -2,11 +2,14 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { User } from '../api/users.js';
 import type { Context } from '../cli/context.js';
-import { ConflictError, NoxusError, UsageError } from '../cli/errors.js';
+import { ConflictError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
 import { confirmDestructive } from '../cli/interact.js';
 import { examples } from '../cli/options.js';
+import { normalizeEmail } from '../domain/validate.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
+import type { Resolver } from '../services/resolve.js';
 import { resolverFor } from './shared.js';
 
 interface OffboardOpts {
@@ -116,6 +119,23 @@ class FileJournal implements JournalIO {
   }
 }
 
+/**
+ * The user list leaves removed users out; offboarding must still find them: to resume after the
+ * remove step, to say "already removed", and to refuse a removed --transfer-to as a conflict.
+ */
+async function userOrRemoved(r: Resolver, ref: string): Promise<User> {
+  try {
+    return await r.user(ref);
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+    const removed = (await r.users({ status: 'removed' })).find((u) =>
+      ref.includes('@') ? normalizeEmail(u.email) === normalizeEmail(ref) : u.id === ref,
+    );
+    if (removed) return removed;
+    throw e;
+  }
+}
+
 export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): Promise<void> {
   const modes = [o.planOut, o.apply, o.resume, o.dryRun].filter(Boolean).length;
   if (modes > 1) throw new UsageError('choose one of --plan-out, --apply, --resume, --dry-run');
@@ -132,7 +152,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   let plan: Plan;
   let journal: FileJournal;
   if (o.resume) {
-    const user = await r.findUser(ref);
+    const user = await userOrRemoved(r, ref).catch((e) => {
+      if (e instanceof NotFoundError) return undefined;
+      throw e;
+    });
     const candidates = user ? [user.id] : [];
     journal = new FileJournal(join(dir, `offboard-${candidates[0] ?? ref}.jsonl`));
     if (!journal.plan)
@@ -145,7 +168,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     }
     plan = journal.plan;
   } else {
-    const user = await r.user(ref);
+    const user = await userOrRemoved(r, ref);
     journal = new FileJournal(join(dir, `offboard-${user.id}.jsonl`));
     if (journal.plan && !journal.complete && !o.planOut && !o.dryRun) {
       throw new ConflictError(`an offboarding of ${user.email} was interrupted`, {
@@ -156,7 +179,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       plan = svc.parsePlan(readFileSync(resolve(ctx.io.cwd, o.apply), 'utf8'), o.apply);
       if (plan.user.id !== user.id)
         throw new UsageError(`${o.apply} is the plan for ${plan.user.email}, not ${user.email}`);
-      const target = plan.transfer_to ? await r.user(plan.transfer_to.id) : undefined;
+      const target = plan.transfer_to ? await userOrRemoved(r, plan.transfer_to.id) : undefined;
       await svc.checkOffboardable(r, user, target);
       const { getAccess } = await import('../api/users.js');
       if (target)
@@ -194,7 +217,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         });
         targetRef = picked || undefined;
       }
-      const target = targetRef ? await r.user(targetRef) : undefined;
+      const target = targetRef ? await userOrRemoved(r, targetRef) : undefined;
       await svc.checkOffboardable(r, user, target);
       if (target) await svc.checkTargetCanOwn(r, target, access.resources_owned);
       plan = svc.buildPlan(t.url, user, target, access);
