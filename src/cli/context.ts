@@ -9,7 +9,7 @@ import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
 import { escapeControl } from '../io/text.js';
 import { colorEnabled } from '../io/theme.js';
-import { AuthError } from './errors.js';
+import { AuthError, UsageError } from './errors.js';
 
 export interface Globals {
   profile?: string;
@@ -103,12 +103,23 @@ export class Context {
     return this.clientCache;
   }
 
+  /** NOXUS_TIMEOUT / NOXUS_DEADLINE: seconds (fractions allowed) for the per-attempt timeout and the overall deadline. */
+  private seconds(name: string): number | undefined {
+    const v = this.io.env[name];
+    if (v === undefined || v === '') return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of seconds, got "${v}"`);
+    return Math.round(n * 1000);
+  }
+
   /** A client for an explicit URL and key (login verification, sandbox act-as). */
   async clientFor(url: string, key: string, profileName?: string): Promise<ApiClient> {
     const { ApiClient } = await import('../api/client.js');
     return new ApiClient({
       baseUrl: url,
       apiKey: key,
+      timeoutMs: this.seconds('NOXUS_TIMEOUT'),
+      deadlineMs: this.seconds('NOXUS_DEADLINE'),
       profileName,
       userAgent: `noxus-cli/${this.version}`,
       // The trace carries server text (bodies, headers): escape it like any other output.

@@ -73,6 +73,8 @@ Environment:
   NOXUS_BACKEND_URL   server URL
   NOXUS_PROFILE       profile to use
   NOXUS_CONFIG_DIR    where profiles, journals and local state live
+  NOXUS_TIMEOUT       per-attempt HTTP timeout in seconds (default 30)
+  NOXUS_DEADLINE      overall deadline of one request, retries included, in seconds (default 120)
 
 Get started:
   $ noxus sandbox start --detach --seed demo

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
@@ -83,9 +85,19 @@ export async function runExport(
 ): Promise<void> {
   const svc = await import('../../services/review.js');
   const doc = await snapshot(ctx, o.concurrency);
-  const out = o.output ? createWriteStream(resolve(ctx.io.cwd, o.output), { mode: 0o600 }) : ctx.io.stdout;
-  const write = (s: string) =>
-    out.write(s) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r()));
+  let out: Writable = ctx.io.stdout;
+  if (o.output) {
+    // Opened before writing: an unwritable path is a clean error, not an unhandled stream 'error'.
+    const file = createWriteStream(resolve(ctx.io.cwd, o.output), { mode: 0o600 });
+    try {
+      await once(file, 'open');
+    } catch (e) {
+      throw new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    out = file;
+  }
+  // `once` rejects on 'error', so a write that fails midway ends the command instead of hanging.
+  const write = (s: string) => (out.write(s) ? Promise.resolve() : once(out, 'drain').then(() => {}));
   if (o.format === 'json') for (const chunk of svc.jsonChunks(doc)) await write(chunk);
   else if (o.format === 'csv')
     for (const chunk of (await import('../../services/review-render.js')).csvChunks(doc)) await write(chunk);
@@ -196,8 +208,18 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
     }
     policy = svc.parsePolicy(raw, o.policy);
   }
-  const doc = o.from
-    ? svc.parseReview(readFileSync(resolve(ctx.io.cwd, o.from), 'utf8'), o.from)
+  const from = o.from;
+  const doc = from
+    ? svc.parseReview(
+        (() => {
+          try {
+            return readFileSync(resolve(ctx.io.cwd, from), 'utf8');
+          } catch {
+            throw new UsageError(`cannot read ${from}`);
+          }
+        })(),
+        from,
+      )
     : await snapshot(ctx);
   let caller: string | undefined;
   if (!o.from) {
