@@ -38,6 +38,8 @@ export interface ApiClientOptions {
   now?: () => number;
   /** Named in the hint of a 401. */
   profileName?: string;
+  /** Where the key came from, for the 401 hint ('env' when NOXUS_API_KEY). */
+  keySource?: string;
   /** Told about every retry (e.g. a 429), so bulk work can slow down. */
   onRetry?: (info: { status?: number; delayMs: number }) => void;
 }
@@ -197,6 +199,7 @@ export class ApiClient {
   private readonly random: () => number;
   private readonly now: () => number;
   private readonly profileName?: string;
+  private readonly keySource?: string;
   private readonly onRetry?: (info: { status?: number; delayMs: number }) => void;
 
   constructor(options: ApiClientOptions) {
@@ -227,6 +230,7 @@ export class ApiClient {
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
     this.profileName = options.profileName;
+    this.keySource = options.keySource;
     this.onRetry = options.onRetry;
   }
 
@@ -626,15 +630,20 @@ export class ApiClient {
             : `no API key was sent and the server requires one (HTTP 401): ${said}`,
           {
             ...base,
-            hint: this.profileName
-              ? `run: noxus auth login --profile ${this.profileName} (or set NOXUS_API_KEY)`
-              : 'run: noxus auth login (or set NOXUS_API_KEY)',
+            hint:
+              this.keySource === 'env'
+                ? 'the key comes from NOXUS_API_KEY: set it to a valid key, or unset it to use a stored login'
+                : this.profileName
+                  ? `the key of profile ${this.profileName} no longer works; run: noxus auth login --profile ${this.profileName} (or set NOXUS_API_KEY)`
+                  : 'run: noxus auth login (or set NOXUS_API_KEY)',
           },
         );
       case 403: {
         const body = parsed.ok && parsed.json && typeof parsed.json === 'object' ? parsed.json : {};
         const missing = (body as { missing?: unknown }).missing;
         if (Array.isArray(missing)) data.missing = missing;
+        const deniedBy = (body as { denied_by?: unknown }).denied_by;
+        if (typeof deniedBy === 'string') data.denied_by = deniedBy;
         return new PermissionError(`permission denied (HTTP 403): ${said}`, {
           ...base,
           hint: Array.isArray(missing) && missing.length > 0 ? `missing: ${missing.join(', ')}` : undefined,

@@ -98,7 +98,7 @@ export class Context {
           hint: `run: noxus auth login --profile ${t.profileName}, or set NOXUS_API_KEY; to try the tool locally: noxus sandbox start --detach --seed demo`,
         });
       }
-      return this.clientFor(t.url, t.credential.key, t.profileName);
+      return this.clientFor(t.url, t.credential.key, t.profileName, t.credential.source);
     })();
     return this.clientCache;
   }
@@ -113,7 +113,7 @@ export class Context {
   }
 
   /** A client for an explicit URL and key (login verification, sandbox act-as). */
-  async clientFor(url: string, key: string, profileName?: string): Promise<ApiClient> {
+  async clientFor(url: string, key: string, profileName?: string, keySource?: string): Promise<ApiClient> {
     const { ApiClient } = await import('../api/client.js');
     return new ApiClient({
       baseUrl: url,
@@ -121,6 +121,7 @@ export class Context {
       timeoutMs: this.seconds('NOXUS_TIMEOUT'),
       deadlineMs: this.seconds('NOXUS_DEADLINE'),
       profileName,
+      keySource,
       userAgent: `noxus-cli/${this.version}`,
       // The trace carries server text (bodies, headers): escape it like any other output.
       trace: this.globals.debug

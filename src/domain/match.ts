@@ -4,11 +4,13 @@ import { distance } from 'fastest-levenshtein';
 export function closeMatches(input: string, candidates: Iterable<string>, limit = 3): string[] {
   const needle = input.toLowerCase();
   if (needle.length === 0) return [];
+  // Emails share long domains: judge them by the whole address, and never by containment.
+  const email = needle.includes('@');
   const scored: Array<[string, number]> = [];
   for (const c of new Set(candidates)) {
     const hay = c.toLowerCase();
-    const d = hay === needle ? 0 : hay.includes(needle) || needle.includes(hay) ? 0.5 : distance(needle, hay);
-    if (d <= Math.max(2, Math.floor(needle.length / 3))) scored.push([c, d]);
+    const d = hay === needle ? 0 : !email && (hay.includes(needle) || needle.includes(hay)) ? 0.5 : distance(needle, hay);
+    if (d <= (email ? 2 : Math.max(2, Math.floor(needle.length / 3)))) scored.push([c, d]);
   }
   return scored
     .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))

@@ -19,14 +19,20 @@ export function tempConfigDir(): string {
 /** Runs `node bin/noxus ...args` (the same Node as the tests, so the Node 24 leg tests Node 24). */
 export function runCli(
   args: string[],
-  opts: { env?: Record<string, string | undefined>; input?: string; configDir?: string; timeoutMs?: number } = {},
+  opts: {
+    env?: Record<string, string | undefined>;
+    input?: string;
+    configDir?: string;
+    timeoutMs?: number;
+  } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, CI: 'true', NO_COLOR: '1', ...opts.env })) {
     if (v !== undefined) env[k] = v;
   }
   if (opts.configDir) env.NOXUS_CONFIG_DIR = opts.configDir;
-  for (const k of ['NOXUS_API_KEY', 'NOXUS_BACKEND_URL', 'NOXUS_PROFILE']) if (!(opts.env && k in opts.env)) delete env[k];
+  for (const k of ['NOXUS_API_KEY', 'NOXUS_BACKEND_URL', 'NOXUS_PROFILE'])
+    if (!(opts.env && k in opts.env)) delete env[k];
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';

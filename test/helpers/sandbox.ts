@@ -2,12 +2,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type RunningSandbox, startSandbox, type StartOptions } from '../../src/sandbox/runtime.js';
+import { type RunningSandbox, type StartOptions, startSandbox } from '../../src/sandbox/runtime.js';
 
 export interface TestSandbox extends RunningSandbox {
   adminKey: string;
   /** fetch against the sandbox with a key (default: the bootstrap key). */
-  call(method: string, path: string, opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers; text: string }>;
   cleanup(): Promise<void>;
 }
 
