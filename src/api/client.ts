@@ -611,7 +611,7 @@ export class ApiClient {
     const detail = renderDetail(rawDetail);
     const data: Record<string, unknown> = rawDetail === undefined ? {} : { detail: rawDetail };
     const base = { status, requestId, data };
-    const said = `${detail ?? what}${suffix}${rid}`;
+    const said = `${detail ?? what}${suffix}${requestId && detail?.includes(requestId) ? '' : rid}`;
 
     if (opts.extension && (status === 405 || (status === 404 && (!parsed.ok || detail === 'Not Found')))) {
       return new NotAvailableError(`${what} is not available on this server${rid}`, {

@@ -43,7 +43,10 @@ export async function createMailer(opts: {
 }): Promise<Mailer> {
   const nodemailer = (await import('nodemailer')).default;
   if (opts.smtpUrl) {
-    const transport = nodemailer.createTransport(opts.smtpUrl);
+    // One pooled connection set instead of a new SMTP session per invitation.
+    const url = new URL(opts.smtpUrl);
+    url.searchParams.set('pool', 'true');
+    const transport = nodemailer.createTransport(url.toString());
     const host = new URL(opts.smtpUrl).host;
     return {
       async sendInvitation(m) {

@@ -522,6 +522,7 @@ export class Model {
         }));
     let delivered = 'not sent (no mailer configured)';
     if (this.opts.mailer) {
+      // A mail failure must not strand the user: the invitation exists and can be resent.
       delivered = await this.opts.mailer.sendInvitation({
         to: user.email,
         toName: user.display_name,
@@ -531,7 +532,7 @@ export class Model {
         expiresAt: inv.expires_at,
         grants,
         orgRole: this.store.role(user.org_role_id)?.name ?? user.org_role_id,
-      });
+      }).catch((e: Error) => `failed: ${e.message}; resend with: noxus users resend-invite ${user.email}`);
     }
     this.store.run('UPDATE invitations SET delivery = ? WHERE id = ?', delivered, inv.id);
     return { invitation_id: inv.id, expires_at: inv.expires_at, delivered_to: delivered };

@@ -1,7 +1,7 @@
 // Starting a sandbox: the data folder, the database, the first-run bootstrap (organization, owner,
 // bootstrap key), the mailer and the HTTP listener.
 
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../config/credentials.js';
 import { BUILTIN_ROLES, ORG_ADMIN_ROLE_ID } from '../domain/roles.js';
@@ -142,6 +142,8 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     } catch (e) {
       await sandbox.app.close();
       db.close();
+      // A first start that failed half-way leaves nothing behind: the next start begins afresh.
+      for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key']) rmSync(join(dataDir, f), { force: true });
       throw e;
     }
   }
