@@ -52,6 +52,7 @@ export interface SystemKey {
   last_used_at: string | null;
   expires_at: string | null;
   revoked_at: string | null;
+  rotated_from?: string | null;
 }
 
 export interface CreateKeyBody {

@@ -73,14 +73,24 @@ class FileJournal implements JournalIO {
     if (!existsSync(path)) return;
     for (const line of readFileSync(path, 'utf8').split('\n')) {
       if (!line.trim()) continue;
-      let e: { type: string; plan?: Plan; step?: string; idempotency_key?: string; result?: StepResult };
+      let e: {
+        type: string;
+        plan?: Plan;
+        step?: string;
+        idempotency_key?: string;
+        result?: StepResult;
+        secrets_dir?: string | null;
+      };
       try {
         e = JSON.parse(line);
       } catch {
         continue; // torn by a kill: that event never happened
       }
-      if (e.type === 'plan') this.plan = e.plan;
-      else if (e.type === 'started' && e.step && e.idempotency_key) this.idem.set(e.step, e.idempotency_key);
+      if (e.type === 'plan') {
+        this.plan = e.plan;
+        this.secretsDir = e.secrets_dir ?? undefined;
+      } else if (e.type === 'started' && e.step && e.idempotency_key)
+        this.idem.set(e.step, e.idempotency_key);
       else if (e.type === 'refused' && e.step) this.idem.delete(e.step);
       else if (e.type === 'done' && e.result) this.doneMap.set(e.result.id, e.result);
       else if (e.type === 'complete') this.complete = true;
@@ -90,10 +100,14 @@ class FileJournal implements JournalIO {
   private append(e: object): void {
     appendFileSync(this.path, `${JSON.stringify({ ...e, at: new Date().toISOString() })}\n`, { mode: 0o600 });
   }
-  begin(plan: Plan): void {
+  /** Where rotated secrets go is part of the run: a resume writes them to the same place. */
+  secretsDir?: string;
+
+  begin(plan: Plan, secretsDir?: string): void {
     writeFileSync(this.path, '', { mode: 0o600 });
     this.plan = plan;
-    this.append({ type: 'plan', plan });
+    this.secretsDir = secretsDir;
+    this.append({ type: 'plan', plan, secrets_dir: secretsDir ?? null });
   }
   done(step: string) {
     return this.doneMap.get(step);
@@ -252,7 +266,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       `offboard ${plan.user.email} (suspend, remove, rotate ${plan.steps.filter((s) => s.id.startsWith('rotate')).length} key(s))`,
       `noxus offboard ${plan.user.email}${plan.transfer_to ? ` --transfer-to ${plan.transfer_to.email}` : ''}`,
     );
-    journal.begin(plan);
+    journal.begin(plan, o.secretsDir ? resolve(ctx.io.cwd, o.secretsDir) : undefined);
   } else if (!ctx.globals.yes && !ctx.canPrompt()) {
     throw new UsageError('refusing to resume destructive steps without confirmation (not a terminal)', {
       hint: `run: noxus offboard ${ref} --resume --yes`,
@@ -260,6 +274,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
 
   const secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }> = [];
+  if (o.resume && !o.secretsDir && journal.secretsDir) {
+    o.secretsDir = journal.secretsDir;
+    if (!ctx.globals.json) ctx.out.info(`new secrets go to ${o.secretsDir}, as in the interrupted run`);
+  }
   if (o.secretsDir) mkdirSync(resolve(ctx.io.cwd, o.secretsDir), { recursive: true, mode: 0o700 });
   const crashAfter = ctx.env.NOXUS_TEST_CRASH_AFTER;
   let results: StepResult[];

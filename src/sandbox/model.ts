@@ -343,7 +343,11 @@ export class Model {
     };
   }
 
-  listUsers(q: { status?: string; kind?: string; group_id?: string; q?: string }): UserRow[] {
+  /** Users matching the filters; with `page`, only that page is read (and `total` counted) in SQL. */
+  listUsers(
+    q: { status?: string; kind?: string; group_id?: string; q?: string },
+    page?: { offset: number; limit: number },
+  ): { rows: UserRow[]; total: number } {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.status) {
@@ -365,10 +369,19 @@ export class Model {
       const like = `%${q.q.toLowerCase()}%`;
       params.push(like, like, like);
     }
-    return this.store.all<UserRow>(
-      `SELECT u.* FROM users u WHERE ${where.join(' AND ')} ORDER BY u.email_norm`,
+    const clause = `FROM users u WHERE ${where.join(' AND ')}`;
+    if (!page) {
+      const rows = this.store.all<UserRow>(`SELECT u.* ${clause} ORDER BY u.email_norm`, ...params);
+      return { rows, total: rows.length };
+    }
+    const total = this.store.get<{ n: number }>(`SELECT COUNT(*) n ${clause}`, ...params)?.n ?? 0;
+    const rows = this.store.all<UserRow>(
+      `SELECT u.* ${clause} ORDER BY u.email_norm LIMIT ? OFFSET ?`,
       ...params,
+      page.limit,
+      page.offset,
     );
+    return { rows, total };
   }
 
   private validateGrants(
@@ -523,16 +536,18 @@ export class Model {
     let delivered = 'not sent (no mailer configured)';
     if (this.opts.mailer) {
       // A mail failure must not strand the user: the invitation exists and can be resent.
-      delivered = await this.opts.mailer.sendInvitation({
-        to: user.email,
-        toName: user.display_name,
-        inviter: actor.email ?? 'an administrator',
-        organization: this.organizationName(),
-        acceptUrl: `${this.opts.publicUrl()}/invite/${inv.token}`,
-        expiresAt: inv.expires_at,
-        grants,
-        orgRole: this.store.role(user.org_role_id)?.name ?? user.org_role_id,
-      }).catch((e: Error) => `failed: ${e.message}; resend with: noxus users resend-invite ${user.email}`);
+      delivered = await this.opts.mailer
+        .sendInvitation({
+          to: user.email,
+          toName: user.display_name,
+          inviter: actor.email ?? 'an administrator',
+          organization: this.organizationName(),
+          acceptUrl: `${this.opts.publicUrl()}/invite/${inv.token}`,
+          expiresAt: inv.expires_at,
+          grants,
+          orgRole: this.store.role(user.org_role_id)?.name ?? user.org_role_id,
+        })
+        .catch((e: Error) => `failed: ${e.message}; resend with: noxus users resend-invite ${user.email}`);
     }
     this.store.run('UPDATE invitations SET delivery = ? WHERE id = ?', delivered, inv.id);
     return { invitation_id: inv.id, expires_at: inv.expires_at, delivered_to: delivered };

@@ -143,7 +143,8 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
       await sandbox.app.close();
       db.close();
       // A first start that failed half-way leaves nothing behind: the next start begins afresh.
-      for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key']) rmSync(join(dataDir, f), { force: true });
+      for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key'])
+        rmSync(join(dataDir, f), { force: true });
       throw e;
     }
   }

@@ -447,9 +447,24 @@ async function runStep(
         data: { old_key: id, new_key: res.id, secret: where },
       };
     } catch (e) {
-      // Already rotated or revoked by someone else since the plan: nothing left to invalidate.
-      if (e instanceof ConflictError) return { ...base, status: 'skipped', detail: `skipped: ${e.message}` };
-      throw e;
+      if (!(e instanceof ConflictError)) throw e;
+      // The old key is gone. If our own interrupted rotation made its replacement and the reply
+      // (with the only copy of the secret) was lost, rotate the replacement again so the new
+      // secret reaches the operator; otherwise someone else already dealt with the key.
+      const { listKeys, listSystemKeys } = await import('../api/keys.js');
+      const replacement = system
+        ? (await listSystemKeys(client)).find((k) => k.rotated_from === id && k.status === 'active')
+        : (await listKeys(client, { status: 'active' })).find((k) => k.rotated_from === id);
+      if (!replacement) return { ...base, status: 'skipped', detail: `skipped: ${e.message}` };
+      const again = system
+        ? await rotateSystemKey(client, replacement.id, 0, `${idem}-again`)
+        : await rotateKey(client, replacement.id, 0, `${idem}-again`);
+      const where = await hooks.onSecret(step, again);
+      return {
+        ...base,
+        detail: `rotated: new key ${again.id} (the reply of an interrupted rotation was lost, so its replacement ${replacement.id} was rotated again); new secret ${where}`,
+        data: { old_key: id, new_key: again.id, secret: where },
+      };
     }
   }
   if (step.id === 'verify') {

@@ -6,7 +6,7 @@ import { type Principal, requireOrg, requireOrgOrWorkspace } from '../auth.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { UserRow } from '../store.js';
-import { pageOf, paging, pagingQuery, principal, str } from './common.js';
+import { paged, pageOf, paging, pagingQuery, principal, str } from './common.js';
 
 const workspacesSchema = {
   type: 'array',
@@ -135,16 +135,18 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
       if (!p.orgPerms.has('users:read') && !(p.key.group_id && p.wsPerms.has('users_edit')))
         requireOrg(p, 'users:read');
       const q = req.query;
-      const rows = model
-        .listUsers({
+      const pg = paging(q, 50, true);
+      const { rows, total } = model.listUsers(
+        {
           status: q.status as string,
           kind: q.kind as string,
           group_id: q.group_id as string,
           q: q.q as string,
-        })
-        .map((u) => model.userView(u));
-      const pg = paging(q, 50, true);
-      return pg ? pageOf(rows, pg) : rows;
+        },
+        pg ? { offset: pg.offset, limit: pg.size } : undefined,
+      );
+      const views = rows.map((u) => model.userView(u));
+      return pg ? paged(views, total, pg) : views;
     },
   );
 

@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+// `npm run bench`: start-up, bulk user creation and access-review export, measured in one run on
+// this machine. Prints a Markdown table and writes it, with the machine, to bench/results.md.
+// What each row means: bench/README.md.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg as osLoadavg } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import {
+  api,
+  BIN,
+  cleanup,
+  cliEnv,
+  fmtMs,
+  fmtRate,
+  fmtRatio,
+  machineInfo,
+  markdownTable,
+  median,
+  NODE,
+  percentile,
+  ROOT,
+  startSandbox,
+  tempRoot,
+  timed,
+  userCount,
+} from './lib.mjs';
+
+const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 20);
+const STARTUP_WARMUPS = 2;
+const BULK_USERS = 1000;
+const BULK_CONCURRENCY = 8;
+const LIMIT_CONNECTIONS = 8;
+const LIMIT_WARMUP = 200;
+const LIMIT_AMOUNT = 3000;
+const REVIEW_SIZES = ['10000x100', '20000x100'];
+
+const rows = []; // [benchmark, what, wall/median, p90, rate, peak RSS, ratio]
+const failures = [];
+const loadavg = () =>
+  osLoadavg()
+    .map((x) => x.toFixed(2))
+    .join(' / ');
+const log = (s) => process.stderr.write(`bench: ${s}\n`);
+
+async function section(name, fn) {
+  const t0 = performance.now();
+  log(`${name}…`);
+  try {
+    await fn();
+    log(`${name} done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } catch (e) {
+    failures.push(`${name}: ${e.message}`);
+    rows.push([name, 'FAILED', e.message.split('\n')[0], '', '', '', '']);
+    log(`${name} FAILED: ${e.stack ?? e}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Start-up: the three commands interleaved, round after round, so that drift in the machine's
+// state affects all three alike. spawnSync keeps the harness out of the way (nothing else runs).
+
+async function startup() {
+  const env = cliEnv();
+  const cases = [
+    { label: '`node -e 0` (floor)', args: ['-e', '0'] },
+    { label: '`noxus --version`', args: [BIN, '--version'] },
+    { label: '`noxus --help`', args: [BIN, '--help'] },
+  ];
+  for (const c of cases) c.ms = [];
+  for (let round = 0; round < STARTUP_WARMUPS + STARTUP_RUNS; round++) {
+    for (const c of cases) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(NODE, c.args, {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 30_000,
+      });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (r.status !== 0)
+        throw new Error(`${c.label} exited ${r.status ?? r.signal}: ${String(r.stderr).trim()}`);
+      if (round >= STARTUP_WARMUPS) c.ms.push(ms);
+    }
+  }
+  const floor = median(cases[0].ms);
+  for (const c of cases) {
+    const m = median(c.ms);
+    rows.push([
+      'Start-up',
+      `${c.label}, ${STARTUP_RUNS} runs`,
+      fmtMs(m),
+      fmtMs(percentile(c.ms, 0.9)),
+      '',
+      '',
+      c === cases[0] ? '1.00× (floor)' : `${fmtRatio(m / floor)} floor`,
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Bulk: 1,000 new users, each in the Default workspace as Reader. Three fresh sandboxes, each
+// in its own process, started one after the other and stopped before the next.
+
+/** The body and Idempotency-Key noxus sends for one CSV row, so that all three do the same work. */
+const userBody = (prefix, i, groupId) => ({
+  email: `${prefix}-${String(i).padStart(5, '0')}@example.com`,
+  name: `Bench User ${i}`,
+  org_role: 'org_base',
+  workspaces: [{ group_id: groupId, role: 'ws_reader' }],
+});
+
+async function defaultGroup(sbx) {
+  const g = (await api(sbx, 'GET', '/v1/admin/groups')).find((x) => x.name === 'Default');
+  if (!g) throw new Error('sandbox has no Default workspace');
+  return g.id;
+}
+
+async function expectUsers(sbx, n, what) {
+  const got = await userCount(sbx);
+  if (got !== n) throw new Error(`${what}: sandbox holds ${got} users afterwards, expected ${n}`);
+}
+
+async function bulkNoxus() {
+  const dir = join(tempRoot(), 'bulk-noxus');
+  mkdirSync(dir, { recursive: true });
+  const csv = join(dir, 'users.csv');
+  const lines = ['email,name,workspaces'];
+  for (let i = 1; i <= BULK_USERS; i++) {
+    const b = userBody('noxus', i, '');
+    lines.push(`${b.email},${b.name},Default=Reader`);
+  }
+  writeFileSync(csv, `${lines.join('\n')}\n`);
+  const sbx = await startSandbox('sbx-bulk-noxus');
+  try {
+    const r = await timed(
+      NODE,
+      [BIN, 'users', 'add', '--from-csv', csv, '--concurrency', String(BULK_CONCURRENCY)],
+      {
+        cwd: dir,
+        env: cliEnv({ NOXUS_BACKEND_URL: sbx.url, NOXUS_API_KEY: sbx.adminKey }),
+        timeoutMs: 180_000,
+      },
+    );
+    if (r.code !== 0)
+      throw new Error(
+        `noxus users add exited ${r.code ?? r.signal}: ${(r.stderr + r.stdout).trim().slice(-500)}`,
+      );
+    if (!`${r.stdout}${r.stderr}`.includes(`${BULK_USERS} invited`))
+      throw new Error(
+        `noxus users add did not report ${BULK_USERS} invited: ${(r.stderr + r.stdout).trim().slice(-300)}`,
+      );
+    await expectUsers(sbx, BULK_USERS + 1, 'noxus');
+    return { ms: r.ms, rate: BULK_USERS / (r.ms / 1000) };
+  } finally {
+    await sbx.stop();
+  }
+}
+
+const CURL_LOOP = `#!/bin/bash
+# One curl per user, one after the other. Body and Idempotency-Key as noxus sends them.
+set -u
+for ((i = 1; i <= BENCH_N; i++)); do
+  n=$(printf '%05d' "$i")
+  curl -s -o /dev/null -w '%{http_code}\\n' -X POST \\
+    -H "X-API-Key: $BENCH_KEY" -H 'content-type: application/json' -H "Idempotency-Key: curl-$n" \\
+    -d "{\\"email\\":\\"curl-$n@example.com\\",\\"name\\":\\"Bench User $i\\",\\"org_role\\":\\"org_base\\",\\"workspaces\\":[{\\"group_id\\":\\"$BENCH_GROUP\\",\\"role\\":\\"ws_reader\\"}]}" \\
+    "$BENCH_URL/v1/admin/users"
+done
+`;
+
+async function bulkCurl() {
+  const dir = join(tempRoot(), 'bulk-curl');
+  mkdirSync(dir, { recursive: true });
+  const script = join(dir, 'loop.sh');
+  writeFileSync(script, CURL_LOOP.replace('BENCH_N', String(BULK_USERS)), { mode: 0o755 });
+  const sbx = await startSandbox('sbx-bulk-curl');
+  try {
+    const groupId = await defaultGroup(sbx);
+    const r = await timed('bash', [script], {
+      cwd: dir,
+      env: { ...process.env, BENCH_URL: sbx.url, BENCH_KEY: sbx.adminKey, BENCH_GROUP: groupId },
+      timeoutMs: 240_000,
+    });
+    const codes = r.stdout.trim().split('\n');
+    const created = codes.filter((c) => c === '201').length;
+    if (r.code !== 0 || created !== BULK_USERS) {
+      const other = [...new Set(codes.filter((c) => c !== '201'))].join(', ');
+      throw new Error(
+        `curl loop: ${created}/${BULK_USERS} answered 201 (others: ${other || 'none'}); exit ${r.code}`,
+      );
+    }
+    await expectUsers(sbx, BULK_USERS + 1, 'curl loop');
+    return { ms: r.ms, rate: BULK_USERS / (r.ms / 1000) };
+  } finally {
+    await sbx.stop();
+  }
+}
+
+async function bulkLimit() {
+  const sbx = await startSandbox('sbx-bulk-limit');
+  try {
+    const groupId = await defaultGroup(sbx);
+    let n = 0;
+    const run = (amount) =>
+      autocannon({
+        url: sbx.url,
+        connections: LIMIT_CONNECTIONS,
+        amount,
+        timeout: 30,
+        requests: [
+          {
+            method: 'POST',
+            path: '/v1/admin/users',
+            headers: { 'x-api-key': sbx.adminKey, 'content-type': 'application/json' },
+            setupRequest(req) {
+              n++;
+              req.headers = { ...req.headers, 'idempotency-key': `ac-${n}` };
+              req.body = JSON.stringify(userBody('ac', n, groupId));
+              return req;
+            },
+          },
+        ],
+      });
+    const warm = await run(LIMIT_WARMUP); // JIT and SQLite caches, as a long-running server has them
+    const r = await run(LIMIT_AMOUNT);
+    const ok = r['2xx'];
+    if (r.non2xx || r.errors || r.timeouts || ok < LIMIT_AMOUNT)
+      throw new Error(
+        `autocannon: ${ok} 2xx, ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts (codes ${JSON.stringify(r.statusCodeStats)})`,
+      );
+    await expectUsers(sbx, 1 + warm['2xx'] + ok, 'autocannon');
+    // r.duration is in seconds (fractional); the per-second histogram is too coarse for a ~2 s run.
+    return { ms: r.duration * 1000, rate: ok / r.duration, p50: r.latency.p50, p99: r.latency.p99 };
+  } finally {
+    await sbx.stop();
+  }
+}
+
+async function bulk() {
+  const noxus = await bulkNoxus();
+  const curl = await bulkCurl();
+  const limit = await bulkLimit();
+  rows.push(
+    [
+      'Bulk: 1,000 new users',
+      `\`noxus users add --from-csv --concurrency ${BULK_CONCURRENCY}\` (whole command)`,
+      fmtMs(noxus.ms),
+      '',
+      fmtRate(noxus.rate),
+      '',
+      `${fmtRatio(noxus.rate / curl.rate)} curl loop; ${Math.round((100 * noxus.rate) / limit.rate)}% of sandbox limit`,
+    ],
+    [
+      'Bulk: 1,000 new users',
+      'sequential `curl` loop (bash)',
+      fmtMs(curl.ms),
+      '',
+      fmtRate(curl.rate),
+      '',
+      '1.00× (baseline)',
+    ],
+    [
+      'Bulk: 1,000 new users',
+      `sandbox limit: autocannon, ${LIMIT_CONNECTIONS} connections, ${LIMIT_AMOUNT} requests after ${LIMIT_WARMUP} warm-up (latency p50 ${limit.p50} ms, p99 ${limit.p99} ms)`,
+      fmtMs(limit.ms),
+      '',
+      fmtRate(limit.rate),
+      '',
+      `${fmtRatio(limit.rate / curl.rate)} curl loop`,
+    ],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Review export under GNU time, one size after the other (one sandbox alive at a time).
+
+function parseGnuTime(text) {
+  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/.exec(text)?.[1];
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1];
+  const user = /User time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+  const sys = /System time \(seconds\): ([\d.]+)/.exec(text)?.[1];
+  if (!wall || !rss) throw new Error(`cannot read /usr/bin/time -v output: ${text.slice(0, 300)}`);
+  const seconds = wall.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
+  return { ms: seconds * 1000, rssMB: Number(rss) / 1024, cpuS: Number(user) + Number(sys) };
+}
+
+async function reviewOne(size) {
+  const [users, workspaces] = size.split('x').map(Number);
+  const dir = join(tempRoot(), `review-${size}`);
+  mkdirSync(dir, { recursive: true });
+  const sbx = await startSandbox(`sbx-review-${size}`, ['--seed', 'scale', '--scale', size], 180_000);
+  try {
+    const out = join(dir, 'review.json');
+    const stats = join(dir, 'time.txt');
+    const r = await timed('/usr/bin/time', ['-v', '-o', stats, NODE, BIN, 'review', 'export', '-o', out], {
+      cwd: dir,
+      env: cliEnv({ NOXUS_BACKEND_URL: sbx.url, NOXUS_API_KEY: sbx.adminKey }),
+      timeoutMs: 240_000,
+    });
+    if (r.code !== 0)
+      throw new Error(`review export (${size}) exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-500)}`);
+    const m = /(\d+) users/.exec(r.stdout + r.stderr);
+    if (!m || Number(m[1]) !== users + 1)
+      throw new Error(`review export (${size}) reported ${m?.[1] ?? 'no'} users, expected ${users + 1}`);
+    const t = parseGnuTime(readFileSync(stats, 'utf8'));
+    return { size, users, workspaces, ...t, bytes: statSync(out).size };
+  } finally {
+    await sbx.stop();
+  }
+}
+
+async function review() {
+  const results = [];
+  for (const size of REVIEW_SIZES) results.push(await reviewOne(size));
+  const base = results[0];
+  for (const x of results) {
+    rows.push([
+      'Review export',
+      `\`noxus review export -o file\`, ${x.users.toLocaleString('en-US')} users × ${x.workspaces} workspaces (${(x.bytes / 1024 ** 2).toFixed(1)} MB JSON, ${x.cpuS.toFixed(1)} s CPU)`,
+      fmtMs(x.ms),
+      '',
+      '',
+      `${Math.round(x.rssMB)} MB`,
+      x === base
+        ? '1.00×'
+        : `${fmtRatio(x.ms / base.ms)} time, ${fmtRatio(x.rssMB / base.rssMB)} RSS (${x.users / base.users}× users)`,
+    ]);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const t0 = performance.now();
+  const machine = machineInfo();
+  const loadBefore = loadavg();
+  if (!existsSync(join(ROOT, 'dist', 'main.js')))
+    throw new Error('dist/ missing: run `npm run bench`, which builds first');
+  if (!machine.gnuTime) throw new Error('/usr/bin/time (GNU time) is required');
+  try {
+    await section('Start-up', startup);
+    await section('Bulk', bulk);
+    await section('Review export', review);
+  } finally {
+    await cleanup();
+  }
+  const total = (performance.now() - t0) / 1000;
+  const table = markdownTable(
+    ['Benchmark', 'What', 'Wall (median)', 'p90', 'Rate', 'Peak RSS', 'Ratio'],
+    rows,
+  );
+  const machineLines = [
+    `- CPU: ${machine.cpu}, ${machine.cores} cores`,
+    `- RAM: ${machine.ramGiB.toFixed(1)} GiB`,
+    `- OS: ${machine.os}`,
+    `- Node: ${machine.node}; ${machine.curl}`,
+    `- noxus: ${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version}, commit ${machine.revision}`,
+    `- Measured: ${new Date().toISOString()}, whole run ${total.toFixed(0)} s`,
+    `- Load average (1/5/15 min) before: ${loadBefore}; after: ${loadavg()} (well above ${machine.cores} means other work shared the CPUs)`,
+  ];
+  process.stdout.write(`${table}\n\n${machineLines.join('\n')}\n`);
+  writeFileSync(
+    join(ROOT, 'bench', 'results.md'),
+    `# noxus benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) in one run; see bench/README.md for what each row measures.\n\n## Machine\n\n${machineLines.join('\n')}\n\n## Results\n\n${table}\n${failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`,
+  );
+  log(`table written to bench/results.md`);
+  if (failures.length) {
+    log(`${failures.length} measurement(s) failed`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch(async (e) => {
+  await cleanup();
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exitCode = 1;
+});
