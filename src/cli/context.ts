@@ -108,7 +108,8 @@ export class Context {
     const v = this.io.env[name];
     if (v === undefined || v === '') return undefined;
     const n = Number(v);
-    if (!Number.isFinite(n) || n <= 0) throw new UsageError(`${name} must be a positive number of seconds, got "${v}"`);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new UsageError(`${name} must be a positive number of seconds, got "${v}"`);
     return Math.round(n * 1000);
   }
 

@@ -11,7 +11,7 @@ export function registerCompletion(program: Command, ctx: Context): void {
       'after',
       examples([
         'noxus completion bash > ~/.local/share/bash-completion/completions/noxus',
-        'noxus completion zsh > "${fpath[1]}/_noxus"',
+        'noxus completion zsh > ~/.zfunc/_noxus   # with fpath+=(~/.zfunc) in .zshrc',
         'noxus completion fish > ~/.config/fish/completions/noxus.fish',
       ]),
     )

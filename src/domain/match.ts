@@ -9,7 +9,12 @@ export function closeMatches(input: string, candidates: Iterable<string>, limit 
   const scored: Array<[string, number]> = [];
   for (const c of new Set(candidates)) {
     const hay = c.toLowerCase();
-    const d = hay === needle ? 0 : !email && (hay.includes(needle) || needle.includes(hay)) ? 0.5 : distance(needle, hay);
+    const d =
+      hay === needle
+        ? 0
+        : !email && (hay.includes(needle) || needle.includes(hay))
+          ? 0.5
+          : distance(needle, hay);
     if (d <= (email ? 2 : Math.max(2, Math.floor(needle.length / 3)))) scored.push([c, d]);
   }
   return scored

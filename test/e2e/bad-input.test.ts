@@ -139,8 +139,7 @@ const cases: Case[] = [
     what: 'ws add-member where one of the users is unknown (validated before the first write)',
     args: ['ws', 'add-member', 'Finance', 'radia@example.com', 'radiia@example.com', '--role', 'Reader'],
     code: 5,
-    stderr:
-      'error: no user radiia@example.com\ndid you mean radia@example.com?\n',
+    stderr: 'error: no user radiia@example.com\ndid you mean radia@example.com?\n',
   },
   {
     what: 'ws add-member to an unknown workspace',

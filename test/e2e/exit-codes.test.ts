@@ -196,7 +196,9 @@ describe('4 authentication', () => {
     expect(r.stderr).toMatch(
       /error: the server rejected the API key \(HTTP 401\): API key revoked \([^)]*\) \(request id req_[\w-]+\)\n/,
     );
-    expect(r.stderr).toContain('the key of profile ops no longer works; run: noxus auth login --profile ops (or set NOXUS_API_KEY)\n');
+    expect(r.stderr).toContain(
+      'the key of profile ops no longer works; run: noxus auth login --profile ops (or set NOXUS_API_KEY)\n',
+    );
     expect(r.stdout).toBe('');
   });
 });
@@ -206,9 +208,7 @@ describe('5 not found', () => {
     const r = await admin('users', 'get', 'alan@exmple.com');
     expect(r.code).toBe(5);
     // Best match first.
-    expect(r.stderr).toBe(
-      'error: no user alan@exmple.com\ndid you mean alan@example.com?\n',
-    );
+    expect(r.stderr).toBe('error: no user alan@exmple.com\ndid you mean alan@example.com?\n');
   });
 
   it('an unknown workspace, with the close match', async () => {

@@ -22,7 +22,8 @@ describe('README examples', () => {
     CI: 'true',
     NO_COLOR: '1',
   };
-  const sh = (cmd: string) => spawnSync('bash', ['-c', cmd], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
+  const sh = (cmd: string) =>
+    spawnSync('bash', ['-c', cmd], { cwd: work, env, encoding: 'utf8', timeout: 60_000 });
 
   beforeAll(() => {
     writeFileSync(join(bin, 'noxus'), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
@@ -43,11 +44,19 @@ describe('README examples', () => {
     for (const line of lines) {
       const expected = Number(/# → exit (\d+)\s*$/.exec(line)?.[1] ?? 0);
       const r = sh(line);
-      expect({ line, code: r.status, stderr: expected === r.status ? '' : r.stderr }).toEqual({ line, code: expected, stderr: '' });
+      expect({ line, code: r.status, stderr: expected === r.status ? '' : r.stderr }).toEqual({
+        line,
+        code: expected,
+        stderr: '',
+      });
     }
     // The examples did what they say.
     const members = sh('noxus ws members Finance --json');
-    expect(JSON.parse(members.stdout).items.map((m: { email: string; role: { name: string } }) => `${m.email}=${m.role.name}`)).toContain('katherine@example.com=Editor');
+    expect(
+      JSON.parse(members.stdout).items.map(
+        (m: { email: string; role: { name: string } }) => `${m.email}=${m.role.name}`,
+      ),
+    ).toContain('katherine@example.com=Editor');
     expect(sh('noxus users get linus@example.com').status).toBe(5);
   }, 240_000);
 });

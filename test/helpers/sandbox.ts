@@ -11,7 +11,12 @@ export interface TestSandbox extends RunningSandbox {
     method: string,
     path: string,
     opts?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
-  ): Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  ): Promise<{
+    status: number; // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary JSON bodies
+    body: any;
+    headers: Headers;
+    text: string;
+  }>;
   cleanup(): Promise<void>;
 }
 

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { NoxusError, UsageError } from '../../cli/errors.js';
@@ -92,12 +92,18 @@ export async function runExport(
     try {
       await once(file, 'open');
     } catch (e) {
-      throw new UsageError(`cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(
+        `cannot write ${o.output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
+    file.on('error', () => {}); // reported below, through `errored` and `once`
     out = file;
   }
-  // `once` rejects on 'error', so a write that fails midway ends the command instead of hanging.
-  const write = (s: string) => (out.write(s) ? Promise.resolve() : once(out, 'drain').then(() => {}));
+  const write = async (s: string) => {
+    if (out.errored) throw new NoxusError(`cannot write ${o.output}: ${out.errored.message}`);
+    // `once` rejects on 'error': a write that fails while waiting ends the command, never hangs it.
+    if (!out.write(s)) await once(out, 'drain');
+  };
   if (o.format === 'json') for (const chunk of svc.jsonChunks(doc)) await write(chunk);
   else if (o.format === 'csv')
     for (const chunk of (await import('../../services/review-render.js')).csvChunks(doc)) await write(chunk);

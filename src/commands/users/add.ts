@@ -168,7 +168,9 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   if (created.invitation?.delivered_to.startsWith('failed')) {
     ctx.out.warn(`the invitation email could not be sent: ${created.invitation.delivered_to}`);
   } else if (created.invitation) {
-    ctx.out.info(`invitation email: ${created.invitation.delivered_to}; expires ${created.invitation.expires_at}`);
+    ctx.out.info(
+      `invitation email: ${created.invitation.delivered_to}; expires ${created.invitation.expires_at}`,
+    );
   }
   ctx.out.info(`follow their onboarding with: noxus users onboarding ${created.email}`);
 }
