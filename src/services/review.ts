@@ -186,7 +186,8 @@ export async function collectReview(
       }))
       .sort((a, b) => cmp(a.email, b.email)),
     invitations: active
-      .filter((u) => u.status === 'invited')
+      // Only invitations that were actually sent and are pending (send_invitation:false sends none).
+      .filter((u) => u.status === 'invited' && u.invitation)
       .map((u) => ({
         user_id: u.id,
         email: u.email,
