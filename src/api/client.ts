@@ -395,7 +395,18 @@ export class ApiClient {
           });
           status = res.statusCode;
           resHeaders = res.headers as ResponseHeaders;
-          text = await res.body.text();
+          try {
+            text = await res.body.text();
+          } catch (bodyErr) {
+            // Headers arrived, the body did not: keep what the server did say for the message.
+            if (bodyErr && typeof bodyErr === 'object') {
+              (bodyErr as { partial?: { status: number; requestId?: string } }).partial = {
+                status,
+                requestId: this.requestIdOf(resHeaders),
+              };
+            }
+            throw bodyErr;
+          }
         } catch (err) {
           const ms = Math.round(performance.now() - t0);
           const reason = fired
@@ -575,6 +586,18 @@ export class ApiClient {
     const { code, error } = failure;
     const cause = error;
     const message = redactText(errorMessage(error), [this.apiKey]);
+    const partial = (error as { partial?: { status: number; requestId?: string } } | undefined)?.partial;
+    if (partial) {
+      return new NoxusError(
+        `the server's response was cut short (HTTP ${partial.status}, the body is truncated: ${message})${suffix}${this.ridSuffix(partial.requestId)}`,
+        {
+          hint: 'the connection broke mid-response; try again',
+          requestId: partial.requestId,
+          status: partial.status,
+          cause,
+        },
+      );
+    }
     const proxyHint =
       'check the server URL, your network, and proxy settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY)';
     if (code === 'ECONNREFUSED') {

@@ -29,7 +29,9 @@ describe('error mapping', () => {
     expect(err.message).toBe(
       'the server rejected the API key (HTTP 401): Invalid API key (request id req-123)',
     );
-    expect(err.hint).toBe('run: noxus auth login --profile work (or set NOXUS_API_KEY)');
+    expect(err.hint).toBe(
+      'the key of profile work no longer works; run: noxus auth login --profile work (or set NOXUS_API_KEY)',
+    );
     expect(err.status).toBe(401);
     expect(err.requestId).toBe('req-123');
     expect(err.data).toEqual({ detail: 'Invalid API key' });

@@ -571,7 +571,11 @@ const cases: Case[] = [
     path: () => `/v1/admin/groups/${ids.ops}/api-keys`,
     body: { name: 'when', expires_at: 'next tuesday' },
     status: 422,
-    detail: one(['body', 'expires_at'], 'value_error', 'expires_at must be an ISO 8601 date-time'),
+    detail: one(
+      ['body', 'expires_at'],
+      'value_error',
+      'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z',
+    ),
   },
   {
     name: 'an invalid body without a key is 401, not 422',
