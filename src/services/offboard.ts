@@ -265,7 +265,7 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
   });
   steps.push({
     id: 'remove',
-    title: `Remove from the organization (${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s), ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
+    title: `Remove from the organization (${inv.org_admin ? 'org admin role' : `${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s)`}, ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
     kind: 'destructive',
   });
   for (const k of inv.system_keys_created)

@@ -551,3 +551,37 @@ describe('the last org admin and invitation expiry (empty organization, 1 ms inv
     expect((await solo.call('GET', '/v1/admin/users/late@example.com')).body.status).toBe('invited');
   });
 });
+
+describe('granting roles through a workspace permission', () => {
+  it('a custom role with users_edit cannot grant more than its holder has there', async () => {
+    const role = await ok('POST', '/v1/admin/roles', {
+      name: 'Member Manager',
+      description: 'adds readers',
+      permissions: { users_edit: true, flows_run: true },
+    });
+    await ok('PUT', `/v1/admin/groups/${ids.Support}/members/${ids.linus}`, { role: role.id });
+    const key = await actAs(sbx, 'linus@example.com', 'Support');
+    const newcomer = await ok('POST', '/v1/admin/users', {
+      email: 'grant-target@example.com',
+      name: 'Grant Target',
+      send_invitation: false,
+    });
+    const admin = await sbx.call('PUT', `/v1/admin/groups/${ids.Support}/members/${newcomer.id}`, {
+      key: key.value,
+      body: { role: 'Admin' },
+    });
+    expect(admin.status).toBe(403);
+    expect(admin.body.missing).toContain('workspace_admin');
+    expect(admin.body.detail).toMatch(
+      /^role Admin grants .*workspace_admin, which the calling key does not have in Support$/,
+    );
+    const members = await ok('GET', `/v1/admin/groups/${ids.Support}/members`);
+    expect(members.some((m: { user_id: string }) => m.user_id === newcomer.id)).toBe(false);
+    // Within what the granter has, it works.
+    const reader = await sbx.call('PUT', `/v1/admin/groups/${ids.Support}/members/${newcomer.id}`, {
+      key: key.value,
+      body: { role: 'Member Manager' },
+    });
+    expect(reader.status).toBe(201);
+  });
+});

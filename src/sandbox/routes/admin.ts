@@ -1,6 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { maskKey } from '../../domain/keys.js';
-import { permissionCatalogue, sortPermissions } from '../../domain/permissions.js';
+import {
+  expandWorkspacePermissions,
+  permissionCatalogue,
+  sortPermissions,
+} from '../../domain/permissions.js';
 import { isAdminOrgRole } from '../../domain/roles.js';
 import { type Principal, requireOrg, requireOrgOrWorkspace } from '../auth.js';
 import { HttpError } from '../errors.js';
@@ -334,6 +338,21 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
       requireOrgOrWorkspace(p, 'users:write', g.id, 'users_edit');
+      if (!p.orgPerms.has('users:write')) {
+        // Granting through a workspace permission: never more than the granter has there.
+        const role = model.findRole(req.body.role, 'workspace');
+        const beyond = expandWorkspacePermissions(role.permissions).filter((x) => !p.wsPerms.has(x));
+        if (beyond.length) {
+          throw new HttpError(
+            403,
+            `role ${role.name} grants ${beyond.join(', ')}, which the calling key does not have in ${g.name}`,
+            {
+              missing: beyond,
+              denied_by: 'role',
+            },
+          );
+        }
+      }
       const r = model.setMember(p.actor, g.id, req.params.user_id, req.body.role);
       reply.status(r.created ? 201 : 200);
       return {
