@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ActivityEntry } from '../api/keys.js';
+import type { ActivityEntry } from '../api/activity.js';
 import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { examples } from '../cli/options.js';

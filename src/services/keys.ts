@@ -1,8 +1,9 @@
 // API keys: what a new key may carry (checked before anything is created), which existing key a
 // reference means, and why a key lost permissions.
 
+import { type ActivityEntry, queryActivity } from '../api/activity.js';
 import type { ApiClient } from '../api/client.js';
-import { type ActivityEntry, type ApiKey, getKey, listKeys, queryActivity } from '../api/keys.js';
+import { type ApiKey, getKey, listKeys } from '../api/keys.js';
 import type { Me } from '../api/me.js';
 import type { PermissionInfo } from '../api/roles.js';
 import { grantedPermissions } from '../api/roles.js';

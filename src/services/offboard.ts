@@ -472,11 +472,8 @@ async function runStep(
     const a = await getAccess(client, owner);
     const owned = new Set(a.resources_owned.map((r) => r.id));
     const lost = plan.inventory.resources.filter((r) => !owned.has(r.id));
-    const activity = await client.get<{ total: number }>(
-      '/v1/admin/activity',
-      { actor: userId, page: 1, size: 1 },
-      { extension: true },
-    );
+    const { queryActivity } = await import('../api/activity.js');
+    const activity = await queryActivity(client, { actor: userId }, 1);
     if (lost.length)
       throw new NoxusError(
         `${lost.length} resource(s) are missing after offboarding: ${lost.map((r) => r.name).join(', ')}`,
