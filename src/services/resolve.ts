@@ -3,10 +3,11 @@
 
 import type { ApiClient } from '../api/client.js';
 import { type Group, listGroups } from '../api/groups.js';
-import { listRoles, type Role, roleScope } from '../api/roles.js';
+import { grantedPermissions, listRoles, type Role, roleScope } from '../api/roles.js';
 import { listUsers, type User, type UserFilter } from '../api/users.js';
 import { NotFoundError, UsageError } from '../cli/errors.js';
 import { closeMatches } from '../domain/match.js';
+import { isAdminOrgRole } from '../domain/roles.js';
 import { normalizeEmail } from '../domain/validate.js';
 
 const didYouMean = (near: string[]) => (near.length ? `did you mean ${near.join(', ')}?` : undefined);
@@ -115,8 +116,5 @@ export class Resolver {
 
 /** True when a role makes its holder an org admin (admin on every workspace). */
 export function isOrgAdminRole(r: Role): boolean {
-  const perms = Array.isArray(r.permissions)
-    ? r.permissions
-    : Object.keys(r.permissions).filter((p) => (r.permissions as Record<string, boolean>)[p]);
-  return perms.includes('org:admin') || perms.includes('org:*') || perms.includes('*');
+  return isAdminOrgRole({ scope: roleScope(r), permissions: grantedPermissions(r) });
 }
