@@ -5,6 +5,7 @@ import {
   notAvailableMessage,
   publicRouteKeys,
   routeKey,
+  splitRoute,
 } from '../../src/domain/features.js';
 
 describe('feature catalogue', () => {
