@@ -341,7 +341,9 @@ export class Keys extends Aggregate {
         tenant_admin: !!input.tenant_admin,
         rotated_from: input.rotatedFrom ?? null,
       });
-      for (const e of input.seenBy ?? [{ userId: input.creator?.id ?? actor.userId, how: 'created' as const }])
+      for (const e of input.seenBy ?? [
+        { userId: input.creator?.id ?? actor.userId, how: 'created' as const },
+      ])
         this.recordExposure(id, e.userId, e.how);
       return { key: this.store.key(id) as KeyRow, secret };
     });
