@@ -175,6 +175,29 @@ export function canActAs(p: Principal): void {
   }
 }
 
+// ---- reading ---------------------------------------------------------------------------------------
+
+/** Users are read with `users:read`, or a key of a workspace where it may add members (users_edit). */
+export function canListUsers(p: Principal): void {
+  if (!p.orgPerms.has('users:read') && !(p.key.group_id && p.wsPerms.has('users_edit'))) {
+    requireOrg(p, 'users:read');
+  }
+}
+
+/** Yourself, or the org permission. Checked before any lookup, so a 404 never tells who exists. */
+export function canActOnUser(p: Principal, target: UserRow | undefined, perm: string): void {
+  if (!target || p.holder?.id !== target.id) requireOrg(p, perm);
+}
+
+/** A workspace key sees its own workspace only while its holder has some permission there. */
+export function seesOwnWorkspace(p: Principal, groupId: string): boolean {
+  return p.key.group_id === groupId && p.wsPerms.size > 0;
+}
+
+export function canSeeWorkspace(p: Principal, groupId: string): void {
+  if (!seesOwnWorkspace(p, groupId)) requireOrg(p, 'workspace:read');
+}
+
 // ---- users and members (D6) -------------------------------------------------------------------------
 
 /** D6: disabling an org admin is org administration, as changing their role already was. */

@@ -2,14 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import { maskKey } from '../../domain/keys.js';
 import { permissionCatalogue, sortPermissions } from '../../domain/permissions.js';
 import {
+  canActOnUser,
+  canListUsers,
   canManageMember,
   canReactivateUser,
   canRemoveMember,
   canRemoveUser,
+  canSeeWorkspace,
   canSetOrgRole,
   canSuspendUser,
   type Principal,
   requireOrg,
+  seesOwnWorkspace,
 } from '../authz.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
@@ -30,13 +34,9 @@ const workspacesSchema = {
 export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
   // Checked before the lookup, so that a 404 never tells a caller without the permission who exists.
   const selfOr = (p: Principal, ref: string, perm: string): UserRow => {
-    const u = model.findUser(ref);
-    if (!u || p.holder?.id !== u.id) requireOrg(p, perm);
+    canActOnUser(p, model.findUser(ref), perm);
     return model.requireUser(ref);
   };
-  // A workspace key sees its own workspace only while its holder has some permission there.
-  const ownWorkspace = (p: Principal, groupId: string): boolean =>
-    p.key.group_id === groupId && p.wsPerms.size > 0;
   const roleRef = (ref: string | undefined) =>
     ref === undefined ? undefined : (model.store.role(ref) ?? model.store.roleByName(ref));
 
@@ -139,8 +139,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       // Workspace admins may list users so that they can add existing ones to their workspace.
-      if (!p.orgPerms.has('users:read') && !(p.key.group_id && p.wsPerms.has('users_edit')))
-        requireOrg(p, 'users:read');
+      canListUsers(p);
       const q = req.query;
       const pg = paging(q, 50, true);
       const { rows, total } = model.listUsers(
@@ -267,13 +266,13 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     const p = principal(req);
     if (p.orgPerms.has('workspace:read')) return model.store.groups().map((g) => model.groupView(g));
     const own = p.key.group_id ? model.store.group(p.key.group_id) : undefined;
-    return own && ownWorkspace(p, own.id) ? [model.groupView(own)] : [];
+    return own && seesOwnWorkspace(p, own.id) ? [model.groupView(own)] : [];
   });
 
   app.get<{ Params: { id: string } }>('/v1/admin/groups/:id', async (req) => {
     const p = principal(req);
     const g = model.requireGroup(req.params.id);
-    if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
+    canSeeWorkspace(p, g.id);
     return model.groupView(g);
   });
 
@@ -314,7 +313,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
-      if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
+      canSeeWorkspace(p, g.id);
       const { members } = model.members(g.id);
       const pg = paging(req.query, 100, true);
       return pg ? pageOf(members, pg) : members;
