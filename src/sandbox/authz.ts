@@ -1,6 +1,7 @@
-// Authorization: one named check per action, implementing the rules of docs/authorization.md (D1–D8).
-// Routes call these and nothing else to decide who may do what; auth.ts only establishes who is
-// calling. Every check either returns or throws the HttpError the caller receives.
+// Authorization: one named check per action, implementing the rules of docs/authorization.md (D1–D8;
+// D9 and D10 are input rules and live in the model). Routes call these and nothing else to decide who
+// may do what; auth.ts only establishes who is calling and its org permissions (D1, computed once per
+// request in authenticate). Every check either returns or throws the HttpError the caller receives.
 
 import {
   expandWorkspacePermissions,
@@ -24,11 +25,6 @@ export { type Principal, requireOrg, requireOrgOrWorkspace, requireWorkspace, wo
 
 const NONE: ReadonlySet<string> = new Set();
 const ALL_WORKSPACE: ReadonlySet<string> = new Set(WORKSPACE_PERMISSIONS);
-
-/** D1: the caller's org permissions (computed by authenticate from the key and its holder). */
-export function orgPermissions(p: Principal): ReadonlySet<string> {
-  return p.orgPerms;
-}
 
 /** D2: an org admin is admin in every workspace; otherwise only a key of W has permissions in W. */
 export function workspacePermissionsIn(p: Principal, groupId: string | null): ReadonlySet<string> {
