@@ -253,6 +253,17 @@ async function runScenario(org: UserSpec[], ops: Op[]): Promise<void> {
     }
     await check(label);
   }
+  // D7: a user's access report lists every key whose secret they received.
+  for (const u of people) {
+    const seen = keys.filter((t) => t.sawBy.has(u.id)).map((t) => t.key.id);
+    if (!seen.length) continue;
+    const access = await b.ok('GET', `/v1/admin/users/${u.id}/access`);
+    const exposed = JSON.stringify(access.keys_exposed ?? null);
+    expect(
+      seen.filter((id) => !exposed.includes(id)),
+      `keys whose secret ${u.id} received, missing from keys_exposed`,
+    ).toEqual([]);
+  }
 }
 
 describe('random organizations and operation sequences', () => {

@@ -743,6 +743,33 @@ describe('the sandbox agrees with the reference model', () => {
         }
       }
     }
+    // GET /v1/admin/api-keys lists exactly the keys the caller may see (of those this test made).
+    for (const c of callers) {
+      if (!c.key || !m.authenticates(c.key)) continue;
+      const listed = new Set<string>();
+      for (let page = 1; ; page++) {
+        const r = await sbx.call('GET', `/v1/admin/api-keys?status=all&size=1000&page=${page}`, {
+          key: c.secret,
+        });
+        for (const k of r.body?.items ?? []) listed.add(k.id);
+        if (r.status !== 200 || page >= (r.body?.pages ?? 1)) break;
+      }
+      for (const k of m.keys.values()) {
+        if (k.kind !== 'workspace') continue;
+        checked++;
+        const expected = m.seesKey(c.key, k);
+        if (expected !== listed.has(k.id)) {
+          disagreements.push({
+            route: 'GET /v1/admin/api-keys (listing)',
+            caller: c.name,
+            target: `key ${k.id}`,
+            expected: expected ? 'listed' : 'not listed',
+            got: expected ? 0 : 1,
+            detail: expected ? 'missing from the list' : 'listed though not visible',
+          });
+        }
+      }
+    }
     const secs = ((Date.now() - started) / 1000).toFixed(1);
     process.stdout.write(
       `authz reference: ${checked} route × caller × target combinations checked in ${secs} s, ${disagreements.length} disagreements\n`,
