@@ -75,9 +75,14 @@ export class RefModel {
     if (this.org(k).includes('org:admin')) return [...ALL_WS];
     return k.kind === 'workspace' && k.group === group ? this.keyWs(k) : [];
   }
-  /** What a caller holds "with a key of that workspace" (docs/api.md). */
+  /**
+   * What a caller may do "with a key of that workspace" (docs/api.md): the key's own effective set.
+   * A restriction narrows what a key does in its workspace even when its holder is an org admin; D2's
+   * "org admin ⇒ every workspace permission" is what the caller holds when compared with a key or a
+   * member it acts on (D3 b, D6).
+   */
   ownWs(k: MKey, group: string): string[] {
-    return k.kind === 'workspace' && k.group === group ? this.wsIn(k, group) : [];
+    return k.kind === 'workspace' && k.group === group ? this.keyWs(k) : [];
   }
   /** The permissions of a member's current role in W (an org admin is admin everywhere). */
   currentRole(u: MUser, group: string): string[] {
@@ -97,8 +102,8 @@ export class RefModel {
       (me !== null && (me === k.createdBy || me === this.holderId(k)))
     );
   }
-  /** D3: rotating or revoking workspace key k. */
-  mayReplace(c: MKey, k: MKey): boolean {
+  /** D3: rotating (c applies: a restricted key never obtains an unrestricted one) or revoking key k. */
+  mayReplace(c: MKey, k: MKey, rotating: boolean): boolean {
     const group = k.group as string;
     const me = this.holderId(c);
     const manage =
@@ -108,7 +113,7 @@ export class RefModel {
     const holds =
       subset(k.restriction ? expandWs(k.restriction) : ALL_WS, this.wsIn(c, group)) &&
       (!k.tenantAdmin || subset(ALL_ORG, this.org(c)));
-    const narrower = c.kind === 'workspace' && c.restriction !== null && k.restriction === null;
+    const narrower = rotating && c.kind === 'workspace' && c.restriction !== null && k.restriction === null;
     return manage && holds && !narrower;
   }
   /** D4 and D5: a person's tenant-admin key whose holder is an active org admin. */
