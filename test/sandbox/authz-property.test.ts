@@ -66,6 +66,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 let sbx: TestSandbox;
 const m = new RefModel();
 let b: OrgBuilder;
+const RUNS = 50;
 let steps = 0;
 let keyChecks = 0;
 
@@ -156,7 +157,6 @@ async function runScenario(org: UserSpec[], ops: Op[]): Promise<void> {
 
   await check('setup');
   for (const op of ops) {
-    steps++;
     const label = JSON.stringify(op);
     const live = keys.filter((t) => t.key.state === 'active');
     if (op.op === 'create' || op.op === 'rotate') {
@@ -251,6 +251,7 @@ async function runScenario(org: UserSpec[], ops: Op[]): Promise<void> {
         }
       }
     }
+    steps++;
     await check(label);
   }
   // D7: a user's access report lists every key whose secret they received.
@@ -271,12 +272,14 @@ describe('random organizations and operation sequences', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(userArb, { minLength: 2, maxLength: 4 }),
-        fc.array(opArb, { minLength: 1, maxLength: 8 }),
+        fc.array(opArb, { minLength: 2, maxLength: 12 }),
         runScenario,
       ),
-      { numRuns: 30 },
+      { numRuns: RUNS },
     );
-    process.stdout.write(`authz property: 30 runs, ${steps} operations, ${keyChecks} key checks\n`);
+    process.stdout.write(
+      `authz property: ${RUNS} runs, ${steps} operations executed, ${keyChecks} key checks\n`,
+    );
     expect(keyChecks).toBeGreaterThan(100);
   }, 300_000);
 });
