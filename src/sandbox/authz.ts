@@ -63,10 +63,35 @@ export function maySeeKey(p: Principal, k: KeyRow): boolean {
   return p.orgPerms.has('users:read') || mayManageKey(p, k);
 }
 
-/** D3 (b): what the caller lacks of everything K holds (workspace restriction, and org powers if tenant admin). */
+const holderIdOf = (k: KeyRow): string | null => k.owner_id ?? k.created_by ?? null;
+
+/** The caller is a key of the same holder in the same workspace: both share one live bound, the holder. */
+function sameHolder(p: Principal, k: KeyRow): boolean {
+  return (
+    p.key.kind === 'workspace' &&
+    p.holder !== undefined &&
+    p.key.group_id === k.group_id &&
+    holderIdOf(k) === p.holder.id
+  );
+}
+
+/**
+ * D3 (b): what the caller lacks of everything K holds (its restriction, or every workspace permission,
+ * and all org powers if tenant admin). Between two keys of one holder the holder's permissions bound
+ * both, so the restrictions are compared, not today's effective sets (which a demotion narrows for a
+ * while and a promotion widens again); between different holders the caller's own permissions count.
+ */
 function lacksForKey(p: Principal, k: KeyRow): { missing: string[]; byRole: boolean } {
-  const ws = workspacePermissionsIn(p, k.group_id);
   const wanted = k.restriction ?? WORKSPACE_PERMISSIONS;
+  if (sameHolder(p, k)) {
+    const mine = new Set(
+      p.key.restriction ? expandWorkspacePermissions(p.key.restriction) : WORKSPACE_PERMISSIONS,
+    );
+    const missingWs = expandWorkspacePermissions(wanted).filter((x) => !mine.has(x));
+    const missingOrg = k.tenant_admin && !p.key.tenant_admin ? ['tenant_admin'] : [];
+    return { missing: sortPermissions([...missingOrg, ...missingWs]), byRole: false };
+  }
+  const ws = workspacePermissionsIn(p, k.group_id);
   const missingWs = wanted.filter((x) => !ws.has(x));
   const missingOrg = k.tenant_admin ? ORG_PERMISSIONS.filter((x) => !p.orgPerms.has(x)) : [];
   const byRole = missingOrg.length > 0 || missingWs.some((x) => !p.holderWsPerms.has(x));
@@ -87,7 +112,9 @@ function checkKeyChange(p: Principal, k: KeyRow, verb: 'rotate' | 'revoke'): voi
   }
 }
 
+/** Revoking only takes power away, so a key's own holder may always revoke it (a leaked key must be killable). */
 export function canRevokeKey(p: Principal, k: KeyRow): void {
+  if (p.holder !== undefined && holderIdOf(k) === p.holder.id) return;
   checkKeyChange(p, k, 'revoke');
 }
 

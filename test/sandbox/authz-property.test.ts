@@ -193,11 +193,24 @@ async function runScenario(org: UserSpec[], ops: Op[]): Promise<void> {
         if (r.status === 201) {
           const restriction = restrictionOf(r.body);
           const asked = restriction ? expandWs(restriction) : [...ALL_WS];
+          // Keys of one holder in one workspace share the holder's live bound: the caller's own
+          // restriction is what the new key may not exceed (D3 b); otherwise what the caller holds now.
+          const sameHolder =
+            caller.key.kind === 'workspace' &&
+            caller.key.group === target.key.group &&
+            m.holderId(caller.key) === m.holderId(target.key);
+          const ceiling = sameHolder
+            ? caller.key.restriction
+              ? expandWs(caller.key.restriction)
+              : [...ALL_WS]
+            : callerWs;
           expect(
-            asked.filter((p) => !callerWs.includes(p)),
+            asked.filter((p) => !ceiling.includes(p)),
             `${label}: rotation handed out more than the caller held`,
           ).toEqual([]);
-          if (r.body.tenant_admin) {
+          if (r.body.tenant_admin && sameHolder) {
+            expect(caller.key.tenantAdmin, `${label}: a tenant-admin rotation by a plain key`).toBe(true);
+          } else if (r.body.tenant_admin) {
             expect(
               ALL_ORG.filter((p) => !callerOrg.includes(p)),
               `${label}: a tenant-admin rotation by a caller without every org permission`,

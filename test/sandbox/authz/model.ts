@@ -110,9 +110,18 @@ export class RefModel {
       this.org(c).includes('users:write') ||
       this.ownWs(c, group).includes('workspace_admin') ||
       (me !== null && (me === k.createdBy || me === this.holderId(k)));
-    const holds =
-      subset(k.restriction ? expandWs(k.restriction) : ALL_WS, this.wsIn(c, group)) &&
-      (!k.tenantAdmin || subset(ALL_ORG, this.org(c)));
+    // The holder may always revoke their own key; between keys of one holder in one workspace the
+    // restrictions are compared (the holder bounds both), otherwise what the caller holds now.
+    if (!rotating && me !== null && me === this.holderId(k)) return true;
+    const same = me !== null && me === this.holderId(k) && c.kind === 'workspace' && c.group === group;
+    const holds = same
+      ? subset(
+          k.restriction ? expandWs(k.restriction) : ALL_WS,
+          c.restriction ? expandWs(c.restriction) : ALL_WS,
+        ) &&
+        (!k.tenantAdmin || c.tenantAdmin)
+      : subset(k.restriction ? expandWs(k.restriction) : ALL_WS, this.wsIn(c, group)) &&
+        (!k.tenantAdmin || subset(ALL_ORG, this.org(c)));
     const narrower = rotating && c.kind === 'workspace' && c.restriction !== null && k.restriction === null;
     return manage && holds && !narrower;
   }
