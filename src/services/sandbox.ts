@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, NoxusError } from '../cli/errors.js';
-import type { ProfileStore } from '../config/profiles.js';
+import { originOf, type ProfileStore } from '../config/profiles.js';
 
 export const DEFAULT_PORT = 8700;
 export const SANDBOX_PROFILE = 'sandbox';
@@ -219,6 +219,7 @@ export function ensureSandboxProfile(
 ): { made_current: boolean } {
   profiles.set(SANDBOX_PROFILE, {
     url,
+    origin: originOf(url),
     credential_store: 'sandbox-file',
     key_file: keyFile(dataDir),
     created_at: new Date().toISOString(),
