@@ -7,6 +7,7 @@ import type { Context } from '../cli/context.js';
 import { ConflictError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
 import { confirmDestructive } from '../cli/interact.js';
 import { examples } from '../cli/options.js';
+import { fileInDir } from '../config/paths.js';
 import { normalizeEmail } from '../domain/validate.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
 import type { Resolver } from '../services/resolve.js';
@@ -171,7 +172,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       throw e;
     });
     const candidates = user ? [user.id] : [];
-    journal = new FileJournal(join(dir, `offboard-${candidates[0] ?? ref}.jsonl`));
+    journal = new FileJournal(fileInDir(dir, `offboard-${candidates[0] ?? ref}`, '.jsonl'));
     if (!journal.plan)
       throw new UsageError(`no interrupted offboarding of ${ref} to resume`, {
         hint: `start one with: noxus offboard ${ref} --transfer-to <user>`,
@@ -183,7 +184,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     plan = journal.plan;
   } else {
     const user = await userOrRemoved(r, ref);
-    journal = new FileJournal(join(dir, `offboard-${user.id}.jsonl`));
+    journal = new FileJournal(fileInDir(dir, `offboard-${user.id}`, '.jsonl'));
     if (journal.plan && !journal.complete && !o.planOut && !o.dryRun) {
       throw new ConflictError(`an offboarding of ${user.email} was interrupted`, {
         hint: `finish it with: noxus offboard ${user.email} --resume`,
@@ -292,10 +293,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         if (ctx.env.GITHUB_ACTIONS === 'true' && !o.secretsDir)
           ctx.io.stdout.write(`::add-mask::${key.value}\n`);
         if (o.secretsDir) {
-          const file = join(
-            resolve(ctx.io.cwd, o.secretsDir),
-            `${key.name.replace(/[^\w.-]+/g, '_')}-${key.id}.key`,
-          );
+          const file = fileInDir(resolve(ctx.io.cwd, o.secretsDir), `${key.name}-${key.id}`, '.key');
           await writeFile(file, `${key.value}\n`, { mode: 0o600 });
           secrets.push({ key_id: key.id, name: key.name, file });
           return `written to ${file}`;
@@ -375,9 +373,9 @@ function writeReport(
   const base = resolve(ctx.io.cwd, dir ?? '.');
   mkdirSync(base, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = `offboard-${plan.user.email.replace(/[^\w.@-]+/g, '_')}-${stamp}`;
-  const json = join(base, `${name}.json`);
-  const md = join(base, `${name}.md`);
+  const name = `offboard-${plan.user.email}-${stamp}`;
+  const json = fileInDir(base, name, '.json');
+  const md = fileInDir(base, name, '.md');
   const clean = results.map((r) => ({ ...r, data: r.data && 'secret' in r.data ? { ...r.data } : r.data }));
   writeFileSync(
     json,
