@@ -109,6 +109,18 @@ describe('sandbox stop of a real detached sandbox', () => {
     const state = JSON.parse(readFileSync(file, 'utf8'));
     expect(state.proc_start).toBe(processIdentity(pid)?.start);
 
+    // The sandbox profile's key file is bound to the sandbox's origin like any stored key.
+    const config = JSON.parse(readFileSync(join(cfg, 'config.json'), 'utf8'));
+    expect(config.profiles.sandbox).toMatchObject({ url, origin: url, credential_store: 'sandbox-file' });
+    const elsewhere = await runCli(['users', 'list', '--url', 'http://127.0.0.1:9'], { configDir: cfg });
+    expect(elsewhere).toEqual({
+      code: 4,
+      stdout: '',
+      stderr:
+        `error: the key stored for profile sandbox belongs to ${url}; it is not sent to http://127.0.0.1:9 (from --url)\n` +
+        'to use http://127.0.0.1:9: pass its key in NOXUS_API_KEY, or log in for it with another profile: noxus auth login --profile NAME --url http://127.0.0.1:9\n',
+    });
+
     // A pid reused by another sandbox-looking process would have another start time.
     writeFileSync(file, JSON.stringify({ ...state, proc_start: '1' }));
     const refused = await runCli(['sandbox', 'stop', '--data', dataDir], { configDir: cfg });
