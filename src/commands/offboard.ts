@@ -157,6 +157,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   if (o.force && !o.apply) throw new UsageError('--force goes with --apply');
   if (o.resume && o.transferTo)
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
+  // Where secrets and the report go is checked before the first write to the server.
+  const { checkWritableDir } = await import('./keys/secret.js');
+  if (o.secretsDir) await checkWritableDir(resolve(ctx.io.cwd, o.secretsDir), '--secrets-dir', true);
+  if (o.reportDir) await checkWritableDir(resolve(ctx.io.cwd, o.reportDir), '--report-dir', true);
   const svc = await import('../services/offboard.js');
   const { configDir } = await import('../config/paths.js');
   const r = await resolverFor(ctx);
@@ -275,6 +279,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
 
   const secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }> = [];
+  const unwritten: string[] = [];
   if (o.resume && !o.secretsDir && journal.secretsDir) {
     o.secretsDir = journal.secretsDir;
     if (!ctx.globals.json) ctx.out.info(`new secrets go to ${o.secretsDir}, as in the interrupted run`);
@@ -294,9 +299,15 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
           ctx.io.stdout.write(`::add-mask::${key.value}\n`);
         if (o.secretsDir) {
           const file = fileInDir(resolve(ctx.io.cwd, o.secretsDir), `${key.name}-${key.id}`, '.key');
-          await writeFile(file, `${key.value}\n`, { mode: 0o600 });
-          secrets.push({ key_id: key.id, name: key.name, file });
-          return `written to ${file}`;
+          try {
+            await writeFile(file, `${key.value}\n`, { mode: 0o600 });
+            secrets.push({ key_id: key.id, name: key.name, file });
+            return `written to ${file}`;
+          } catch (e) {
+            // The key was already rotated: its new secret must still reach the operator.
+            unwritten.push(`${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
+            if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+          }
         }
         secrets.push({ key_id: key.id, name: key.name, secret: key.value });
         if (!ctx.globals.json) {
@@ -322,6 +333,21 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
   journal.finish();
   const report = writeReport(ctx, plan, results, o.reportDir);
+  if (unwritten.length) {
+    if (ctx.globals.json)
+      ctx.out.document({
+        command: 'offboard',
+        user: plan.user,
+        transfer_to: plan.transfer_to,
+        steps: results,
+        secrets,
+        report,
+      });
+    throw new NoxusError(
+      `offboarded ${plan.user.email}, but ${unwritten.length} secret file(s) could not be written: ${unwritten.join(', ')}; those secrets were printed to stdout instead`,
+      { hint: `store them now: they are not shown again; report: ${report.markdown}` },
+    );
+  }
   if (ctx.globals.json) {
     ctx.out.document({
       command: 'offboard',
