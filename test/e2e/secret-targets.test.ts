@@ -1,14 +1,14 @@
 // Every command that produces a secret checks its target file before it writes anything to the
 // server; when the file still cannot be written after the server made the key, the secret is
 // delivered on stdout and the exit code is 1.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxy, startFaultProxy } from '../faults/proxy.js';
 import { runCli, tempConfigDir } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { actAs, activityCount } from './support.js';
+import { actAs, activityCount, groupId, userByEmail } from './support.js';
 
 let sbx: TestSandbox;
 let proxy: FaultProxy;
@@ -149,5 +149,49 @@ it('keys rotate whose file appears while the server rotates: the new secret is o
       `warning: created key "${me.body.name}" (${newId}) but could not write ${target} (EEXIST); its secret follows on stdout, shown once: store it now\n` +
       `error: the secret of key "${me.body.name}" could not be written to ${target} (EEXIST); it was printed to stdout instead\n` +
       'store it now: it is not shown again\n',
+  );
+});
+
+it('offboard whose --secrets-dir is replaced during a rotation: the secret is on stdout, exit 1', async () => {
+  const grace = await userByEmail(sbx, 'grace@example.com');
+  const minted = await sbx.call('POST', '/v1/sandbox/act-as', {
+    body: { user_id: grace?.id, group_id: await groupId(sbx, 'Engineering'), tenant_admin: true },
+  });
+  expect(minted.status, minted.text).toBe(201);
+  const sys = await sbx.call('POST', '/v1/admin/system-keys', {
+    key: minted.body.value,
+    body: { name: 'grace-sync', permissions: ['users:read'] },
+  });
+  expect(sys.status, sys.text).toBe(201);
+  const secrets = join(work, 'offboard-secrets');
+  const reports = join(work, 'offboard-reports');
+  proxy.reset();
+  proxy.script({
+    method: 'POST',
+    path: `/v1/admin/system-keys/${sys.body.id}/rotate`,
+    fault: { type: 'delay', ms: 1500 },
+  });
+  const run = cli(
+    ['offboard', 'grace@example.com', '--yes', '--secrets-dir', secrets, '--report-dir', reports],
+    proxy.url,
+  );
+  while (!proxy.requests.some((q) => q.url.endsWith('/rotate'))) await new Promise((r) => setTimeout(r, 20));
+  rmSync(secrets, { recursive: true, force: true });
+  writeFileSync(secrets, 'not a directory any more\n');
+  const r = await run;
+
+  expect(r.code, r.stderr).toBe(1);
+  const lines = r.stdout.trim().split('\n');
+  expect(lines.length).toBeGreaterThan(0);
+  const working = [];
+  for (const s of lines)
+    if ((await sbx.call('GET', '/v1/admin/me', { key: s })).status === 200) working.push(s);
+  expect(working).toHaveLength(lines.length);
+  expect(r.stderr).toContain('warning: new secret of "grace-sync" (');
+  expect(r.stderr).toMatch(
+    new RegExp(
+      `error: offboarded grace@example\\.com, but 1 secret file\\(s\\) could not be written: ${secrets.replace(/[.\\/-]/g, '\\$&')}/grace-sync-[0-9a-f-]+\\.key \\(ENOTDIR\\); those secrets were printed to stdout instead\\n` +
+        'store them now: they are not shown again; report: .+\\.md\\n$',
+    ),
   );
 });
