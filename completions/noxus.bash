@@ -243,8 +243,8 @@ _noxus_words() {
       'users list') words='--status --workspace --kind -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users get') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users add') words='--name --display-name --email --org-role --workspace --dry-run --from-csv --results --resume --concurrency -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'users update') words='--name --display-name --avatar-url --org-role --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'users suspend') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'users update') words='--name --display-name --avatar-url --org-role --dry-run --force -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'users suspend') words='--dry-run --force -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users reactivate') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users resend-invite') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users onboarding') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

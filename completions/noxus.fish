@@ -183,6 +183,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l display
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l avatar-url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l org-role -r -a '(noxus __complete role 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l url -r
@@ -193,6 +194,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l no-inpu
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l url -r

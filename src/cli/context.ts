@@ -84,6 +84,21 @@ export class Context {
       const url = this.globals.url ?? this.io.env.NOXUS_BACKEND_URL ?? profile?.url ?? DEFAULT_URL;
       const { resolveCredential } = await import('../config/credentials.js');
       const credential = await resolveCredential({ profileName, profile, env: this.io.env });
+      if (credential && credential.source !== 'env' && profile) {
+        const { boundOrigin, originOf } = await import('../config/profiles.js');
+        const bound = boundOrigin(profile);
+        const asked = originOf(url);
+        // An unparsable URL is refused by the client before anything is sent.
+        if (asked !== undefined && asked !== bound) {
+          const from = this.globals.url !== undefined ? '--url' : 'NOXUS_BACKEND_URL';
+          throw new AuthError(
+            `the key stored for profile ${profileName} belongs to ${bound ?? profile.url}; it is not sent to ${asked} (from ${from})`,
+            {
+              hint: `to use ${url}: pass its key in NOXUS_API_KEY, or log in for it with another profile: noxus auth login --profile NAME --url ${url}`,
+            },
+          );
+        }
+      }
       for (const w of credential?.warnings ?? []) this.out.warn(w);
       return { profileName, profile, url, credential };
     })();

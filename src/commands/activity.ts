@@ -4,6 +4,7 @@ import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { examples } from '../cli/options.js';
 import { parseDuration } from '../domain/validate.js';
+import { safeJson } from '../io/text.js';
 
 interface ActivityOpts {
   actor?: string;
@@ -81,7 +82,7 @@ export async function runActivity(ctx: Context, o: ActivityOpts): Promise<void> 
   })) {
     for (const e of page) {
       if (n++ >= limit) break;
-      if (ctx.globals.json) ctx.io.stdout.write(`${JSON.stringify({ schema_version: 1, ...e })}\n`);
+      if (ctx.globals.json) ctx.io.stdout.write(`${safeJson({ schema_version: 1, ...e })}\n`);
       else rows.push(e);
     }
     if (n >= limit) break;

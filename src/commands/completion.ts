@@ -1,6 +1,7 @@
 import { Argument, type Command } from 'commander';
 import type { Context } from '../cli/context.js';
 import { examples } from '../cli/options.js';
+import { escapeControl } from '../io/text.js';
 
 export function registerCompletion(program: Command, ctx: Context): void {
   program
@@ -42,7 +43,8 @@ export function registerCompletion(program: Command, ctx: Context): void {
             : kind === 'workspace'
               ? (await r.groups()).map((g) => g.name)
               : [];
-        for (const n of names) ctx.io.stdout.write(`${/\s/.test(n) ? n.replace(/ /g, '\\ ') : n}\n`);
+        for (const n of names.map(escapeControl))
+          ctx.io.stdout.write(`${/\s/.test(n) ? n.replace(/ /g, '\\ ') : n}\n`);
       } catch {
         // no completion values
       }

@@ -7,6 +7,7 @@ import type { Context } from '../cli/context.js';
 import { ConflictError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
 import { confirmDestructive } from '../cli/interact.js';
 import { examples } from '../cli/options.js';
+import { fileInDir } from '../config/paths.js';
 import { normalizeEmail } from '../domain/validate.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
 import type { Resolver } from '../services/resolve.js';
@@ -156,6 +157,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   if (o.force && !o.apply) throw new UsageError('--force goes with --apply');
   if (o.resume && o.transferTo)
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
+  // Where secrets and the report go is checked before the first write to the server.
+  const { checkWritableDir } = await import('./keys/secret.js');
+  if (o.secretsDir) await checkWritableDir(resolve(ctx.io.cwd, o.secretsDir), '--secrets-dir', true);
+  if (o.reportDir) await checkWritableDir(resolve(ctx.io.cwd, o.reportDir), '--report-dir', true);
   const svc = await import('../services/offboard.js');
   const { configDir } = await import('../config/paths.js');
   const r = await resolverFor(ctx);
@@ -171,7 +176,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       throw e;
     });
     const candidates = user ? [user.id] : [];
-    journal = new FileJournal(join(dir, `offboard-${candidates[0] ?? ref}.jsonl`));
+    journal = new FileJournal(fileInDir(dir, `offboard-${candidates[0] ?? ref}`, '.jsonl'));
     if (!journal.plan)
       throw new UsageError(`no interrupted offboarding of ${ref} to resume`, {
         hint: `start one with: noxus offboard ${ref} --transfer-to <user>`,
@@ -183,7 +188,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     plan = journal.plan;
   } else {
     const user = await userOrRemoved(r, ref);
-    journal = new FileJournal(join(dir, `offboard-${user.id}.jsonl`));
+    journal = new FileJournal(fileInDir(dir, `offboard-${user.id}`, '.jsonl'));
     if (journal.plan && !journal.complete && !o.planOut && !o.dryRun) {
       throw new ConflictError(`an offboarding of ${user.email} was interrupted`, {
         hint: `finish it with: noxus offboard ${user.email} --resume`,
@@ -274,6 +279,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
 
   const secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }> = [];
+  const unwritten: string[] = [];
   if (o.resume && !o.secretsDir && journal.secretsDir) {
     o.secretsDir = journal.secretsDir;
     if (!ctx.globals.json) ctx.out.info(`new secrets go to ${o.secretsDir}, as in the interrupted run`);
@@ -292,13 +298,16 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         if (ctx.env.GITHUB_ACTIONS === 'true' && !o.secretsDir)
           ctx.io.stdout.write(`::add-mask::${key.value}\n`);
         if (o.secretsDir) {
-          const file = join(
-            resolve(ctx.io.cwd, o.secretsDir),
-            `${key.name.replace(/[^\w.-]+/g, '_')}-${key.id}.key`,
-          );
-          await writeFile(file, `${key.value}\n`, { mode: 0o600 });
-          secrets.push({ key_id: key.id, name: key.name, file });
-          return `written to ${file}`;
+          const file = fileInDir(resolve(ctx.io.cwd, o.secretsDir), `${key.name}-${key.id}`, '.key');
+          try {
+            await writeFile(file, `${key.value}\n`, { mode: 0o600 });
+            secrets.push({ key_id: key.id, name: key.name, file });
+            return `written to ${file}`;
+          } catch (e) {
+            // The key was already rotated: its new secret must still reach the operator.
+            unwritten.push(`${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
+            if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+          }
         }
         secrets.push({ key_id: key.id, name: key.name, secret: key.value });
         if (!ctx.globals.json) {
@@ -324,6 +333,21 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
   journal.finish();
   const report = writeReport(ctx, plan, results, o.reportDir);
+  if (unwritten.length) {
+    if (ctx.globals.json)
+      ctx.out.document({
+        command: 'offboard',
+        user: plan.user,
+        transfer_to: plan.transfer_to,
+        steps: results,
+        secrets,
+        report,
+      });
+    throw new NoxusError(
+      `offboarded ${plan.user.email}, but ${unwritten.length} secret file(s) could not be written: ${unwritten.join(', ')}; those secrets were printed to stdout instead`,
+      { hint: `store them now: they are not shown again; report: ${report.markdown}` },
+    );
+  }
   if (ctx.globals.json) {
     ctx.out.document({
       command: 'offboard',
@@ -375,9 +399,9 @@ function writeReport(
   const base = resolve(ctx.io.cwd, dir ?? '.');
   mkdirSync(base, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = `offboard-${plan.user.email.replace(/[^\w.@-]+/g, '_')}-${stamp}`;
-  const json = join(base, `${name}.json`);
-  const md = join(base, `${name}.md`);
+  const name = `offboard-${plan.user.email}-${stamp}`;
+  const json = fileInDir(base, name, '.json');
+  const md = fileInDir(base, name, '.md');
   const clean = results.map((r) => ({ ...r, data: r.data && 'secret' in r.data ? { ...r.data } : r.data }));
   writeFileSync(
     json,

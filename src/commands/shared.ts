@@ -21,3 +21,9 @@ export const userColumns: Column<User>[] = [
   { header: 'Last active', value: (u) => u.last_active_at ?? '', time: true },
   { header: 'ID', value: (u) => u.id },
 ];
+
+/** Whether `userId` holds the key in use: demoting or suspending them locks this caller out. */
+export async function isCurrentHolder(r: Resolver, userId: string): Promise<boolean> {
+  const { getMe } = await import('../api/me.js');
+  return (await getMe(r.client)).holder?.id === userId;
+}

@@ -8,6 +8,8 @@ export interface Profile {
   credential_store: CredentialStoreKind;
   /** For 'sandbox-file': the 0600 file holding the sandbox key. */
   key_file?: string;
+  /** The origin the stored key was verified against; the key is sent nowhere else. */
+  origin?: string;
   key_id?: string;
   key_name?: string;
   tenant_admin?: boolean;
@@ -26,6 +28,20 @@ export interface ProfileEntry {
 }
 
 export const DEFAULT_PROFILE = 'default';
+
+/** `scheme://host[:port]` of a URL, or undefined when it does not parse. */
+export function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The origin a profile's stored key belongs to; profiles written before it was recorded use their URL. */
+export function boundOrigin(profile: Profile): string | undefined {
+  return profile.origin ?? originOf(profile.url);
+}
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const STORES: readonly CredentialStoreKind[] = ['keyring', 'file', 'sandbox-file'];
 

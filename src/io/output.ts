@@ -118,9 +118,10 @@ export class Output {
     this.io.stderr.write(`${this.theme.yellow('warning:')} ${escapeControl(msg)}\n`);
   }
 
-  /** Plain text to stdout (already safe). */
+  /** Plain text to stdout; lines and tabs are kept, control and invisible characters escaped. */
   print(text: string): void {
-    this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    const safe = escapeControl(text);
+    this.io.stdout.write(safe.endsWith('\n') ? safe : `${safe}\n`);
   }
 }
 

@@ -2,6 +2,7 @@
 // only loaded when a real terminal is asked something.
 
 import type { IO } from './streams.js';
+import { escapeControl } from './text.js';
 
 export interface Choice<T> {
   name: string;
@@ -23,21 +24,28 @@ export async function inquirerPrompter(io: IO): Promise<Prompter> {
   const p = await import('@inquirer/prompts');
   // Prompts draw on stderr so that stdout stays clean for data.
   const context = { input: io.stdin, output: io.stderr, clearPromptOnDone: false };
+  // Messages and choices carry server text (names, emails): escaped like any other output.
+  const esc = escapeControl;
+  const choices = <T>(cs: Choice<T>[]) =>
+    cs.map((c) => ({
+      ...c,
+      name: esc(c.name),
+      description: c.description === undefined ? undefined : esc(c.description),
+      disabled: typeof c.disabled === 'string' ? esc(c.disabled) : c.disabled,
+    }));
   return {
-    input: (o) => p.input({ message: o.message, default: o.default, validate: o.validate }, context),
-    password: (o) => p.password({ message: o.message, mask: '*' }, context),
+    input: (o) => p.input({ message: esc(o.message), default: o.default, validate: o.validate }, context),
+    password: (o) => p.password({ message: esc(o.message), mask: '*' }, context),
     select: (o) =>
       p.select(
-        {
-          message: o.message,
-          choices: o.choices.map((c) => ({ ...c, disabled: c.disabled })),
-          default: o.default,
-          pageSize: 12,
-        },
+        { message: esc(o.message), choices: choices(o.choices), default: o.default, pageSize: 12 },
         context,
       ),
     checkbox: (o) =>
-      p.checkbox({ message: o.message, choices: o.choices, required: o.required, pageSize: 12 }, context),
-    confirm: (o) => p.confirm({ message: o.message, default: o.default }, context),
+      p.checkbox(
+        { message: esc(o.message), choices: choices(o.choices), required: o.required, pageSize: 12 },
+        context,
+      ),
+    confirm: (o) => p.confirm({ message: esc(o.message), default: o.default }, context),
   };
 }

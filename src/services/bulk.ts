@@ -4,10 +4,11 @@
 
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { NoxusError, UsageError } from '../cli/errors.js';
+import { fileInDir } from '../config/paths.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 export const MAX_ROWS = 100_000;
@@ -184,7 +185,7 @@ export class Journal {
 
   static open(dir: string, id: string): Journal {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const j = new Journal(join(dir, `${id}.jsonl`));
+    const j = new Journal(fileInDir(dir, id, '.jsonl'));
     if (existsSync(j.path)) {
       for (const line of readFileSync(j.path, 'utf8').split('\n')) {
         if (!line.trim()) continue;

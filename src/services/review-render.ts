@@ -2,6 +2,7 @@
 // quarter's record.
 
 import { stringify } from 'csv-stringify/sync';
+import { escapeControl } from '../io/text.js';
 import { neutralize } from './bulk.js';
 import type { ReviewDoc } from './review.js';
 
@@ -106,38 +107,52 @@ export function* csvChunks(doc: ReviewDoc): Generator<string> {
   yield row({ record: 'sha256', id: doc.sha256, subject: doc.server, created_at: doc.generated_at });
 }
 
-const md = (s: unknown) =>
-  String(s ?? '')
-    .replace(/\|/g, '\\|')
-    .replace(/[\r\n]+/g, ' ');
+/**
+ * Server text as literal Markdown inline text: no HTML (`<script>`), no links, images or autolinks
+ * (`[x](javascript:…)`, `<javascript:…>`, bare `https://`, `www.`), no code spans or emphasis, no
+ * table cell breaks (`|`), no block syntax at the start (`# `, `- `, `1. `), one line, and control
+ * and invisible characters shown as `\u202e`. It renders as exactly the text it was.
+ */
+export function mdText(v: unknown): string {
+  return escapeControl(String(v ?? '').replace(/[\r\n]+/g, ' '))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/:\/\//g, '\\://')
+    .replace(/\b(www)\./gi, '$1\\.')
+    .replace(/^(\s*)([-+#])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
+}
+const md = mdText;
 
 export function* markdownChunks(doc: ReviewDoc): Generator<string> {
   const c = doc.content;
   const admins = c.users.filter((u) => u.org_admin);
   yield `# Access review: ${md(c.organization ?? doc.server)}\n\n`;
-  yield `- Generated: ${doc.generated_at} by noxus ${doc.tool_version}\n- Server: ${doc.server}\n- Content sha256: \`${doc.sha256}\`\n`;
+  yield `- Generated: ${md(doc.generated_at)} by noxus ${md(doc.tool_version)}\n- Server: ${md(doc.server)}\n- Content sha256: \`${doc.sha256}\`\n`;
   yield `- ${c.users.length} users (${admins.length} org admins, ${c.service_accounts.length} service accounts, ${c.invitations.length} pending invitations), ${c.grants.length} workspace grants, ${c.keys.length} keys (${c.keys.filter((k) => k.degraded).length} degraded, ${c.keys.filter((k) => !k.restricted && !k.tenant_admin).length} unrestricted), ${c.system_keys.length} system keys\n\n`;
   yield '## Org admins (admin on every workspace)\n\n';
   for (const u of admins)
-    yield `- ${md(u.email)} (${md(u.name)}), last active ${u.last_active_on ?? 'never'}\n`;
+    yield `- ${md(u.email)} (${md(u.name)}), last active ${md(u.last_active_on ?? 'never')}\n`;
   yield '\n## Users\n\n| Email | Name | Kind | Status | Org role | Last active |\n|---|---|---|---|---|---|\n';
   for (const u of c.users)
-    yield `| ${md(u.email)} | ${md(u.name)} | ${u.kind} | ${u.status} | ${md(u.org_role)} | ${u.last_active_on ?? 'never'} |\n`;
+    yield `| ${md(u.email)} | ${md(u.name)} | ${md(u.kind)} | ${md(u.status)} | ${md(u.org_role)} | ${md(u.last_active_on ?? 'never')} |\n`;
   yield '\n## Workspace grants\n\n| User | Workspace | Role | Via |\n|---|---|---|---|\n';
   for (const g of c.grants)
     yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} |\n`;
   yield '\n## API keys\n\n| Key | Workspace | Holder | Restriction | Effective | Degraded | Created | Last used | Expires |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const k of c.keys) {
-    yield `| ${md(k.name)} | ${md(k.workspace)} | ${md(k.holder)}${k.holder_kind === 'service' ? ' (service)' : ''} | ${k.restricted ? md(k.restriction?.join(', ')) : k.tenant_admin ? 'tenant admin' : 'unrestricted'} | ${md(k.effective.join(', '))} | ${k.degraded ? `yes (lost ${md(k.clipped.join(', '))})` : 'no'} | ${k.created_at.slice(0, 10)} | ${k.last_used_on ?? 'never'} | ${k.expires_at?.slice(0, 10) ?? ''} |\n`;
+    yield `| ${md(k.name)} | ${md(k.workspace)} | ${md(k.holder)}${k.holder_kind === 'service' ? ' (service)' : ''} | ${k.restricted ? md(k.restriction?.join(', ')) : k.tenant_admin ? 'tenant admin' : 'unrestricted'} | ${md(k.effective.join(', '))} | ${k.degraded ? `yes (lost ${md(k.clipped.join(', '))})` : 'no'} | ${md(k.created_at.slice(0, 10))} | ${md(k.last_used_on ?? 'never')} | ${md(k.expires_at?.slice(0, 10) ?? '')} |\n`;
   }
   yield '\n## System keys\n\n| Key | Permissions | Created by | Created | Last used |\n|---|---|---|---|---|\n';
   for (const k of c.system_keys)
-    yield `| ${md(k.name)} | ${k.tenant_admin ? 'tenant admin' : md(k.permissions.join(', '))} | ${md(k.created_by)} | ${k.created_at.slice(0, 10)} | ${k.last_used_on ?? 'never'} |\n`;
+    yield `| ${md(k.name)} | ${k.tenant_admin ? 'tenant admin' : md(k.permissions.join(', '))} | ${md(k.created_by)} | ${md(k.created_at.slice(0, 10))} | ${md(k.last_used_on ?? 'never')} |\n`;
   yield '\n## Service accounts\n\n';
   for (const s of c.service_accounts)
     yield `- ${md(s.email)}: ${md(s.workspaces.join(', ') || 'no workspace')}\n`;
   yield '\n## Pending invitations\n\n';
   for (const i of c.invitations)
-    yield `- ${md(i.email)}, invited ${i.invited_at.slice(0, 10)}${i.expires_at ? `, expires ${i.expires_at.slice(0, 10)}` : ''}\n`;
+    yield `- ${md(i.email)}, invited ${md(i.invited_at.slice(0, 10))}${i.expires_at ? `, expires ${md(i.expires_at.slice(0, 10))}` : ''}\n`;
   yield '\n';
 }

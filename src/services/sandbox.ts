@@ -1,11 +1,11 @@
 // Running the local sandbox: in this process, or detached in the background with a state file that
 // `status` and `stop` read. Never prints; the commands render what these functions return.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, NoxusError } from '../cli/errors.js';
-import type { ProfileStore } from '../config/profiles.js';
+import { originOf, type ProfileStore } from '../config/profiles.js';
 
 export const DEFAULT_PORT = 8700;
 export const SANDBOX_PROFILE = 'sandbox';
@@ -18,6 +18,8 @@ export interface SandboxState {
   version: string;
   /** True when this start created the organization (and its bootstrap key). */
   created: boolean;
+  /** When the process started, as the OS reports it: a reused pid has another start time. */
+  proc_start?: string;
 }
 
 export interface SandboxStartOptions {
@@ -56,6 +58,51 @@ function alive(pid: number): boolean {
   }
 }
 
+export interface ProcessIdentity {
+  start: string;
+  command: string[];
+}
+
+/** A process's start time and command line (from /proc, else ps), or undefined when it is gone. */
+export function processIdentity(pid: number): ProcessIdentity | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name in parentheses may hold spaces; fields are counted after its ')'.
+    const start = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    if (start) return { start, command };
+  } catch {}
+  try {
+    const ps = (field: string) =>
+      execFileSync('ps', ['-p', String(pid), '-o', `${field}=`], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
+    const start = ps('lstart');
+    return start ? { start, command: ps('args').split(/\s+/) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const isSandboxCommand = (command: string[]) =>
+  command.some((arg, i) => arg === 'sandbox' && command[i + 1] === 'start');
+
+/** Whether the state file's pid is still the sandbox that wrote it; why not, otherwise. */
+export function verifySandboxProcess(s: SandboxState): { ok: true } | { ok: false; why: string } {
+  if (!alive(s.pid)) return { ok: false, why: `pid ${s.pid} is not running` };
+  const id = processIdentity(s.pid);
+  if (!id) return { ok: false, why: `pid ${s.pid} could not be inspected` };
+  if (s.proc_start !== undefined && id.start !== s.proc_start)
+    return { ok: false, why: `pid ${s.pid} is another process that started after the sandbox` };
+  if (!isSandboxCommand(id.command))
+    return {
+      ok: false,
+      why: `pid ${s.pid} is \`${id.command.join(' ').slice(0, 200)}\`, not a noxus sandbox`,
+    };
+  return { ok: true };
+}
+
 export async function health(
   url: string,
   timeoutMs = 2000,
@@ -73,9 +120,11 @@ export async function health(
 export async function runningSandbox(dataDir: string): Promise<SandboxState | undefined> {
   const s = readState(dataDir);
   if (!s) return undefined;
-  if (alive(s.pid) && (await health(s.url)).ok) return s;
-  if (!alive(s.pid)) rmSync(stateFile(dataDir), { force: true });
-  return undefined;
+  if (!verifySandboxProcess(s).ok) {
+    rmSync(stateFile(dataDir), { force: true });
+    return undefined;
+  }
+  return (await health(s.url)).ok ? s : undefined;
 }
 
 /** Runs the server in this process; resolves once it listens. */
@@ -118,6 +167,7 @@ export async function startInProcess(o: SandboxStartOptions) {
     started_at: new Date().toISOString(),
     version: o.version,
     created: running.adminKey !== undefined,
+    proc_start: processIdentity(process.pid)?.start,
   };
   writeFileSync(stateFile(o.dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return {
@@ -197,16 +247,22 @@ export async function startDetached(
 
 export async function stopSandbox(dataDir: string, timeoutMs = 10_000): Promise<SandboxState> {
   const s = readState(dataDir);
-  if (!s || !alive(s.pid)) {
+  const verdict = s ? verifySandboxProcess(s) : undefined;
+  if (!s || !verdict?.ok) {
     rmSync(stateFile(dataDir), { force: true });
-    throw new NotFoundError(`no sandbox is running with data ${resolve(dataDir)}`, {
+    const stale =
+      verdict && !verdict.ok
+        ? `; the state file named ${verdict.why}, so it was removed and no signal was sent`
+        : '';
+    throw new NotFoundError(`no sandbox is running with data ${resolve(dataDir)}${stale}`, {
       hint: 'start one with: noxus sandbox start --detach',
     });
   }
   process.kill(s.pid, 'SIGTERM');
   const deadline = Date.now() + timeoutMs;
   while (alive(s.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(s.pid)) process.kill(s.pid, 'SIGKILL');
+  // Checked again: after SIGTERM the pid may already belong to someone else.
+  if (alive(s.pid) && verifySandboxProcess(s).ok) process.kill(s.pid, 'SIGKILL');
   rmSync(stateFile(dataDir), { force: true });
   return s;
 }
@@ -219,6 +275,7 @@ export function ensureSandboxProfile(
 ): { made_current: boolean } {
   profiles.set(SANDBOX_PROFILE, {
     url,
+    origin: originOf(url),
     credential_store: 'sandbox-file',
     key_file: keyFile(dataDir),
     created_at: new Date().toISOString(),

@@ -17,6 +17,12 @@ beforeAll(async () => {
     'evil\u001b[31mred\u009b2J',
     'radia@example.com',
   );
+  // A name that displays as "Alan gnp.exe" reversed, with zero-width characters around it.
+  sbx.sandbox.model.store.run(
+    'UPDATE users SET name = ? WHERE email = ?',
+    'Alan\u202eexe.pdf\u200b\u2066\ufeff\u{e0041}',
+    'alan@example.com',
+  );
 });
 afterAll(async () => {
   await sbx?.cleanup();
@@ -47,5 +53,44 @@ describe('users list on a terminal', () => {
       env: { ...env, NO_COLOR: '1' },
     });
     expect(r).toEqual({ code: 0, stdout: '', stderr: 'No users match.\n' });
+  });
+});
+
+describe('bidi controls and zero-width characters from the server are shown, not obeyed', () => {
+  const shown = 'Alan\\u202eexe.pdf\\u200b\\u2066\\ufeff\\u{e0041}';
+  const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
+
+  it('in a terminal table', async () => {
+    const r = await runInProcess(['users', 'list'], { env: { ...env, NO_COLOR: '1' } });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`│ alan@example\\.com +│ ${shown.replace(/[\\.{}]/g, '\\$&')} +│`));
+    expect(r.stdout).not.toMatch(INVISIBLE);
+  });
+
+  it('in tab-separated output off a terminal', async () => {
+    const r = await runInProcess(['users', 'get', 'alan@example.com'], { env, tty: false });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`name\t${shown}\n`);
+    expect(r.stdout).not.toMatch(INVISIBLE);
+  });
+
+  it('in --json, as JSON escapes that parse back to the same name', async () => {
+    const r = await runInProcess(['users', 'get', 'alan@example.com', '--json'], { env, tty: false });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('"name": "Alan\\u202eexe.pdf\\u200b\\u2066\\ufeff\\udb40\\udc41"');
+    expect(r.stdout).not.toMatch(INVISIBLE);
+    expect(JSON.parse(r.stdout).items[0].name).toBe('Alan\u202eexe.pdf\u200b\u2066\ufeff\u{e0041}');
+  });
+
+  it('in messages on stderr', async () => {
+    const r = await runInProcess(['users', 'update', 'alan@example.com', '--name', 'Alan', '--dry-run'], {
+      env,
+      tty: false,
+    });
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `would change name of alan@example.com: ${shown} → Alan\n`,
+    });
   });
 });

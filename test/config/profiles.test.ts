@@ -177,3 +177,14 @@ describe('resolveName', () => {
     );
   });
 });
+
+describe('the origin a stored key belongs to', () => {
+  it('is the recorded origin, else the origin of the profile url', async () => {
+    const { boundOrigin, originOf } = await import('../../src/config/profiles.js');
+    expect(originOf('https://Noxus.Example.com:443/api/')).toBe('https://noxus.example.com');
+    expect(originOf('http://127.0.0.1:8700')).toBe('http://127.0.0.1:8700');
+    expect(originOf('not a url')).toBeUndefined();
+    expect(boundOrigin(prod)).toBe('https://noxus.example.com');
+    expect(boundOrigin({ ...prod, origin: 'https://other.example.com' })).toBe('https://other.example.com');
+  });
+});

@@ -290,15 +290,22 @@ describe('7 conflict', () => {
   it('suspending or demoting the last org admin is refused by the server, nothing changes', async () => {
     const env = { NOXUS_API_KEY: lone.adminKey, NOXUS_BACKEND_URL: lone.url };
     const before = await snapshot(lone);
-    const s = await runCli(['users', 'suspend', 'owner@example.com', '--yes'], { configDir: cfg, env });
+    // --force: the bootstrap key's holder is the owner, and suspending yourself needs it.
+    const s = await runCli(['users', 'suspend', 'owner@example.com', '--yes', '--force'], {
+      configDir: cfg,
+      env,
+    });
     expect(s.code).toBe(7);
     expect(s.stderr).toMatch(
       /^error: conflict \(HTTP 409\): owner@example\.com is the last active org admin and cannot be suspended; make another user org admin first \(request id req_[\w-]+\)\n$/,
     );
-    const d = await runCli(['users', 'update', 'owner@example.com', '--org-role', 'Org Base'], {
-      configDir: cfg,
-      env,
-    });
+    const d = await runCli(
+      ['users', 'update', 'owner@example.com', '--org-role', 'Org Base', '--yes', '--force'],
+      {
+        configDir: cfg,
+        env,
+      },
+    );
     expect(d.code).toBe(7);
     expect(d.stderr).toContain(
       'error: conflict (HTTP 409): owner@example.com is the last active org admin and cannot be demoted',

@@ -70,6 +70,7 @@ step login "$T_KEY" noxus auth login --with-token --url "$T_URL" --profile kc
 step snapshot '' cp -a "$NOXUS_CONFIG_DIR" "$T_WORK/config-after-login"
 step status '' noxus auth status --profile kc
 step status-json '' noxus auth status --profile kc --json
+step other-origin '' noxus users list --profile kc --url http://127.0.0.1:9
 step token '' noxus auth token --profile kc
 step lookup '' secret-tool lookup service noxus username kc
 step search '' secret-tool search --all service noxus
@@ -222,6 +223,15 @@ describe('auth with the OS keychain (Secret Service)', () => {
       location: 'OS keychain (service noxus, account kc; secret-tool lookup service noxus username kc)',
       overridden_by_env: false,
     });
+
+    // The keychain key is bound to the origin it was logged in for, like a file-stored one.
+    const other = step('other-origin');
+    expect(other.code, show('other-origin')).toBe(4);
+    expect(other.stdout).toBe('');
+    expect(other.stderr).toContain(
+      `error: the key stored for profile kc belongs to ${sbx.url}; it is not sent to http://127.0.0.1:9 (from --url)\n` +
+        'to use http://127.0.0.1:9: pass its key in NOXUS_API_KEY, or log in for it with another profile: noxus auth login --profile NAME --url http://127.0.0.1:9\n',
+    );
 
     const token = step('token');
     expect(token.code, show('token')).toBe(0);

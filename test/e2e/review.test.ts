@@ -115,7 +115,7 @@ function shellWords(line: string): string[] {
 }
 
 /** Destructive verbs refuse without a terminal unless given --yes. */
-const NEEDS_YES = ['keys revoke', 'keys system revoke', 'users suspend', 'offboard'];
+const NEEDS_YES = ['keys revoke', 'keys system revoke', 'users suspend', 'users update', 'offboard'];
 
 /** The printed fix as CLI argument lists: split on &&, comments dropped, `noxus` stripped, --yes added. */
 function fixCommands(fix: string): string[][] {
@@ -400,7 +400,7 @@ describe('review check', () => {
         ran.push(args.join(' '));
       }
     }
-    expect(ran).toContain('users update grace@example.com --org-role Org Base');
+    expect(ran).toContain('users update grace@example.com --org-role Org Base --yes');
     expect(ran.some((c) => /^keys revoke [0-9a-f-]{36} --yes$/.test(c))).toBe(true);
     expect(ran).toContain('users resend-invite contractor@example.com');
 

@@ -97,10 +97,14 @@ export async function runLogin(ctx: Context, o: LoginOpts): Promise<void> {
       });
     throw e;
   }
-  const { storeCredential } = await import('../../config/credentials.js');
+  const [{ storeCredential }, { originOf }] = await Promise.all([
+    import('../../config/credentials.js'),
+    import('../../config/profiles.js'),
+  ]);
   const { location } = await storeCredential(profileName, key, o.credentialStore, ctx.env);
   profiles.set(profileName, {
     url,
+    origin: originOf(url),
     credential_store: o.credentialStore,
     key_id: me.id,
     key_name: me.name,

@@ -1,12 +1,10 @@
-import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { resolverFor } from '../shared.js';
-import { revealSecret } from './secret.js';
+import { checkSecretTarget, revealSecret } from './secret.js';
 
 export interface CreateOpts {
   workspace?: string;
@@ -60,15 +58,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const svc = await import('../../services/keys.js');
   const requestedFlag = svc.parseRestrict(o.restrict);
   const expiresAt = svc.parseExpiry(o, ctx.io.now());
-  if (o.secretFile) {
-    const path = resolve(ctx.io.cwd, o.secretFile);
-    if (existsSync(path))
-      throw new UsageError(
-        `--secret-file ${o.secretFile} already exists; the secret is only written to a new file`,
-      );
-    if (!existsSync(dirname(path)))
-      throw new UsageError(`--secret-file: directory ${dirname(path)} does not exist`);
-  }
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const r = await resolverFor(ctx);
   const [{ listPermissions }, { getMe }] = await Promise.all([
     import('../../api/roles.js'),

@@ -4,7 +4,7 @@ import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
-import { revealSecret } from './secret.js';
+import { checkSecretTarget, revealSecret } from './secret.js';
 
 export function registerRevokeRotate(parent: Command, ctx: Context): void {
   parent
@@ -87,6 +87,7 @@ export async function runRotate(
   o: { overlap?: string; secretFile?: string; dryRun?: boolean },
 ): Promise<void> {
   const overlap = parseOverlap(o.overlap);
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const [{ resolveKey }, { rotateKey }, client] = await Promise.all([
     import('../../services/keys.js'),
     import('../../api/keys.js'),

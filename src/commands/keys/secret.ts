@@ -1,11 +1,55 @@
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
+import { NoxusError, UsageError } from '../../cli/errors.js';
 import { maskSecret } from '../../domain/keys.js';
 
 /**
+ * Checks where a new secret will go before anything is created on the server: a new file in an
+ * existing, writable directory. Once the server made the key, a failed write would lose the secret.
+ */
+export async function checkSecretTarget(
+  ctx: Context,
+  target: string | undefined,
+  flag: string,
+): Promise<void> {
+  if (!target) return;
+  const path = resolve(ctx.io.cwd, target);
+  if (existsSync(path))
+    throw new UsageError(`${flag} ${target} already exists; the secret is only written to a new file`, {
+      hint: 'nothing was changed; name a new file',
+    });
+  await checkWritableDir(dirname(path), flag);
+}
+
+/** A directory that exists (or, with `mayCreate`, whose parent does) and that this user can write to. */
+export async function checkWritableDir(dir: string, flag: string, mayCreate = false): Promise<void> {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch {
+    if (mayCreate) return checkWritableDir(dirname(dir), flag);
+    throw new UsageError(`${flag}: directory ${dir} does not exist`, { hint: 'nothing was changed' });
+  }
+  if (!st.isDirectory())
+    throw new UsageError(`${flag}: ${dir} is not a directory`, { hint: 'nothing was changed' });
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag}: directory ${dir} is not writable`, { hint: 'nothing was changed' });
+  }
+}
+
+/** Under GitHub Actions, asks the runner to mask the secret before it is printed. */
+function maskForRunner(ctx: Context, secret: string): void {
+  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${secret}\n`);
+}
+
+/**
  * The one place a new secret leaves the CLI: into a new 0600 file, or once to stdout (masked first
- * under GitHub Actions). Everything else shows only the masked value.
+ * under GitHub Actions). Everything else shows only the masked value. If the file cannot be written
+ * the key already exists, so the secret goes to stdout instead and the exit code is 1.
  */
 export async function revealSecret<
   K extends { id: string; name: string; value: string; effective_permissions?: string[] },
@@ -14,13 +58,32 @@ export async function revealSecret<
   const masked = maskSecret(secret);
   if (secretFile) {
     const path = resolve(ctx.io.cwd, secretFile);
-    await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    try {
+      await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? String(e);
+      maskForRunner(ctx, secret);
+      if (ctx.globals.json) {
+        ctx.out.envelope(command, [
+          { ...meta, value: masked, secret, secret_file_error: `${path}: ${code}` },
+        ]);
+      } else {
+        ctx.out.warn(
+          `created key "${key.name}" (${key.id}) but could not write ${path} (${code}); its secret follows on stdout, shown once: store it now`,
+        );
+        ctx.io.stdout.write(`${secret}\n`);
+      }
+      throw new NoxusError(
+        `the secret of key "${key.name}" could not be written to ${path} (${code}); it was printed to stdout instead`,
+        { hint: 'store it now: it is not shown again', cause: e },
+      );
+    }
     if (ctx.globals.json) ctx.out.envelope(command, [{ ...meta, value: masked, secret_file: path }]);
     else
       ctx.out.success(`created key "${key.name}" (${key.id}, ${masked}); secret written to ${path} (0600)`);
     return;
   }
-  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${secret}\n`);
+  maskForRunner(ctx, secret);
   if (ctx.globals.json) {
     ctx.out.envelope(command, [{ ...meta, value: masked, secret }]);
     return;

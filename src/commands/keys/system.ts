@@ -5,7 +5,7 @@ import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from
 import { examples } from '../../cli/options.js';
 import { closeMatches } from '../../domain/match.js';
 import { parseOverlap } from './revoke.js';
-import { revealSecret } from './secret.js';
+import { checkSecretTarget, revealSecret } from './secret.js';
 
 interface CreateOpts {
   name?: string;
@@ -79,6 +79,7 @@ async function findSystemKey(ctx: Context, ref: string) {
 export async function runSystemCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const [{ parseExpiry }, client] = await Promise.all([import('../../services/keys.js'), ctx.client()]);
   const expiresAt = parseExpiry(o, ctx.io.now());
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Key name' }));
   const perms =
     o.permissions
@@ -162,6 +163,7 @@ export async function runSystemRotate(
   o: { overlap?: string; secretFile?: string },
 ): Promise<void> {
   const overlap = parseOverlap(o.overlap);
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const { key, client } = await findSystemKey(ctx, ref);
   const { rotateSystemKey } = await import('../../api/keys.js');
   const res = await rotateSystemKey(client, key.id, overlap);

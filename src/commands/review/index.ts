@@ -139,14 +139,14 @@ export async function runDiff(
     ctx.out.document({ kind: 'noxus-access-review-diff', ...d });
     return;
   }
-  ctx.out.print(renderDiff(d));
+  ctx.out.print(renderDiff(d, (await import('../../services/review-render.js')).mdText));
 }
 
-function renderDiff(d: ReviewDiff): string {
+function renderDiff(d: ReviewDiff, md: (s: unknown) => string): string {
   const lines = [
     `# Access review diff`,
     '',
-    `From ${d.old.generated_at} (${d.old.sha256.slice(0, 12)}) to ${d.new.generated_at} (${d.new.sha256.slice(0, 12)}): ${d.changes} change(s)`,
+    `From ${md(d.old.generated_at)} (${md(d.old.sha256.slice(0, 12))}) to ${md(d.new.generated_at)} (${md(d.new.sha256.slice(0, 12))}): ${d.changes} change(s)`,
     '',
   ];
   const section = (title: string, rows: string[]) => {
@@ -155,41 +155,43 @@ function renderDiff(d: ReviewDiff): string {
   };
   section(
     'Admins gained',
-    d.admins_gained.map((e) => `**${e}** ⚠ escalation`),
+    d.admins_gained.map((e) => `**${md(e)}** ⚠ escalation`),
   );
-  section('Admins lost', d.admins_lost);
-  section('Users added', d.users_added);
-  section('Users removed', d.users_removed);
-  section('Users suspended', d.users_suspended);
-  section('Users reactivated', d.users_reactivated);
-  section('Users newly inactive', d.users_newly_inactive);
+  section('Admins lost', d.admins_lost.map(md));
+  section('Users added', d.users_added.map(md));
+  section('Users removed', d.users_removed.map(md));
+  section('Users suspended', d.users_suspended.map(md));
+  section('Users reactivated', d.users_reactivated.map(md));
+  section('Users newly inactive', d.users_newly_inactive.map(md));
   section(
     'Grants added',
-    d.grants_added.map((g) => `${g.email} in ${g.workspace}: ${g.role}`),
+    d.grants_added.map((g) => `${md(g.email)} in ${md(g.workspace)}: ${md(g.role)}`),
   );
   section(
     'Grants changed',
     d.grants_changed.map(
-      (g) => `${g.email} in ${g.workspace}: ${g.before} → ${g.after}${g.escalation ? ' ⚠ escalation' : ''}`,
+      (g) =>
+        `${md(g.email)} in ${md(g.workspace)}: ${md(g.before)} → ${md(g.after)}${g.escalation ? ' ⚠ escalation' : ''}`,
     ),
   );
   section(
     'Grants removed',
-    d.grants_removed.map((g) => `${g.email} in ${g.workspace}: ${g.role}`),
+    d.grants_removed.map((g) => `${md(g.email)} in ${md(g.workspace)}: ${md(g.role)}`),
   );
   section(
     'Keys added',
     d.keys_added.map(
-      (k) => `${k.name} (${k.id}) of ${k.holder} in ${k.workspace}${k.restricted ? '' : ' (unrestricted)'}`,
+      (k) =>
+        `${md(k.name)} (${md(k.id)}) of ${md(k.holder)} in ${md(k.workspace)}${k.restricted ? '' : ' (unrestricted)'}`,
     ),
   );
   section(
     'Keys revoked or expired',
-    d.keys_revoked.map((k) => `${k.name} (${k.id}) of ${k.holder} in ${k.workspace}`),
+    d.keys_revoked.map((k) => `${md(k.name)} (${md(k.id)}) of ${md(k.holder)} in ${md(k.workspace)}`),
   );
   section(
     'Keys newly degraded',
-    d.keys_newly_degraded.map((k) => `${k.name} (${k.id}): lost ${k.clipped.join(', ')}`),
+    d.keys_newly_degraded.map((k) => `${md(k.name)} (${md(k.id)}): lost ${md(k.clipped.join(', '))}`),
   );
   if (d.changes === 0) lines.push('No changes.', '');
   return lines.join('\n');

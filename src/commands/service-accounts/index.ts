@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { revealSecret } from '../keys/secret.js';
+import { checkSecretTarget, revealSecret } from '../keys/secret.js';
 import { collect, resolverFor } from '../shared.js';
 
 interface CreateOpts {
@@ -81,6 +81,7 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
   if (!o.key && (o.restrict || o.expiresIn || o.secretFile || o.keyWorkspace))
     throw new UsageError('--restrict, --expires-in, --key-workspace and --secret-file apply to --key');
   const expiresAt = keysSvc.parseExpiry({ expiresIn: o.expiresIn }, ctx.io.now());
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const r = await resolverFor(ctx);
   const plan = await users.planNewUser(r, {
     name,

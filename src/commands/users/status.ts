@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
+import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor, userStatus } from '../shared.js';
+import { isCurrentHolder, resolverFor, userStatus } from '../shared.js';
 
 type Verb = 'suspend' | 'reactivate' | 'resend-invite';
 
@@ -12,11 +13,17 @@ export function registerStatusVerbs(parent: Command, ctx: Context): void {
     .description('suspend a user: sign-in and all their keys stop working at once (reversible)')
     .argument('<user>', 'user id or email')
     .option('--dry-run', 'show what would change')
+    .option('--force', 'allow suspending yourself (the holder of the key in use)')
     .addHelpText(
       'after',
-      examples(['noxus users suspend tim@example.com', 'noxus users suspend tim@example.com --yes --json']),
+      `${examples(['noxus users suspend tim@example.com', 'noxus users suspend tim@example.com --yes --json'])}
+Suspending yourself stops the key in use at once, so it is refused unless --force; the server never
+suspends the last active org admin.
+`,
     )
-    .action((user: string, o: { dryRun?: boolean }) => runStatusVerb(ctx, 'suspend', user, o));
+    .action((user: string, o: { dryRun?: boolean; force?: boolean }) =>
+      runStatusVerb(ctx, 'suspend', user, o),
+    );
   parent
     .command('reactivate')
     .description('reactivate a suspended user (their keys work again)')
@@ -37,10 +44,12 @@ export async function runStatusVerb(
   ctx: Context,
   verb: Verb,
   ref: string,
-  o: { dryRun?: boolean },
+  o: { dryRun?: boolean; force?: boolean },
 ): Promise<void> {
   const r = await resolverFor(ctx);
   const u = await r.user(ref);
+  const self = verb === 'suspend' && (await isCurrentHolder(r, u.id));
+  const who = `${u.email}${self ? ' (you)' : ''}`;
   const api = await import('../../api/users.js');
   const status = userStatus(u);
   const plan =
@@ -48,13 +57,28 @@ export async function runStatusVerb(
   if (o.dryRun) {
     if (ctx.globals.json)
       ctx.out.envelope(`users ${verb}`, [
-        { user: u.id, email: u.email, status, action: verb, dry_run: true },
+        { user: u.id, email: u.email, self, status, action: verb, dry_run: true },
       ]);
-    else ctx.out.info(`would ${plan} ${u.email} (now ${status}); nothing changed`);
+    else {
+      ctx.out.info(`would ${plan} ${who} (now ${status}); nothing changed`);
+      if (self) ctx.out.warn('this suspends the holder of the key you are using; it needs --force');
+    }
     return;
   }
+  if (self && !o.force) {
+    throw new UsageError(
+      `refusing to suspend yourself: ${u.email} holds the key in use, which would stop working at once`,
+      {
+        hint: `if that is what you want, run: noxus users suspend ${u.email} --force --yes; nothing changed`,
+      },
+    );
+  }
   if (verb === 'suspend')
-    await confirmDestructive(ctx, `suspend ${u.email}`, `noxus users suspend ${u.email}`);
+    await confirmDestructive(
+      ctx,
+      `suspend ${who}`,
+      `noxus users suspend ${u.email}${self ? ' --force' : ''}`,
+    );
   const res =
     verb === 'suspend'
       ? await api.suspendUser(r.client, u.id)
