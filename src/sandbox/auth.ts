@@ -34,7 +34,7 @@ export function authenticate(model: Model, secret: string | undefined, requestId
   const key = model.store.keyByHash(hash);
   if (!key || !sameHash(key.hash, hash)) throw new HttpError(401, 'invalid API key');
   if (key.revoked_at) throw new HttpError(401, `API key revoked (${key.revoked_reason ?? 'revoked'})`);
-  if (key.expires_at && key.expires_at <= new Date().toISOString()) {
+  if (key.expires_at && key.expires_at <= model.now()) {
     throw new HttpError(401, `API key expired at ${key.expires_at}`);
   }
   const actorBase = { keyId: key.id, requestId };
@@ -66,7 +66,7 @@ export function authenticate(model: Model, secret: string | undefined, requestId
 }
 
 function touchKey(model: Model, key: KeyRow): void {
-  const t = new Date().toISOString();
+  const t = model.now();
   if (!key.last_used_at || Date.parse(t) - Date.parse(key.last_used_at) > 1000) {
     model.store.run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', t, key.id);
   }

@@ -5,6 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../config/credentials.js';
 import { BUILTIN_ROLES, ORG_ADMIN_ROLE_ID } from '../domain/roles.js';
+import { type Clock, systemClock } from './clock.js';
 import { openDatabase } from './db.js';
 import { createMailer } from './mail.js';
 import type { Actor } from './model.js';
@@ -23,6 +24,8 @@ export interface StartOptions {
   rateLimit?: number;
   version?: string;
   invitationTtlMs?: number;
+  /** Where "now" comes from (default: the system clock); tests pass a manual one. */
+  clock?: Clock;
   faults?: FaultRule[];
 }
 
@@ -55,8 +58,7 @@ export function ensureBuiltinRoles(store: Store): void {
 }
 
 /** First start: organization, owner (org admin), a Default workspace and the owner's tenant-admin key. */
-function bootstrap(store: Store): { secret: string; owner: Actor } {
-  const t = now();
+function bootstrap(store: Store, t: string): { secret: string; owner: Actor } {
   const ownerId = newId();
   const groupId = newId();
   const keyId = newId();
@@ -110,8 +112,9 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
   store.tx(() => {
     ensureBuiltinRoles(store);
     if (!store.meta('initialized')) {
-      created = bootstrap(store);
-      store.setMeta('initialized', now());
+      const t = (opts.clock ?? systemClock)().toISOString();
+      created = bootstrap(store, t);
+      store.setMeta('initialized', t);
     }
   });
   if (created) await writeFileAtomic(adminKeyFile, `${created.secret}\n`);
@@ -126,6 +129,7 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     rateLimit: opts.rateLimit,
     version: opts.version,
     invitationTtlMs: opts.invitationTtlMs,
+    clock: opts.clock,
     faults: opts.faults,
   });
   const host = opts.host ?? '127.0.0.1';

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Ajv } from 'ajv';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { authenticate, type Principal, readKey } from './auth.js';
+import type { Clock } from './clock.js';
 import type { DB } from './db.js';
 import { HttpError } from './errors.js';
 import { IdempotencyStore, type IdemRef } from './idempotency.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   /** Requests per second across all callers; 0 or undefined disables it. */
   rateLimit?: number;
   invitationTtlMs?: number;
+  /** Where "now" comes from (default: the system clock); tests pass a manual one. */
+  clock?: Clock;
   version?: string;
   /** Fault injection for reliability tests: fail the next N requests matching a route with a status. */
   faults?: FaultRule[];
@@ -60,6 +63,7 @@ export function buildServer(opts: ServerOptions): Sandbox {
     publicUrl: () => publicUrl,
     mailer: opts.mailer,
     invitationTtlMs: opts.invitationTtlMs,
+    clock: opts.clock,
   });
   const app = Fastify({
     bodyLimit: MAX_BODY,

@@ -4,12 +4,15 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { manualClock } from '../../src/sandbox/clock.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A JSON body, typed as the sandbox helper types it. */
 type Json = Awaited<ReturnType<TestSandbox['call']>>['body'];
 
 let sbx: TestSandbox;
+/** The demo sandbox's time: moved by hand, so expiry is tested without sleeping. */
+const clock = manualClock(new Date());
 const ids: Record<string, string> = {};
 
 async function ok(method: string, path: string, body?: unknown, key?: string): Promise<Json> {
@@ -44,7 +47,7 @@ function tokenFromDelivery(deliveredTo: string): string {
 }
 
 beforeAll(async () => {
-  sbx = await startTestSandbox({ seed: 'demo' });
+  sbx = await startTestSandbox({ seed: 'demo', clock });
   for (const g of ['Marketing', 'Support', 'Engineering'])
     ids[g] = (await ok('GET', `/v1/admin/groups/${g}`)).id;
   for (const u of ['radia', 'linus', 'dennis', 'katherine', 'alan', 'ada', 'margaret']) {
@@ -293,10 +296,10 @@ describe('holders, rotation and expiry', () => {
   });
 
   it('a key past its expires_at is 401 and listed as expired', async () => {
-    const at = new Date(Date.now() + 300).toISOString();
+    const at = new Date(clock().getTime() + 60_000).toISOString();
     const k = await ok('POST', `/v1/admin/groups/${ids.Support}/api-keys`, { name: 'short', expires_at: at });
     expect((await sbx.call('GET', '/v1/admin/me', { key: k.value })).status).toBe(200);
-    await new Promise((res) => setTimeout(res, Date.parse(at) - Date.now() + 20));
+    clock.advance(60_000);
     const r = await sbx.call('GET', '/v1/admin/me', { key: k.value });
     expect(r.status).toBe(401);
     expect(r.body.detail).toBe(`API key expired at ${at}`);
@@ -510,8 +513,9 @@ describe('service accounts', () => {
 describe('the last org admin and invitation expiry (empty organization, 1 ms invitations)', () => {
   let solo: TestSandbox;
   let ownerId: string;
+  const soloClock = manualClock(new Date());
   beforeAll(async () => {
-    solo = await startTestSandbox({ invitationTtlMs: 1 });
+    solo = await startTestSandbox({ invitationTtlMs: 1, clock: soloClock });
     ownerId = (await solo.call('GET', '/v1/admin/me')).body.holder.id;
   });
   afterAll(async () => {
@@ -540,7 +544,7 @@ describe('the last org admin and invitation expiry (empty organization, 1 ms inv
     });
     expect(c.status).toBe(201);
     const token = tokenFromDelivery(c.body.invitation.delivered_to);
-    await new Promise((res) => setTimeout(res, 10));
+    soloClock.advance(2);
     const get = await solo.call('GET', `/v1/invitations/${token}`, { key: null });
     expect(get.status).toBe(410);
     const r = await solo.call('POST', `/v1/invitations/${token}/accept`, { key: null, body: {} });

@@ -208,7 +208,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
         throw new HttpError(403, 'system keys are created by an org admin, not by another system key', {
           missing: ['org:admin'],
         });
-      if (req.body.expires_at != null && !(Date.parse(req.body.expires_at) > Date.now())) {
+      if (req.body.expires_at != null && !(Date.parse(req.body.expires_at) > model.clock().getTime())) {
         throw new HttpError(422, [
           {
             loc: ['body', 'expires_at'],

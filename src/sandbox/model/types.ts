@@ -1,0 +1,32 @@
+import type { Clock } from '../clock.js';
+
+export interface Actor {
+  userId: string | null;
+  email: string | null;
+  keyId: string | null;
+  requestId?: string;
+  route?: string;
+  method?: string;
+}
+
+export interface InvitationMail {
+  to: string;
+  toName: string;
+  inviter: string;
+  organization: string;
+  acceptUrl: string;
+  expiresAt: string;
+  grants: Array<{ workspace: string; role: string }>;
+  orgRole: string;
+}
+
+export interface Mailer {
+  sendInvitation(mail: InvitationMail): Promise<string>;
+}
+
+export interface ModelOptions {
+  publicUrl: () => string;
+  mailer?: Mailer;
+  invitationTtlMs?: number;
+  clock?: Clock;
+}

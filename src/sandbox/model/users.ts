@@ -1,0 +1,602 @@
+// Users and service accounts, invitations, onboarding steps and the access report.
+
+import { type HolderView, userWorkspacePermissions } from '../../domain/effective.js';
+import { isAdminOrgRole } from '../../domain/roles.js';
+import { emailProblem, nameProblem, normalizeEmail } from '../../domain/validate.js';
+import { conflict, HttpError, notFound, unprocessable } from '../errors.js';
+import { hashSecret, newId, newToken } from '../secrets.js';
+import { type GroupRow, type InvitationRow, type RoleRow, toResource, type UserRow } from '../store.js';
+import { Aggregate } from './base.js';
+import type { Actor } from './types.js';
+
+const INVITATION_TTL_MS = 7 * 86_400_000;
+
+export class Users extends Aggregate {
+  findUser(ref: string): UserRow | undefined {
+    return ref.includes('@') ? this.store.userByEmail(normalizeEmail(ref)) : this.store.user(ref);
+  }
+
+  requireUser(ref: string): UserRow {
+    const u = this.findUser(ref);
+    if (!u) throw notFound(`user ${ref}`);
+    return u;
+  }
+
+  isOrgAdmin(u: UserRow): boolean {
+    return isAdminOrgRole(this.store.role(u.org_role_id));
+  }
+
+  holderView(u: UserRow, groupId: string | null): HolderView {
+    const orgRole = this.store.role(u.org_role_id);
+    const m = groupId ? this.store.membership(u.id, groupId) : undefined;
+    return { status: u.status, orgRole, workspaceRole: m ? this.store.role(m.role_id) : undefined };
+  }
+
+  userPermissionsIn(u: UserRow, groupId: string): string[] {
+    return userWorkspacePermissions(this.holderView(u, groupId)).permissions;
+  }
+
+  userView(u: UserRow) {
+    const role = this.store.role(u.org_role_id);
+    const inv = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
+    return {
+      id: u.id,
+      email: u.email,
+      display_name: u.display_name,
+      tenant_admin: isAdminOrgRole(role),
+      is_active: u.status === 'active',
+      name: u.name,
+      avatar_url: u.avatar_url,
+      status: u.status,
+      kind: u.kind,
+      org_role: role ? { id: role.id, name: role.name } : null,
+      created_at: u.created_at,
+      accepted_at: u.accepted_at,
+      last_active_at: u.last_active_at,
+      invitation: inv ? { id: inv.id, created_at: inv.created_at, expires_at: inv.expires_at } : undefined,
+    };
+  }
+
+  /** Users matching the filters; with `page`, only that page is read (and `total` counted) in SQL. */
+  listUsers(
+    q: { status?: string; kind?: string; group_id?: string; q?: string },
+    page?: { offset: number; limit: number },
+  ): { rows: UserRow[]; total: number } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (q.status) {
+      where.push('u.status = ?');
+      params.push(q.status);
+    } else where.push("u.status != 'removed'");
+    if (q.kind) {
+      where.push('u.kind = ?');
+      params.push(q.kind);
+    }
+    if (q.group_id) {
+      where.push(
+        '(EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ?) OR u.org_role_id IN (SELECT id FROM roles WHERE scope = ? AND permissions LIKE ?))',
+      );
+      params.push(q.group_id, 'org', '%"org:admin"%');
+    }
+    if (q.q) {
+      where.push('(u.email_norm LIKE ? OR lower(u.name) LIKE ? OR lower(u.display_name) LIKE ?)');
+      const like = `%${q.q.toLowerCase()}%`;
+      params.push(like, like, like);
+    }
+    const clause = `FROM users u WHERE ${where.join(' AND ')}`;
+    if (!page) {
+      const rows = this.store.all<UserRow>(`SELECT u.* ${clause} ORDER BY u.email_norm`, ...params);
+      return { rows, total: rows.length };
+    }
+    const total = this.store.get<{ n: number }>(`SELECT COUNT(*) n ${clause}`, ...params)?.n ?? 0;
+    const rows = this.store.all<UserRow>(
+      `SELECT u.* ${clause} ORDER BY u.email_norm LIMIT ? OFFSET ?`,
+      ...params,
+      page.limit,
+      page.offset,
+    );
+    return { rows, total };
+  }
+
+  private validateGrants(
+    orgRole: RoleRow,
+    workspaces: Array<{ group_id: string; role: string }>,
+  ): Array<{ group: GroupRow; role: RoleRow }> {
+    const seen = new Set<string>();
+    const out: Array<{ group: GroupRow; role: RoleRow }> = [];
+    workspaces.forEach((w, i) => {
+      const group = this.m.findGroup(w.group_id);
+      if (!group)
+        throw unprocessable(
+          ['body', 'workspaces', i, 'group_id'],
+          `unknown workspace "${w.group_id}"`,
+          'unknown_workspace',
+        );
+      if (seen.has(group.id)) {
+        throw unprocessable(
+          ['body', 'workspaces', i, 'group_id'],
+          `workspace "${group.name}" is listed twice; a user has one role per workspace`,
+        );
+      }
+      seen.add(group.id);
+      const role = this.m.findRole(w.role, 'workspace', ['body', 'workspaces', i, 'role']);
+      if (isAdminOrgRole(orgRole)) {
+        throw unprocessable(
+          ['body', 'workspaces', i, 'role'],
+          `org admins are admins on every workspace; do not give a workspace role with org role "${orgRole.name}"`,
+          'org_admin_workspace_role',
+        );
+      }
+      out.push({ group, role });
+    });
+    return out;
+  }
+
+  async createUser(
+    actor: Actor,
+    body: {
+      email: string;
+      name: string;
+      display_name?: string;
+      avatar_url?: string;
+      org_role?: string;
+      workspaces?: Array<{ group_id: string; role: string }>;
+      kind?: 'human' | 'service';
+      send_invitation?: boolean;
+    },
+  ) {
+    const ep = emailProblem(body.email);
+    if (ep) throw unprocessable(['body', 'email'], `email ${ep}`, 'value_error.email');
+    const np = nameProblem(body.name);
+    if (np) throw unprocessable(['body', 'name'], `name ${np}`);
+    if (body.display_name !== undefined) {
+      const dp = nameProblem(body.display_name);
+      if (dp) throw unprocessable(['body', 'display_name'], `display_name ${dp}`);
+    }
+    const kind = body.kind ?? 'human';
+    const orgRole = this.m.findRole(body.org_role ?? 'Org Base', 'org', ['body', 'org_role']);
+    if (kind === 'service' && isAdminOrgRole(orgRole)) {
+      throw unprocessable(
+        ['body', 'org_role'],
+        'a service account cannot be an org admin; give it workspace roles',
+      );
+    }
+    const grants = this.validateGrants(orgRole, body.workspaces ?? []);
+    const invite = kind === 'human' && body.send_invitation !== false;
+    const { user, token } = this.store.tx(() => {
+      const existing = this.store.userByEmail(normalizeEmail(body.email));
+      if (existing) {
+        throw conflict(
+          `a user with email ${existing.email} already exists (id ${existing.id}, ${existing.status})`,
+          {
+            user_id: existing.id,
+          },
+        );
+      }
+      const id = newId();
+      const t = this.now();
+      this.store.run(
+        `INSERT INTO users(id, email, email_norm, name, display_name, avatar_url, status, org_role_id, kind, invited_by,
+           created_at, accepted_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+        id,
+        body.email,
+        normalizeEmail(body.email),
+        body.name,
+        body.display_name ?? body.name,
+        body.avatar_url ?? null,
+        kind === 'service' ? 'active' : 'invited',
+        orgRole.id,
+        kind,
+        actor.userId,
+        t,
+        kind === 'service' ? t : null,
+      );
+      for (const g of grants) {
+        this.store.run(
+          'INSERT INTO memberships(user_id, group_id, role_id, created_at, updated_at) VALUES (?,?,?,?,?)',
+          id,
+          g.group.id,
+          g.role.id,
+          t,
+          t,
+        );
+      }
+      this.m.audit(actor, 'create', kind === 'service' ? 'service_account' : 'user', id, null, {
+        email: body.email,
+        org_role: orgRole.name,
+        workspaces: grants.map((g) => ({ workspace: g.group.name, role: g.role.name })),
+      });
+      const tok = invite ? this.issueInvitation(actor, id) : undefined;
+      return { user: this.store.user(id) as UserRow, token: tok };
+    });
+    const delivery = token ? await this.deliverInvitation(actor, user, token) : undefined;
+    return { user, delivery };
+  }
+
+  private issueInvitation(actor: Actor, userId: string): { id: string; token: string; expires_at: string } {
+    const t = this.now();
+    this.store.run(
+      'UPDATE invitations SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL',
+      t,
+      userId,
+    );
+    const token = newToken();
+    const id = newId();
+    const expires = new Date(
+      this.m.clock().getTime() + (this.m.opts.invitationTtlMs ?? INVITATION_TTL_MS),
+    ).toISOString();
+    this.store.run(
+      'INSERT INTO invitations(id, token_hash, user_id, invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?)',
+      id,
+      hashSecret(token),
+      userId,
+      actor.userId,
+      t,
+      expires,
+    );
+    this.m.audit(actor, 'create', 'invitation', id, null, { user_id: userId, expires_at: expires });
+    return { id, token, expires_at: expires };
+  }
+
+  private async deliverInvitation(
+    actor: Actor,
+    user: UserRow,
+    inv: { id: string; token: string; expires_at: string },
+  ): Promise<{ invitation_id: string; expires_at: string; delivered_to: string }> {
+    const grants = this.isOrgAdmin(user)
+      ? [{ workspace: 'every workspace', role: 'Admin (org admin)' }]
+      : this.store.membershipsOfUser(user.id).map((m) => ({
+          workspace: this.store.group(m.group_id)?.name ?? m.group_id,
+          role: this.store.role(m.role_id)?.name ?? m.role_id,
+        }));
+    let delivered = 'not sent (no mailer configured)';
+    if (this.m.opts.mailer) {
+      // A mail failure must not strand the user: the invitation exists and can be resent.
+      delivered = await this.m.opts.mailer
+        .sendInvitation({
+          to: user.email,
+          toName: user.display_name,
+          inviter: actor.email ?? 'an administrator',
+          organization: this.m.organizationName(),
+          acceptUrl: `${this.m.opts.publicUrl()}/invite/${inv.token}`,
+          expiresAt: inv.expires_at,
+          grants,
+          orgRole: this.store.role(user.org_role_id)?.name ?? user.org_role_id,
+        })
+        .catch((e: Error) => `failed: ${e.message}; resend with: noxus users resend-invite ${user.email}`);
+    }
+    this.store.run('UPDATE invitations SET delivery = ? WHERE id = ?', delivered, inv.id);
+    return { invitation_id: inv.id, expires_at: inv.expires_at, delivered_to: delivered };
+  }
+
+  async resendInvitation(actor: Actor, ref: string) {
+    const user = this.requireUser(ref);
+    if (user.status !== 'invited') {
+      throw conflict(`${user.email} is ${user.status}; only invited users can be sent an invitation`);
+    }
+    const inv = this.store.tx(() => this.issueInvitation(actor, user.id));
+    return { user, delivery: await this.deliverInvitation(actor, user, inv) };
+  }
+
+  invitationByToken(token: string): { inv: InvitationRow; user: UserRow } {
+    const inv = this.store.get<InvitationRow>(
+      'SELECT * FROM invitations WHERE token_hash = ?',
+      hashSecret(token),
+    );
+    if (!inv) throw new HttpError(404, 'invitation not found: the link is wrong or incomplete');
+    const user = this.store.user(inv.user_id) as UserRow;
+    if (inv.used_at)
+      throw new HttpError(410, `this invitation was already used on ${inv.used_at}; sign in instead`);
+    if (inv.revoked_at) {
+      throw new HttpError(
+        410,
+        'this invitation was replaced by a newer one or withdrawn; use the latest email',
+      );
+    }
+    if (inv.expires_at < this.now()) {
+      throw new HttpError(
+        410,
+        `this invitation expired on ${inv.expires_at}; ask an administrator to run: noxus users resend-invite ${user.email}`,
+      );
+    }
+    if (user.status !== 'invited') throw new HttpError(409, `the account ${user.email} is ${user.status}`);
+    return { inv, user };
+  }
+
+  acceptInvitation(token: string, body: { name?: string; display_name?: string }, requestId?: string) {
+    for (const f of ['name', 'display_name'] as const) {
+      if (body[f] !== undefined) {
+        const p = nameProblem(body[f]);
+        if (p) throw unprocessable(['body', f], `${f} ${p}`);
+      }
+    }
+    return this.store.tx(() => {
+      const { inv, user } = this.invitationByToken(token);
+      const t = this.now();
+      this.store.run(
+        'UPDATE users SET status = ?, accepted_at = ?, name = ?, display_name = ?, last_active_at = ? WHERE id = ?',
+        'active',
+        t,
+        body.name ?? user.name,
+        body.display_name ?? body.name ?? user.display_name,
+        t,
+        user.id,
+      );
+      this.store.run('UPDATE invitations SET used_at = ? WHERE id = ?', t, inv.id);
+      this.m.audit(
+        { userId: user.id, email: user.email, keyId: null, requestId },
+        'login',
+        'user',
+        user.id,
+        null,
+        {
+          accepted_invitation: inv.id,
+        },
+      );
+      return this.store.user(user.id) as UserRow;
+    });
+  }
+
+  private assertNotLastAdmin(user: UserRow, action: string): void {
+    if (user.status !== 'active' || !this.isOrgAdmin(user)) return;
+    const others = this.store
+      .all<UserRow>("SELECT * FROM users WHERE status = 'active' AND id != ?", user.id)
+      .filter((u) => this.isOrgAdmin(u));
+    if (others.length === 0) {
+      throw conflict(
+        `${user.email} is the last active org admin and cannot be ${action}; make another user org admin first`,
+      );
+    }
+  }
+
+  updateUser(
+    actor: Actor,
+    ref: string,
+    body: { name?: string; display_name?: string; avatar_url?: string | null; org_role?: string },
+  ) {
+    for (const f of ['name', 'display_name'] as const) {
+      if (body[f] !== undefined) {
+        const p = nameProblem(body[f]);
+        if (p) throw unprocessable(['body', f], `${f} ${p}`);
+      }
+    }
+    return this.store.tx(() => {
+      const user = this.requireUser(ref);
+      if (user.status === 'removed') throw conflict(`${user.email} was removed from the organization`);
+      const changes: Record<string, { before: unknown; after: unknown }> = {};
+      let orgRoleId = user.org_role_id;
+      if (body.org_role !== undefined) {
+        const role = this.m.findRole(body.org_role, 'org', ['body', 'org_role']);
+        if (role.id !== user.org_role_id) {
+          const before = this.store.role(user.org_role_id);
+          if (isAdminOrgRole(before) && !isAdminOrgRole(role)) this.assertNotLastAdmin(user, 'demoted');
+          if (user.kind === 'service' && isAdminOrgRole(role)) {
+            throw unprocessable(['body', 'org_role'], 'a service account cannot be an org admin');
+          }
+          if (isAdminOrgRole(role)) {
+            // Workspace roles are meaningless for an org admin; drop them so the derived admin
+            // right is the only one and a later demotion starts from a clean slate.
+            this.store.run('DELETE FROM memberships WHERE user_id = ?', user.id);
+          }
+          changes.org_role = { before: before?.name, after: role.name };
+          orgRoleId = role.id;
+        }
+      }
+      for (const f of ['name', 'display_name', 'avatar_url'] as const) {
+        if (body[f] !== undefined && body[f] !== user[f]) changes[f] = { before: user[f], after: body[f] };
+      }
+      if (Object.keys(changes).length) {
+        this.store.run(
+          'UPDATE users SET name = ?, display_name = ?, avatar_url = ?, org_role_id = ? WHERE id = ?',
+          body.name ?? user.name,
+          body.display_name ?? user.display_name,
+          body.avatar_url === undefined ? user.avatar_url : body.avatar_url,
+          orgRoleId,
+          user.id,
+        );
+        this.m.audit(actor, 'update', 'user', user.id, null, changes);
+      }
+      return { user: this.store.user(user.id) as UserRow, changed: Object.keys(changes) };
+    });
+  }
+
+  suspendUser(actor: Actor, ref: string) {
+    return this.store.tx(() => {
+      const user = this.requireUser(ref);
+      if (user.status === 'suspended') return { user, changed: false };
+      if (user.status === 'removed') throw conflict(`${user.email} was removed from the organization`);
+      this.assertNotLastAdmin(user, 'suspended');
+      this.store.run(
+        "UPDATE users SET status = 'suspended', suspended_at = ? WHERE id = ?",
+        this.now(),
+        user.id,
+      );
+      this.m.audit(actor, 'update', 'user', user.id, null, {
+        status: { before: user.status, after: 'suspended' },
+      });
+      return { user: this.store.user(user.id) as UserRow, changed: true };
+    });
+  }
+
+  reactivateUser(actor: Actor, ref: string) {
+    return this.store.tx(() => {
+      const user = this.requireUser(ref);
+      if (user.status === 'active' || user.status === 'invited') return { user, changed: false };
+      if (user.status === 'removed') {
+        throw conflict(
+          `${user.email} was removed from the organization; add them again with noxus users add`,
+        );
+      }
+      const next = user.accepted_at ? 'active' : 'invited';
+      this.store.run('UPDATE users SET status = ?, suspended_at = NULL WHERE id = ?', next, user.id);
+      this.m.audit(actor, 'update', 'user', user.id, null, { status: { before: user.status, after: next } });
+      return { user: this.store.user(user.id) as UserRow, changed: true };
+    });
+  }
+
+  /** Removal: memberships deleted, held keys revoked, pending invitations withdrawn; work and activity kept. */
+  removeUser(actor: Actor, ref: string) {
+    return this.store.tx(() => {
+      const user = this.requireUser(ref);
+      if (user.status === 'removed') return { user, changed: false, revoked_keys: [] as string[] };
+      this.assertNotLastAdmin(user, 'removed');
+      const t = this.now();
+      const held = this.store.all<{ id: string }>(
+        `SELECT id FROM api_keys WHERE revoked_at IS NULL AND kind = 'workspace'
+           AND (owner_id = ? OR (owner_id IS NULL AND created_by = ?))`,
+        user.id,
+        user.id,
+      );
+      for (const k of held) {
+        this.store.run(
+          "UPDATE api_keys SET revoked_at = ?, revoked_reason = 'holder removed' WHERE id = ?",
+          t,
+          k.id,
+        );
+        this.m.audit(actor, 'delete', 'api_key', k.id, null, {
+          reason: 'holder removed',
+          holder: user.email,
+        });
+      }
+      const memberships = this.store.membershipsOfUser(user.id);
+      this.store.run('DELETE FROM memberships WHERE user_id = ?', user.id);
+      this.store.run(
+        'UPDATE invitations SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL',
+        t,
+        user.id,
+      );
+      this.store.run("UPDATE users SET status = 'removed', removed_at = ? WHERE id = ?", t, user.id);
+      this.m.audit(actor, 'delete', user.kind === 'service' ? 'service_account' : 'user', user.id, null, {
+        status: { before: user.status, after: 'removed' },
+        memberships: memberships.map((m) => ({ group_id: m.group_id, role_id: m.role_id })),
+        revoked_keys: held.map((k) => k.id),
+      });
+      return {
+        user: this.store.user(user.id) as UserRow,
+        changed: true,
+        revoked_keys: held.map((k) => k.id),
+      };
+    });
+  }
+
+  markTourDone(actor: Actor, ref: string) {
+    return this.store.tx(() => {
+      const user = this.requireUser(ref);
+      if (!user.tour_completed_at) {
+        this.store.run('UPDATE users SET tour_completed_at = ? WHERE id = ?', this.now(), user.id);
+        this.m.audit(actor, 'update', 'user', user.id, null, { tour_completed: true });
+      }
+      return this.store.user(user.id) as UserRow;
+    });
+  }
+
+  onboarding(ref: string) {
+    const u = this.requireUser(ref);
+    const first = this.store.get<{ created_at: string }>(
+      'SELECT created_at FROM invitations WHERE user_id = ? ORDER BY created_at LIMIT 1',
+      u.id,
+    );
+    const pending = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
+    const memberships = this.store.membershipsOfUser(u.id);
+    const admin = this.isOrgAdmin(u);
+    const earliest = memberships.map((m) => m.created_at).sort()[0];
+    const hasRole = admin || memberships.length > 0;
+    const roleAt = u.accepted_at && hasRole ? [u.accepted_at, earliest ?? u.accepted_at].sort()[1] : null;
+    const steps = [
+      {
+        step: 'invitation_sent',
+        title: 'Email invitation',
+        done: !!first || u.kind === 'service',
+        at: first?.created_at ?? null,
+        detail: pending ? `pending, expires ${pending.expires_at}` : undefined,
+      },
+      { step: 'account_created', title: 'Account creation', done: !!u.accepted_at, at: u.accepted_at },
+      {
+        step: 'workspace_tour',
+        title: 'Workspace tour (optional)',
+        optional: true,
+        done: !!u.tour_completed_at,
+        at: u.tour_completed_at,
+      },
+      {
+        step: 'role_assigned',
+        title: 'Role assignment',
+        done: !!roleAt,
+        at: roleAt,
+        detail: admin ? 'org admin: admin on every workspace' : `${memberships.length} workspace role(s)`,
+      },
+      { step: 'resource_access', title: 'Resource access', done: !!u.first_access_at, at: u.first_access_at },
+    ];
+    return {
+      user: this.userView(u),
+      steps,
+      pending: steps.filter((s) => !s.done && !('optional' in s && s.optional)).map((s) => s.step),
+      complete: steps.every((s) => s.done || ('optional' in s && s.optional)),
+    };
+  }
+
+  /** Everything an offboarding review needs about one user. */
+  access(ref: string) {
+    const u = this.requireUser(ref);
+    const admin = this.isOrgAdmin(u);
+    const memberships = this.store.membershipsOfUser(u.id).map((m) => {
+      const g = this.store.group(m.group_id) as GroupRow;
+      const role = this.store.role(m.role_id);
+      return { group_id: g.id, group_name: g.name, role: role?.name ?? m.role_id, via: 'membership' };
+    });
+    const workspaces = admin
+      ? this.store
+          .groups()
+          .map((g) => ({ group_id: g.id, group_name: g.name, role: 'Admin', via: 'org_admin' }))
+      : memberships;
+    const held = this.m.listKeys({ kind: 'workspace', holder_id: u.id, status: 'active' });
+    const createdOther = this.m
+      .listKeys({ kind: 'workspace', created_by: u.id, status: 'active' })
+      .filter((k) => k.owner_id !== null);
+    const system = this.m.listKeys({ kind: 'system', created_by: u.id, status: 'active' });
+    const resources = this.store
+      .all('SELECT * FROM resources WHERE owner_id = ? ORDER BY group_id, type, name', u.id)
+      .map(toResource);
+    const invitations = this.store.all<InvitationRow & { email: string }>(
+      `SELECT i.*, u.email FROM invitations i JOIN users u ON u.id = i.user_id
+       WHERE i.invited_by = ? AND i.used_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > ? ORDER BY i.created_at`,
+      u.id,
+      this.now(),
+    );
+    const last = this.store.get<{ at: string }>(
+      'SELECT at FROM activity WHERE actor_user_id = ? ORDER BY seq DESC LIMIT 1',
+      u.id,
+    );
+    const activityCount =
+      this.store.get<{ n: number }>('SELECT COUNT(*) n FROM activity WHERE actor_user_id = ?', u.id)?.n ?? 0;
+    return {
+      user: this.userView(u),
+      org_role: this.store.role(u.org_role_id)?.name ?? null,
+      org_admin: admin,
+      workspaces,
+      keys_held: held.map((k) => this.m.keyView(k)),
+      service_account_keys_created: createdOther.map((k) => this.m.keyView(k)),
+      system_keys_created: system.map((k) => this.m.keyView(k)),
+      resources_owned: resources.map((r) => this.m.resourceView(r)),
+      invitations_pending: invitations.map((i) => ({
+        id: i.id,
+        user_id: i.user_id,
+        email: i.email,
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+      })),
+      last_activity_at: last?.at ?? u.last_active_at,
+      activity_count: activityCount,
+    };
+  }
+
+  /** Marks the step "resource access" and the last activity time, at most once a second per user. */
+  touchUser(u: UserRow, resourceAccess: boolean): void {
+    const t = this.now();
+    if (resourceAccess && !u.first_access_at) {
+      this.store.run('UPDATE users SET first_access_at = ?, last_active_at = ? WHERE id = ?', t, t, u.id);
+    } else if (!u.last_active_at || Date.parse(t) - Date.parse(u.last_active_at) > 1000) {
+      this.store.run('UPDATE users SET last_active_at = ? WHERE id = ?', t, u.id);
+    }
+  }
+}
