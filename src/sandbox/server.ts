@@ -31,6 +31,11 @@ export interface ServerOptions {
   version?: string;
   /** Fault injection for reliability tests: fail the next N requests matching a route with a status. */
   faults?: FaultRule[];
+  /** How often the invitation outbox looks for due deliveries (default 1 s). */
+  deliveryIntervalMs?: number;
+  /** Invitation delivery attempts before 'failed', and the first retry wait (see model/invitations.ts). */
+  deliveryAttempts?: number;
+  deliveryRetryMs?: number;
 }
 
 export interface FaultRule {
@@ -53,6 +58,7 @@ const MAX_BODY = 1024 * 1024;
 
 export function buildServer(opts: ServerOptions): Sandbox {
   let publicUrl = 'http://127.0.0.1';
+  let outbox: NodeJS.Timeout | undefined;
   const store = new Store(opts.db);
   const idem = new IdempotencyStore(store);
   // No request survives its process: rows still in flight were left by a crash.
@@ -61,6 +67,8 @@ export function buildServer(opts: ServerOptions): Sandbox {
     process.stderr.write(`sandbox: reclaimed ${reclaimed} idempotency record(s) left in flight by a crash\n`);
   const model = new Model(store, {
     publicUrl: () => publicUrl,
+    deliveryAttempts: opts.deliveryAttempts,
+    deliveryRetryMs: opts.deliveryRetryMs,
     mailer: opts.mailer,
     invitationTtlMs: opts.invitationTtlMs,
     clock: opts.clock,
@@ -213,6 +221,11 @@ export function buildServer(opts: ServerOptions): Sandbox {
     organization: model.organizationName(),
   }));
 
+  app.addHook('onClose', async () => {
+    if (outbox) clearInterval(outbox);
+    await model.invitations.idle();
+  });
+
   registerAdminRoutes(app, model);
   registerKeyRoutes(app, model);
   registerResourceRoutes(app, model);
@@ -223,6 +236,23 @@ export function buildServer(opts: ServerOptions): Sandbox {
     model,
     setPublicUrl(url: string) {
       publicUrl = url.replace(/\/$/, '');
+      // The outbox starts once links can be built: pending deliveries of a crashed run go out now.
+      if (!outbox) {
+        let busy = false;
+        const tick = () => {
+          if (busy) return;
+          busy = true;
+          model.invitations
+            .deliverDue()
+            .catch((e) => process.stderr.write(`sandbox: invitation delivery: ${(e as Error).message}\n`))
+            .finally(() => {
+              busy = false;
+            });
+        };
+        outbox = setInterval(tick, opts.deliveryIntervalMs ?? 1000);
+        outbox.unref();
+        tick();
+      }
     },
   };
 }

@@ -29,4 +29,8 @@ export interface ModelOptions {
   mailer?: Mailer;
   invitationTtlMs?: number;
   clock?: Clock;
+  /** Invitation delivery attempts before the state becomes 'failed' (default 5). */
+  deliveryAttempts?: number;
+  /** First wait before retrying a failed delivery; doubles each attempt (default 2 s). */
+  deliveryRetryMs?: number;
 }
