@@ -145,6 +145,7 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
       else seedScale(sandbox.model, created.owner, opts.scale ?? { users: 10_000, workspaces: 100 });
     } catch (e) {
       await sandbox.app.close();
+      mailer.close();
       db.close();
       // A first start that failed half-way leaves nothing behind: the next start begins afresh.
       for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key'])
@@ -160,6 +161,7 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     sandbox,
     async close() {
       await sandbox.app.close();
+      mailer.close();
       db.close();
     },
   };
