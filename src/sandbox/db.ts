@@ -162,6 +162,7 @@ const MIGRATIONS: string[] = [
     sent_at = CASE WHEN delivery IS NULL OR delivery LIKE 'failed%' OR delivery LIKE 'not sent%' THEN NULL ELSE created_at END,
     last_error = CASE WHEN delivery LIKE 'failed%' OR delivery LIKE 'not sent%' THEN delivery END;
   CREATE INDEX invitations_outbox ON invitations(delivery_state, next_attempt_at);
+  ALTER TABLE users ADD COLUMN created_idem TEXT;
   `,
 ];
 

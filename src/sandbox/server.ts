@@ -276,6 +276,7 @@ function idempotencyCheck(
   if (!prior) {
     idem.claim(ref, req.method, req.url);
     claimed.set(req, ref);
+    principal.actor.idempotency = ref.lookup;
     return undefined;
   }
   if (prior.path !== req.url) {

@@ -143,3 +143,43 @@ describe('a row left in flight by a crash', () => {
     }
   });
 });
+
+describe('a user creation whose reply a crash lost', () => {
+  it('is answered by the retry after the restart with the user it created, not a conflict', async () => {
+    sbx = await startTestSandbox();
+    const { dataDir, adminKey } = sbx;
+    const body = { email: 'lost-reply@example.com', name: 'Lost Reply' };
+    const first = await sbx.call('POST', '/v1/admin/users', {
+      body,
+      headers: { 'Idempotency-Key': 'create-lost-reply' },
+    });
+    expect(first.status).toBe(201);
+    await sbx.close();
+    const closed = sbx;
+    sbx = undefined;
+    // What a kill between the commit and the reply leaves: the user, and the record still in flight.
+    const side = openDatabase(join(dataDir, 'noxus.db'));
+    expect(side.prepare('UPDATE idempotency SET status = NULL, body = NULL').run().changes).toBe(1);
+    side.close();
+
+    const again = await startSandbox({ dataDir, port: 0, version: 'test' });
+    const post = (key: string) =>
+      fetch(`${again.url}/v1/admin/users`, {
+        method: 'POST',
+        headers: { 'x-api-key': adminKey, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify(body),
+      });
+    try {
+      const retry = await post('create-lost-reply');
+      expect(retry.status).toBe(201);
+      const u = (await retry.json()) as { id: string; invitation: { state: string } };
+      expect(u.id).toBe(first.body.id);
+      expect(u.invitation.state).toBe(first.body.invitation.state);
+      // (control) another request for the same email is the conflict it always was.
+      expect((await post('someone-else')).status).toBe(409);
+    } finally {
+      await again.close();
+      rmSync(closed.dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,8 @@ export interface Actor {
   requestId?: string;
   route?: string;
   method?: string;
+  /** The request's Idempotency-Key as stored (a derived value, never the key). */
+  idempotency?: string;
 }
 
 export interface InvitationMail {

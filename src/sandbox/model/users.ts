@@ -175,8 +175,14 @@ export class Users extends Aggregate {
     }
     const grants = this.validateGrants(orgRole, body.workspaces ?? []);
     const invite = kind === 'human' && body.send_invitation !== false;
-    const { user, token } = this.store.tx(() => {
+    const { user, token, again } = this.store.tx(() => {
       const existing = this.store.userByEmail(normalizeEmail(body.email));
+      // The same request (same caller and Idempotency-Key) whose reply a crash lost: its record
+      // was reclaimed at restart, so it runs again and answers as the first run would have.
+      if (existing && actor.idempotency && existing.created_idem === actor.idempotency) {
+        const pending = this.store.pendingInvitation(existing.id);
+        return { user: existing, token: pending ? { id: pending.id } : undefined, again: true };
+      }
       if (existing) {
         throw conflict(
           `a user with email ${existing.email} already exists (id ${existing.id}, ${existing.status})`,
@@ -220,8 +226,18 @@ export class Users extends Aggregate {
       });
       // The pending delivery commits with the user: a crash before the email leaves is retried.
       const inv = invite ? this.m.invitations.issue(actor, id) : undefined;
-      return { user: this.store.user(id) as UserRow, token: inv };
+      if (actor.idempotency)
+        this.store.run('UPDATE users SET created_idem = ? WHERE id = ?', actor.idempotency, id);
+      return { user: this.store.user(id) as UserRow, token: inv, again: false };
     });
+    if (again && token) {
+      const r = this.m.invitations.row(token.id);
+      const delivery =
+        r?.delivery_state === 'pending'
+          ? await this.m.invitations.deliver(token.id)
+          : r && this.m.invitations.view(r, user.email);
+      return { user, delivery };
+    }
     const delivery = token ? await this.m.invitations.deliver(token.id) : undefined;
     return { user, delivery };
   }
