@@ -27,6 +27,9 @@ export interface StartOptions {
   /** Where "now" comes from (default: the system clock); tests pass a manual one. */
   clock?: Clock;
   faults?: FaultRule[];
+  /** Invitation outbox: first retry wait and attempts before 'failed' (tests shorten them). */
+  deliveryRetryMs?: number;
+  deliveryAttempts?: number;
 }
 
 export interface RunningSandbox {
@@ -131,6 +134,8 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     invitationTtlMs: opts.invitationTtlMs,
     clock: opts.clock,
     faults: opts.faults,
+    deliveryRetryMs: opts.deliveryRetryMs,
+    deliveryAttempts: opts.deliveryAttempts,
   });
   const host = opts.host ?? '127.0.0.1';
   await sandbox.app.listen({ port: opts.port, host });

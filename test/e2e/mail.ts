@@ -107,7 +107,7 @@ export interface SmtpSink {
 }
 
 /** `delayMs`: hold each message that long before accepting it (a slow mail server). */
-export async function startSmtpSink(opts: { delayMs?: number } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(opts: { delayMs?: number; port?: number } = {}): Promise<SmtpSink> {
   const messages: Mail[] = [];
   const closed = new Set<string>();
   let lastAt = Date.now();
@@ -139,7 +139,7 @@ export async function startSmtpSink(opts: { delayMs?: number } = {}): Promise<Sm
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const { port } = server.server.address() as AddressInfo;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
