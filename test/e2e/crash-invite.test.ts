@@ -6,8 +6,9 @@
 // What must hold at the end:
 // - nobody is lost: every person in the file got an email, and exactly one email whose link works;
 // - a second email reaches someone only when the kill fell between the mail server's 250 and the
-//   sandbox recording "sent" (SMTP is at least once there); its link is then dead (the token is
-//   minted per attempt), which the test checks, and the count is reported;
+//   sandbox recording "sent" (SMTP is at least once there): the test checks that its first copy was
+//   among the last messages accepted before a kill and that its link is dead (the token is minted
+//   per attempt), and reports the count;
 // - the CLI's final counts ("invited" / "pending delivery") equal the server's delivery states.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -275,8 +276,9 @@ describe('kill -9 of the sandbox during a bulk add, restart, --resume', () => {
         ).toBe(true);
       }
     }
-    // Each duplicate needs a kill inside a sub-millisecond window; far fewer than the kills × pool.
-    expect(duplicates).toBeLessThanOrEqual(KILLS);
+    // At most what was in flight at each kill: nodemailer's pool holds 5 SMTP connections. The kill
+    // points follow accepted messages within milliseconds, the worst case for this window.
+    expect(duplicates).toBeLessThanOrEqual(KILLS * 5);
     expect(serverSent).toBe(PEOPLE);
 
     console.info(
