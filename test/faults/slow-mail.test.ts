@@ -52,6 +52,42 @@ describe('a client timeout against a slow mail server', () => {
     expect(sink.to('slow@example.com')).toHaveLength(1);
   });
 
+  it('a deadline that passes while waiting is a plain failure that says so, not a conflict', async () => {
+    const client = new ApiClient({
+      baseUrl: sbx.url,
+      apiKey: sbx.adminKey,
+      timeoutMs: 300,
+      deadlineMs: 1200,
+      random: () => 0,
+    });
+    let err: { exitCode?: number; message?: string; hint?: string } = {};
+    try {
+      await createUser(client, { email: 'deadline@example.com', name: 'Dead Line' }, 'slow-create-3');
+    } catch (e) {
+      err = e as typeof err;
+    } finally {
+      await client.close();
+    }
+    expect(err.exitCode).toBe(1);
+    expect(err.message).toBe(
+      'gave up after 1.2s (overall deadline): POST /v1/admin/users was still in progress on the server (Idempotency-Key slow-create-3); it may complete',
+    );
+    // It did complete: the same key later returns the user instead of creating another.
+    await sink.waitFor(() => sink.to('deadline@example.com').length === 1, 10_000, 'the email');
+    const again = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey, timeoutMs: 10_000 });
+    try {
+      const u = await createUser(
+        again,
+        { email: 'deadline@example.com', name: 'Dead Line' },
+        'slow-create-3',
+      );
+      expect(u.invitation?.state).toBe('sent');
+    } finally {
+      await again.close();
+    }
+    expect(sink.to('deadline@example.com')).toHaveLength(1);
+  });
+
   it('(control) without the marker a 409 is a conflict: the same user again, another key', async () => {
     const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey, timeoutMs: 10_000 });
     try {
