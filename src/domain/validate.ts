@@ -4,6 +4,10 @@ export const MAX_NAME_LENGTH = 200;
 export const MAX_EMAIL_LENGTH = 254;
 
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Bidirectional controls reorder what a terminal shows (a name can display as another); zero-width
+// characters make two different names look the same. Neither has a place in a name.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
+const ZERO_WIDTH = /[\u200b-\u200d\u2060\ufeff]/;
 // Deliberately conservative: local@domain.tld with no spaces, one @, a dot in the domain.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
 
@@ -30,6 +34,8 @@ export function nameProblem(name: unknown, max = MAX_NAME_LENGTH): string | unde
   if (name.trim().length === 0) return 'must not be empty';
   if ([...name].length > max) return `must be at most ${max} characters`;
   if (CONTROL.test(name)) return 'must not contain control characters';
+  if (BIDI.test(name)) return 'must not contain bidirectional control characters';
+  if (ZERO_WIDTH.test(name)) return 'must not contain zero-width characters';
   if (!isWellFormed(name)) return 'must be valid Unicode (it contains a lone surrogate)';
   return undefined;
 }

@@ -135,7 +135,23 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (principal, idem_key)
   );
   `,
-  // 2: idempotency rows are found by a value derived from the Idempotency-Key and their bodies are
+  // Key exposure (issue 12): every user who ever received a key's secret, so that removing them can
+  // revoke it. Existing keys were seen by their creator. Removed accounts free their email for a new
+  // account (a removed person can be invited again); the old row keeps its history under its id.
+  `
+  CREATE TABLE key_exposures (
+    key_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    how TEXT NOT NULL CHECK (how IN ('created','rotated','act_as_caller','act_as_target','invitation','bootstrap')),
+    at TEXT NOT NULL,
+    PRIMARY KEY (key_id, user_id, how)
+  );
+  CREATE INDEX key_exposures_user ON key_exposures(user_id);
+  INSERT INTO key_exposures(key_id, user_id, how, at)
+    SELECT id, created_by, 'created', created_at FROM api_keys WHERE created_by IS NOT NULL;
+  UPDATE users SET email_norm = email_norm || '#removed:' || id WHERE status = 'removed';
+  `,
+  // 3: idempotency rows are found by a value derived from the Idempotency-Key and their bodies are
   // sealed with another (src/sandbox/idempotency.ts); the old table held replays in plaintext and is
   // dropped (secure_delete zeroes its pages). Invitations get a delivery state for the outbox.
   `

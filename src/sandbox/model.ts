@@ -102,6 +102,8 @@ export class Model {
   readonly listKeys: Keys['listKeys'] = (...a) => this.keys.listKeys(...a);
   readonly revokeKey: Keys['revokeKey'] = (...a) => this.keys.revokeKey(...a);
   readonly rotateKey: Keys['rotateKey'] = (...a) => this.keys.rotateKey(...a);
+  readonly recordExposure: Keys['recordExposure'] = (...a) => this.keys.recordExposure(...a);
+  readonly exposuresOf: Keys['exposuresOf'] = (...a) => this.keys.exposuresOf(...a);
 
   // ---- resources ----
   readonly resourceView: Resources['resourceView'] = (...a) => this.resources.resourceView(...a);

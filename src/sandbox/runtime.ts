@@ -100,6 +100,12 @@ function bootstrap(store: Store, t: string): { secret: string; owner: Actor } {
     secret.slice(-4),
     t,
   );
+  store.run(
+    "INSERT INTO key_exposures(key_id, user_id, how, at) VALUES (?,?,'bootstrap',?)",
+    keyId,
+    ownerId,
+    t,
+  );
   const owner: Actor = { userId: ownerId, email: OWNER_EMAIL, keyId, route: 'bootstrap', method: 'INIT' };
   return { secret, owner };
 }

@@ -48,7 +48,9 @@ export const DEMO_PEOPLE: Person[] = [
   { email: 'radia@example.com', name: 'Radia Perlman', org: 'Org Base' },
 ];
 
-const daysAgo = (n: number): string => new Date(Date.now() - n * 86_400_000).toISOString();
+/** Days before the model's "now", so a seeded sandbox on a manual clock has a consistent history. */
+const daysAgo = (model: Model, n: number): string =>
+  new Date(model.clock().getTime() - n * 86_400_000).toISOString();
 
 export async function seedDemo(model: Model, owner: Actor): Promise<void> {
   const s = model.store;
@@ -68,10 +70,10 @@ export async function seedDemo(model: Model, owner: Actor): Promise<void> {
     // They joined a while ago: active accounts with a history.
     s.run(
       "UPDATE users SET status = 'active', created_at = ?, accepted_at = ?, tour_completed_at = ?, last_active_at = ? WHERE id = ?",
-      daysAgo(120),
-      daysAgo(119),
-      daysAgo(119),
-      daysAgo(2),
+      daysAgo(model, 120),
+      daysAgo(model, 119),
+      daysAgo(model, 119),
+      daysAgo(model, 2),
       user.id,
     );
     users[p.email] = s.user(user.id) as UserRow;
@@ -119,8 +121,8 @@ export async function seedDemo(model: Model, owner: Actor): Promise<void> {
   });
   s.run(
     'UPDATE api_keys SET created_at = ?, last_used_at = ? WHERE id = ?',
-    daysAgo(60),
-    daysAgo(3),
+    daysAgo(model, 60),
+    daysAgo(model, 3),
     degraded.key.id,
   );
   model.setMember(as('dennis@example.com'), 'Marketing', 'margaret@example.com', 'Reader');
@@ -167,11 +169,11 @@ export async function seedDemo(model: Model, owner: Actor): Promise<void> {
   });
   s.run(
     'UPDATE invitations SET created_at = ?, expires_at = ? WHERE user_id = ?',
-    daysAgo(30),
-    daysAgo(23),
+    daysAgo(model, 30),
+    daysAgo(model, 23),
     stale.id,
   );
-  s.run('UPDATE users SET created_at = ? WHERE id = ?', daysAgo(30), stale.id);
+  s.run('UPDATE users SET created_at = ? WHERE id = ?', daysAgo(model, 30), stale.id);
 }
 
 /**
@@ -185,7 +187,7 @@ export function seedScale(model: Model, owner: Actor, size: { users: number; wor
     seed = (seed * 1103515245 + 12345) % 2147483648;
     return seed / 2147483648;
   };
-  const t = new Date().toISOString();
+  const t = model.now();
   const roles = ['ws_reader', 'ws_editor', 'ws_admin'];
   s.tx(() => {
     const groups: string[] = [];
@@ -206,7 +208,7 @@ export function seedScale(model: Model, owner: Actor, size: { users: number; wor
     for (let u = 0; u < size.users; u++) {
       const id = `10000000-0000-4000-8000-${String(u).padStart(12, '0')}`;
       const email = `user${String(u).padStart(6, '0')}@scale.example.com`;
-      const lastActive = new Date(Date.now() - Math.floor(rand() * 200) * 86_400_000).toISOString();
+      const lastActive = daysAgo(model, Math.floor(rand() * 200));
       s.run(
         `INSERT INTO users(id, email, email_norm, name, display_name, status, org_role_id, kind, created_at, accepted_at, last_active_at)
          VALUES (?,?,?,?,?,'active','org_base','human',?,?,?)`,

@@ -219,6 +219,15 @@ export class Store {
     return this.get<UserRow>('SELECT * FROM users WHERE email_norm = ?', emailNorm);
   }
 
+  /** A removed account's email_norm carries a suffix, so that the email can belong to a new account. */
+  removedUserByEmail(emailNorm: string): UserRow | undefined {
+    return this.get<UserRow>(
+      `SELECT * FROM users WHERE status = 'removed' AND email_norm = ? || '#removed:' || id
+       ORDER BY removed_at DESC LIMIT 1`,
+      emailNorm,
+    );
+  }
+
   group(id: string): GroupRow | undefined {
     return this.get<GroupRow>('SELECT * FROM groups WHERE id = ?', id);
   }

@@ -1,6 +1,6 @@
 // Offboarding as plan → apply. The plan is a reviewable file: the inventory of the user's access
 // and work, and the steps in the order trusted systems teach (look, transfer, cut access reversibly,
-// remove, rotate what they could have seen, verify). Applying re-reads the server and refuses a
+// rotate what they could have seen, remove, verify). Applying re-reads the server and refuses a
 // stale plan; every step is journaled before and after, so a crash resumes without doing anything
 // twice.
 
@@ -48,6 +48,15 @@ export interface Inventory {
     holder: string | null;
   }>;
   system_keys_created: Array<{ id: string; name: string; permissions: string[] | null }>;
+  /** Active keys held by others whose secret the user saw (rotated, act-as, …); absent in older plans. */
+  keys_seen?: Array<{
+    id: string;
+    name: string;
+    kind: 'workspace' | 'system';
+    workspace: string | null;
+    holder: string | null;
+    how: string[];
+  }>;
   resources: Array<{ id: string; type: string; group_id: string; name: string }>;
   invitations_pending: Array<{ id: string; email: string; created_at: string }>;
   last_activity_at: string | null;
@@ -67,9 +76,41 @@ export interface Plan {
   warnings: string[];
 }
 
-export function inventoryOf(a: Access): Inventory {
+/** The access report as a sandbox that records key exposure returns it (`keys_exposed`). */
+type AccessWithExposure = Access & {
+  keys_exposed?: Array<{
+    id: string;
+    name: string;
+    kind?: string;
+    group_id?: string | null;
+    group_name?: string | null;
+    holder_id?: string | null;
+    holder_email?: string | null;
+    status: string;
+    how?: string[];
+  }>;
+};
+
+/** Keys the user saw but does not hold and did not create: removal revokes them, so they are rotated first. */
+function keysSeen(a: AccessWithExposure): Inventory['keys_seen'] {
+  if (!a.keys_exposed) return undefined;
+  const listed = new Set([...a.service_account_keys_created, ...a.system_keys_created].map((k) => k.id));
+  return a.keys_exposed
+    .filter((k) => k.status === 'active' && k.holder_id !== a.user.id && !listed.has(k.id))
+    .map((k) => ({
+      id: k.id,
+      name: k.name,
+      kind: k.kind === 'system' ? ('system' as const) : ('workspace' as const),
+      workspace: k.group_name ?? k.group_id ?? null,
+      holder: k.holder_email ?? null,
+      how: k.how ?? [],
+    }));
+}
+
+export function inventoryOf(a: AccessWithExposure): Inventory {
   const byId = <T extends { id: string }>(xs: T[]) =>
     [...xs].sort((p, q) => (p.id < q.id ? -1 : p.id > q.id ? 1 : 0));
+  const seen = keysSeen(a);
   return {
     org_role: a.org_role,
     org_admin: a.org_admin,
@@ -93,6 +134,7 @@ export function inventoryOf(a: Access): Inventory {
       name: k.name,
       permissions: k.permissions,
     })),
+    ...(seen ? { keys_seen: byId(seen) } : {}),
     resources: byId(a.resources_owned).map((r) => ({
       id: r.id,
       type: r.resource_type,
@@ -117,6 +159,8 @@ export function fingerprint(inv: Inventory): string {
     keys_held: inv.keys_held.map((k) => k.id),
     sa: inv.service_account_keys_created.map((k) => k.id),
     system: inv.system_keys_created.map((k) => k.id),
+    // Only when there are any, so that plans written before exposure was recorded stay valid.
+    ...(inv.keys_seen?.length ? { seen: inv.keys_seen.map((k) => k.id) } : {}),
     resources: inv.resources.map((r) => r.id),
   };
   return createHash('sha256').update(JSON.stringify(stable)).digest('hex');
@@ -148,6 +192,7 @@ export function drift(planned: Inventory, now: Inventory): string[] {
     (k) => `${k.name} (${k.id})`,
   );
   diffIds('system key', planned.system_keys_created, now.system_keys_created, (k) => `${k.name} (${k.id})`);
+  diffIds('key they saw', planned.keys_seen ?? [], now.keys_seen ?? [], (k) => `${k.name} (${k.id})`);
   diffIds('resource', planned.resources, now.resources, (r) => `${r.type} ${r.name} (${r.id})`);
   return out;
 }
@@ -263,11 +308,8 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
     title: 'Suspend (sign-in and every key stop at once; reversible)',
     kind: 'reversible',
   });
-  steps.push({
-    id: 'remove',
-    title: `Remove from the organization (${inv.org_admin ? 'org admin role' : `${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s)`}, ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
-    kind: 'destructive',
-  });
+  // Rotated before the removal, which revokes every key whose secret they saw: the holders keep
+  // working with a secret the user never had.
   for (const k of inv.system_keys_created)
     steps.push({
       id: `rotate-system:${k.id}`,
@@ -283,6 +325,19 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
       target: k.id,
     });
   }
+  for (const k of inv.keys_seen ?? []) {
+    steps.push({
+      id: `${k.kind === 'system' ? 'rotate-system' : 'rotate-key'}:${k.id}`,
+      title: `Rotate ${k.kind === 'system' ? 'system key' : 'key'} "${k.name}"${k.holder ? ` (${k.holder})` : ''} whose secret they saw (${k.how.join(', ')})`,
+      kind: 'destructive',
+      target: k.id,
+    });
+  }
+  steps.push({
+    id: 'remove',
+    title: `Remove from the organization (${inv.org_admin ? 'org admin role' : `${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s)`}, ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
+    kind: 'destructive',
+  });
   steps.push({ id: 'verify', title: 'Verify work and activity are preserved', kind: 'read' });
   if (inv.invitations_pending.length) {
     warnings.push(

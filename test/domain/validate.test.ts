@@ -171,12 +171,35 @@ describe('emailProblem', () => {
   });
 });
 
+/** Written out from the decision (D9), independently of the implementation's patterns. */
+const BIDI_CHARS = [
+  '\u202a',
+  '\u202b',
+  '\u202c',
+  '\u202d',
+  '\u202e',
+  '\u2066',
+  '\u2067',
+  '\u2068',
+  '\u2069',
+  '\u200e',
+  '\u200f',
+  '\u061c',
+];
+const ZERO_WIDTH_CHARS = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff'];
+const BIDI = new RegExp(`[${BIDI_CHARS.join('')}]`);
+const ZERO_WIDTH = new RegExp(`[${ZERO_WIDTH_CHARS.join('')}]`);
+
 describe('nameProblem', () => {
   const printable = fc
     .string({ unit: 'grapheme', minLength: 1, maxLength: MAX_NAME_LENGTH })
     .filter(
       (s) =>
-        [...s].length <= MAX_NAME_LENGTH && s.trim().length > 0 && !/[\u0000-\u001f\u007f-\u009f]/.test(s),
+        [...s].length <= MAX_NAME_LENGTH &&
+        s.trim().length > 0 &&
+        !/[\u0000-\u001f\u007f-\u009f]/.test(s) &&
+        !BIDI.test(s) &&
+        !ZERO_WIDTH.test(s),
     );
 
   it('accepts non-blank names of at most the maximum length (in code points) without control characters', () => {
@@ -224,6 +247,23 @@ describe('nameProblem', () => {
     );
     expect(nameProblem('Ana\u0007')).toBe('must not contain control characters');
     expect(nameProblem(null)).toBe('must be a string');
+  });
+
+  it('rejects every bidirectional control and zero-width character anywhere in a name (D9)', () => {
+    fc.assert(
+      fc.property(printable, fc.constantFrom(...BIDI_CHARS), fc.nat(), (s, c, at) => {
+        const i = at % (s.length + 1);
+        const name = `x${s.slice(0, i)}${c}${s.slice(i)}`;
+        fc.pre([...name].length <= MAX_NAME_LENGTH);
+        expect(nameProblem(name)).toBe('must not contain bidirectional control characters');
+      }),
+      RUNS,
+    );
+    for (const c of ZERO_WIDTH_CHARS)
+      expect(nameProblem(`Ana${c}Lima`)).toBe('must not contain zero-width characters');
+    // Joiners inside emoji sequences are zero-width too: a name is text, not pictures.
+    expect(nameProblem('\u{1F469}\u200d\u{1F4BB}')).toBe('must not contain zero-width characters');
+    expect(nameProblem('Ana \u202eLima')).toBe('must not contain bidirectional control characters');
   });
 });
 

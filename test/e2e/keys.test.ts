@@ -277,7 +277,7 @@ describe('noxus keys against the sandbox (built binary)', () => {
     expect(r.code, r.stderr).toBe(0);
   });
 
-  it('a service-account key survives the removal of the admin who made it', async () => {
+  it('removing the admin who made a service-account key revokes it; a key rotated by someone else survives', async () => {
     const grace = await actAs('grace@example.com', 'Engineering');
     // The account itself is made with the bootstrap key (org-level call, see the gap above); the key
     // it owns is made by Grace, an org admin, with her personal key: she is its creator.
@@ -317,13 +317,27 @@ describe('noxus keys against the sandbox (built binary)', () => {
     expect((await sbx.call('GET', '/v1/workflows', asKey(bot.secret))).status).toBe(200);
     expect((await sbx.call('GET', '/v1/workflows', asKey(grace))).status).toBe(200);
 
+    // Grace saw the bot key's secret (she made it), so her removal revokes it (issue 12, D8). A key
+    // of the same account that the owner rotated, whose secret she never saw, survives.
+    const spare = await sbx.call('POST', `/v1/admin/groups/${ids.groups.Engineering}/api-keys`, {
+      ...asKey(grace),
+      body: { name: 'spare', owner_id: account.id, permissions: ['flows_run'] },
+    });
+    expect(spare.status).toBe(201);
+    const rotated = await sbx.call('POST', `/v1/admin/api-keys/${spare.body.id}/rotate`, { body: {} });
+    expect(rotated.status).toBe(201);
+    secrets.push({ label: 'spare (rotated)', secret: rotated.body.value, createdIn: null });
+
     const removed = await sbx.call('DELETE', `/v1/admin/users/${ids.users['grace@example.com']}`);
     expect(removed.status).toBe(200);
     expect(removed.body.status).toBe('removed');
-    expect(removed.body.revoked_keys).not.toContain(bot.id);
+    expect(removed.body.revoked_keys).toContain(bot.id);
+    expect(removed.body.revoked_keys).not.toContain(rotated.body.id);
 
     const botAfter = await sbx.call('GET', '/v1/workflows', asKey(bot.secret));
-    expect(botAfter.status).toBe(200);
+    expect(botAfter.status).toBe(401);
+    expect(botAfter.body.detail).toBe('API key revoked (secret seen by removed user)');
+    expect((await sbx.call('GET', '/v1/workflows', asKey(rotated.body.value))).status).toBe(200);
     const graceAfter = await sbx.call('GET', '/v1/workflows', asKey(grace));
     expect(graceAfter.status).toBe(401);
     expect(graceAfter.body.detail).toContain('revoked');
@@ -518,7 +532,8 @@ describe('noxus keys against the sandbox (built binary)', () => {
           expect(e.code, e.stderr).toBe(0);
           expect(e.stdout).toContain(`(${id})`);
           reads.push(e);
-          if (s.label === 'rot (old)') return; // expired: `me` would be refused (401)
+          // expired or revoked: `me` would be refused (401)
+          if (s.label === 'rot (old)' || s.label === 'bot') return;
           const me = await noxus(s.secret, ['me']);
           expect(me.code, `${s.label}: ${me.stderr}`).toBe(0);
           expect(me.stdout).toContain(masked(s));

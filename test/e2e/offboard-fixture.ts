@@ -189,9 +189,9 @@ export function expectedSteps(f: Fixture): string[] {
     'review',
     'transfer',
     'suspend',
-    'remove',
     `rotate-system:${f.systemKey.id}`,
     `rotate-key:${f.botKey.id}`,
+    'remove',
     'verify',
   ];
 }

@@ -4,6 +4,7 @@
 // Editor, Ken Reader).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORKSPACE_PERMISSIONS } from '../../src/domain/permissions.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A JSON body, typed as the sandbox helper types it. */
@@ -89,6 +90,19 @@ const fresh = {
   resource: async (kind: string) =>
     (await ok('POST', `/v1/${kind}`, { name: uniq('res ') }, keys.adminPersonal as string)).id as string,
 };
+
+const ALL_WS = [...WORKSPACE_PERMISSIONS];
+
+/** What an Editor lacks of every workspace permission, in catalogue order. */
+const EDITOR_LACKS = [
+  'flows_advanced',
+  'agents_advanced',
+  'kbs_advanced',
+  'integrations_edit',
+  'users_edit',
+  'users_delete',
+  'workspace_admin',
+];
 
 const self = (p: P | U): string => holderOf[p as P] ?? ids.alan!;
 
@@ -353,13 +367,14 @@ function routes(): Route[] {
       method: 'DELETE',
       name: "/v1/admin/api-keys/{Margaret's W key}",
       prepare: async () => ({ path: `/v1/admin/api-keys/${await fresh.margaretKey()}` }),
-      expect: row(200, 200, 200, 200, 404, 404, 404, 404, no('users:write')),
+      // Revoking or rotating needs everything the key holds (D3): an Editor lacks what an unrestricted key has.
+      expect: row(200, 200, 200, no(...EDITOR_LACKS), 404, 404, 404, 404, no('users:write')),
     },
     {
       method: 'POST',
       name: "/v1/admin/api-keys/{Margaret's W key}/rotate",
       prepare: async () => ({ path: `/v1/admin/api-keys/${await fresh.margaretKey()}/rotate`, body: {} }),
-      expect: row(201, 201, 201, 201, 404, 404, 404, 404, no('users:write')),
+      expect: row(201, 201, 201, no(...EDITOR_LACKS), 404, 404, 404, 404, no('users:write')),
     },
     {
       method: 'GET',
@@ -685,18 +700,20 @@ describe('no escalation through keys', () => {
     expect(rot.body.permissions).toEqual(['flows_run']);
   });
 
-  it("a personal key cannot rotate its holder's key of another workspace", async () => {
+  it("a personal key cannot rotate or revoke its holder's key of another workspace", async () => {
     const support = await actAs('margaret@example.com', 'Support');
     const r = await sbx.call('POST', `/v1/admin/api-keys/${support.id}/rotate`, {
       key: keys.editor,
       body: {},
     });
+    // The calling key has no permission in Support, so it holds less than the key there (D2, D3).
     expect(r.status).toBe(403);
-    expect(r.body.detail).toBe('rotate a workspace key with a key of that workspace');
-    // Revoking needs no new secret and stays allowed.
+    expect(r.body.detail).toBe(
+      `missing permission ${ALL_WS.join(', ')}: the calling key cannot rotate a key that holds more than it does`,
+    );
     const del = await sbx.call('DELETE', `/v1/admin/api-keys/${support.id}`, { key: keys.editor });
-    expect(del.status).toBe(200);
-    expect(del.body.status).toBe('revoked');
+    expect(del.status).toBe(403);
+    expect(del.body.missing).toEqual(ALL_WS);
   });
 
   it('a system key cannot make system keys, not even by rotation', async () => {

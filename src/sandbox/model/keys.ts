@@ -18,7 +18,53 @@ import { type GroupRow, type KeyRow, toKey, type UserRow } from '../store.js';
 import { Aggregate } from './base.js';
 import type { Actor } from './types.js';
 
+export type ExposureHow =
+  | 'created'
+  | 'rotated'
+  | 'act_as_caller'
+  | 'act_as_target'
+  | 'invitation'
+  | 'bootstrap';
+
+export interface ExposureRow {
+  key_id: string;
+  user_id: string;
+  how: ExposureHow;
+  at: string;
+}
+
 export class Keys extends Aggregate {
+  /** D7: a user received this key's secret. A system-key caller's exposure is its creator's. */
+  recordExposure(keyId: string, userId: string | null, how: ExposureHow): void {
+    if (!userId) return;
+    this.store.run(
+      'INSERT OR IGNORE INTO key_exposures(key_id, user_id, how, at) VALUES (?,?,?,?)',
+      keyId,
+      userId,
+      how,
+      this.now(),
+    );
+  }
+
+  /** Every key whose secret the user saw, with how and when (first sighting first). */
+  exposuresOf(userId: string): Array<{ key: KeyRow; how: ExposureHow[]; first_seen_at: string }> {
+    const rows = this.store.all<ExposureRow>(
+      'SELECT * FROM key_exposures WHERE user_id = ? ORDER BY at, key_id, how',
+      userId,
+    );
+    const byKey = new Map<string, { key: KeyRow; how: ExposureHow[]; first_seen_at: string }>();
+    for (const r of rows) {
+      const e = byKey.get(r.key_id);
+      if (e) {
+        if (!e.how.includes(r.how)) e.how.push(r.how);
+        continue;
+      }
+      const key = this.store.key(r.key_id);
+      if (key) byKey.set(r.key_id, { key, how: [r.how], first_seen_at: r.at });
+    }
+    return [...byKey.values()];
+  }
+
   /** Stored as ISO 8601 UTC so that comparisons as text are comparisons in time. */
   private normalizeExpiry(value: string | null | undefined): string | null {
     if (value == null) return null;
@@ -166,6 +212,8 @@ export class Keys extends Aggregate {
       callerBound: string[] | null;
       rotatedFrom?: string | null;
       createdByOverride?: string | null;
+      /** Who receives the secret (default: the acting user, as its creator). */
+      seenBy?: Array<{ userId: string | null; how: ExposureHow }>;
     },
   ) {
     const np = nameProblem(input.name, 100);
@@ -293,6 +341,10 @@ export class Keys extends Aggregate {
         tenant_admin: !!input.tenant_admin,
         rotated_from: input.rotatedFrom ?? null,
       });
+      for (const e of input.seenBy ?? [
+        { userId: input.creator?.id ?? actor.userId, how: 'created' as const },
+      ])
+        this.recordExposure(id, e.userId, e.how);
       return { key: this.store.key(id) as KeyRow, secret };
     });
   }
@@ -350,6 +402,7 @@ export class Keys extends Aggregate {
         tenant_admin: !!body.tenant_admin,
         rotated_from: rotatedFrom,
       });
+      this.recordExposure(id, actor.userId, rotatedFrom ? 'rotated' : 'created');
       return { key: this.store.key(id) as KeyRow, secret };
     });
   }
@@ -448,6 +501,7 @@ export class Keys extends Aggregate {
           rotated_from: old.id,
         });
         this.m.audit(actor, 'create', 'api_key', id2, group.id, { name: old.name, rotated_from: old.id });
+        this.recordExposure(id2, actor.userId, 'rotated');
         created = { key: this.store.key(id2) as KeyRow, secret };
       }
       const t = new Date(this.m.clock().getTime() + overlapSeconds * 1000).toISOString();

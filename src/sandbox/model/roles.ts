@@ -1,7 +1,6 @@
 import { closeMatches } from '../../domain/match.js';
 import {
   expandOrgPermissions,
-  isOrgPermission,
   isWorkspacePermission,
   ORG_PERMISSIONS,
   sortPermissions,
@@ -66,8 +65,9 @@ export class Roles extends Aggregate {
     const granted = Object.entries(body.permissions)
       .filter(([, on]) => on)
       .map(([p]) => p);
+    // D9: a wildcard is known only when it names at least one permission (`foo:*` names none).
     const unknown = granted.filter(
-      (p) => !isOrgPermission(p) && !isWorkspacePermission(p) && !p.endsWith(':*'),
+      (p) => !isWorkspacePermission(p) && expandOrgPermissions([p]).length === 0,
     );
     if (unknown.length) {
       throw unprocessable(
@@ -82,7 +82,7 @@ export class Roles extends Aggregate {
       );
     }
     if (granted.length === 0)
-      throw unprocessable(['body', 'permissions'], 'a role must grant at least one permission');
+      throw unprocessable(['body', 'permissions'], 'a role must grant at least one known permission');
     const org = granted.filter((p) => !isWorkspacePermission(p));
     if (org.length && org.length !== granted.length) {
       throw unprocessable(

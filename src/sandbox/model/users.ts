@@ -10,8 +10,11 @@ import { Aggregate } from './base.js';
 import type { Actor } from './types.js';
 
 export class Users extends Aggregate {
+  /** By id, or by email: the live account, else the most recently removed one with that email. */
   findUser(ref: string): UserRow | undefined {
-    return ref.includes('@') ? this.store.userByEmail(normalizeEmail(ref)) : this.store.user(ref);
+    if (!ref.includes('@')) return this.store.user(ref);
+    const norm = normalizeEmail(ref);
+    return this.store.userByEmail(norm) ?? this.store.removedUserByEmail(norm);
   }
 
   requireUser(ref: string): UserRow {
@@ -431,6 +434,29 @@ export class Users extends Aggregate {
           holder: user.email,
         });
       }
+      // D8: a secret they saw is a secret they may still have, whoever holds the key.
+      const heldIds = new Set(held.map((k) => k.id));
+      const seen = this.store
+        .all<{ id: string; kind: string; group_id: string | null }>(
+          `SELECT DISTINCT k.id, k.kind, k.group_id FROM key_exposures e JOIN api_keys k ON k.id = e.key_id
+           WHERE e.user_id = ? AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > ?)
+           ORDER BY k.created_at, k.id`,
+          user.id,
+          t,
+        )
+        .filter((k) => !heldIds.has(k.id));
+      for (const k of seen) {
+        this.store.run(
+          "UPDATE api_keys SET revoked_at = ?, revoked_reason = 'secret seen by removed user' WHERE id = ?",
+          t,
+          k.id,
+        );
+        this.m.audit(actor, 'delete', k.kind === 'system' ? 'system_key' : 'api_key', k.id, k.group_id, {
+          reason: 'secret seen by removed user',
+          seen_by: user.email,
+        });
+      }
+      const revoked = [...held.map((k) => k.id), ...seen.map((k) => k.id)];
       const memberships = this.store.membershipsOfUser(user.id);
       this.store.run('DELETE FROM memberships WHERE user_id = ?', user.id);
       this.store.run(
@@ -438,17 +464,18 @@ export class Users extends Aggregate {
         t,
         user.id,
       );
-      this.store.run("UPDATE users SET status = 'removed', removed_at = ? WHERE id = ?", t, user.id);
+      // D10: the email is freed for a new account; this one keeps its id, history and work.
+      this.store.run(
+        "UPDATE users SET status = 'removed', removed_at = ?, email_norm = email_norm || '#removed:' || id WHERE id = ?",
+        t,
+        user.id,
+      );
       this.m.audit(actor, 'delete', user.kind === 'service' ? 'service_account' : 'user', user.id, null, {
         status: { before: user.status, after: 'removed' },
         memberships: memberships.map((m) => ({ group_id: m.group_id, role_id: m.role_id })),
-        revoked_keys: held.map((k) => k.id),
+        revoked_keys: revoked,
       });
-      return {
-        user: this.store.user(user.id) as UserRow,
-        changed: true,
-        revoked_keys: held.map((k) => k.id),
-      };
+      return { user: this.store.user(user.id) as UserRow, changed: true, revoked_keys: revoked };
     });
   }
 
@@ -536,6 +563,11 @@ export class Users extends Aggregate {
       .listKeys({ kind: 'workspace', created_by: u.id, status: 'active' })
       .filter((k) => k.owner_id !== null);
     const system = this.m.listKeys({ kind: 'system', created_by: u.id, status: 'active' });
+    const exposed = this.m.exposuresOf(u.id).map((e) => ({
+      ...this.m.keyView(e.key),
+      how: e.how,
+      first_seen_at: e.first_seen_at,
+    }));
     const resources = this.store
       .all('SELECT * FROM resources WHERE owner_id = ? ORDER BY group_id, type, name', u.id)
       .map(toResource);
@@ -559,6 +591,7 @@ export class Users extends Aggregate {
       keys_held: held.map((k) => this.m.keyView(k)),
       service_account_keys_created: createdOther.map((k) => this.m.keyView(k)),
       system_keys_created: system.map((k) => this.m.keyView(k)),
+      keys_exposed: exposed,
       resources_owned: resources.map((r) => this.m.resourceView(r)),
       invitations_pending: invitations.map((i) => ({
         id: i.id,

@@ -1,12 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { maskKey } from '../../domain/keys.js';
+import { permissionCatalogue, sortPermissions } from '../../domain/permissions.js';
 import {
-  expandWorkspacePermissions,
-  permissionCatalogue,
-  sortPermissions,
-} from '../../domain/permissions.js';
-import { isAdminOrgRole } from '../../domain/roles.js';
-import { type Principal, requireOrg, requireOrgOrWorkspace } from '../auth.js';
+  canActOnUser,
+  canListUsers,
+  canManageMember,
+  canReactivateUser,
+  canRemoveMember,
+  canRemoveUser,
+  canSeeWorkspace,
+  canSetOrgRole,
+  canSuspendUser,
+  type Principal,
+  requireOrg,
+  seesOwnWorkspace,
+} from '../authz.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { UserRow } from '../store.js';
@@ -26,16 +34,11 @@ const workspacesSchema = {
 export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
   // Checked before the lookup, so that a 404 never tells a caller without the permission who exists.
   const selfOr = (p: Principal, ref: string, perm: string): UserRow => {
-    const u = model.findUser(ref);
-    if (!u || p.holder?.id !== u.id) requireOrg(p, perm);
+    canActOnUser(p, model.findUser(ref), perm);
     return model.requireUser(ref);
   };
-  // A workspace key sees its own workspace only while its holder has some permission there.
-  const ownWorkspace = (p: Principal, groupId: string): boolean =>
-    p.key.group_id === groupId && p.wsPerms.size > 0;
-  // Making or unmaking an org admin is organization administration, not user management.
-  const isAdminRole = (ref: string | undefined): boolean =>
-    ref !== undefined && isAdminOrgRole(model.store.role(ref) ?? model.store.roleByName(ref));
+  const roleRef = (ref: string | undefined) =>
+    ref === undefined ? undefined : (model.store.role(ref) ?? model.store.roleByName(ref));
 
   app.get('/v1/nodes', async () => []);
 
@@ -136,8 +139,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       // Workspace admins may list users so that they can add existing ones to their workspace.
-      if (!p.orgPerms.has('users:read') && !(p.key.group_id && p.wsPerms.has('users_edit')))
-        requireOrg(p, 'users:read');
+      canListUsers(p);
       const q = req.query;
       const pg = paging(q, 50, true);
       const { rows, total } = model.listUsers(
@@ -177,8 +179,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     },
     async (req, reply) => {
       const p = principal(req);
-      requireOrg(p, 'users:write');
-      if (isAdminRole(req.body.org_role)) requireOrg(p, 'org:admin');
+      canSetOrgRole(p, undefined, roleRef(req.body.org_role), model);
       const { user, delivery } = await model.createUser(p.actor, req.body);
       reply.status(201);
       return { ...model.userView(user), invitation: delivery };
@@ -207,12 +208,9 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     },
     async (req) => {
       const p = principal(req);
-      requireOrg(p, 'users:write');
-      if (req.body?.org_role !== undefined) {
-        const target = model.findUser(req.params.id);
-        if (isAdminRole(req.body.org_role) || (target && model.isOrgAdmin(target)))
-          requireOrg(p, 'org:admin');
-      }
+      if (req.body?.org_role !== undefined)
+        canSetOrgRole(p, model.findUser(req.params.id), roleRef(req.body.org_role), model);
+      else requireOrg(p, 'users:write');
       const { user, changed } = model.updateUser(p.actor, req.params.id, req.body ?? {});
       return { ...model.userView(user), changed };
     },
@@ -220,21 +218,21 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
 
   app.delete<{ Params: { id: string } }>('/v1/admin/users/:id', async (req) => {
     const p = principal(req);
-    requireOrg(p, 'users:delete');
+    canRemoveUser(p, model.findUser(req.params.id), model);
     const { user, changed, revoked_keys } = model.removeUser(p.actor, req.params.id);
     return { ...model.userView(user), changed, revoked_keys };
   });
 
   app.post<{ Params: { id: string } }>('/v1/admin/users/:id/suspend', async (req) => {
     const p = principal(req);
-    requireOrg(p, 'users:write');
+    canSuspendUser(p, model.findUser(req.params.id), model);
     const { user, changed } = model.suspendUser(p.actor, req.params.id);
     return { ...model.userView(user), changed };
   });
 
   app.post<{ Params: { id: string } }>('/v1/admin/users/:id/reactivate', async (req) => {
     const p = principal(req);
-    requireOrg(p, 'users:write');
+    canReactivateUser(p);
     const { user, changed } = model.reactivateUser(p.actor, req.params.id);
     return { ...model.userView(user), changed };
   });
@@ -268,13 +266,13 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     const p = principal(req);
     if (p.orgPerms.has('workspace:read')) return model.store.groups().map((g) => model.groupView(g));
     const own = p.key.group_id ? model.store.group(p.key.group_id) : undefined;
-    return own && ownWorkspace(p, own.id) ? [model.groupView(own)] : [];
+    return own && seesOwnWorkspace(p, own.id) ? [model.groupView(own)] : [];
   });
 
   app.get<{ Params: { id: string } }>('/v1/admin/groups/:id', async (req) => {
     const p = principal(req);
     const g = model.requireGroup(req.params.id);
-    if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
+    canSeeWorkspace(p, g.id);
     return model.groupView(g);
   });
 
@@ -315,7 +313,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
-      if (!ownWorkspace(p, g.id)) requireOrg(p, 'workspace:read');
+      canSeeWorkspace(p, g.id);
       const { members } = model.members(g.id);
       const pg = paging(req.query, 100, true);
       return pg ? pageOf(members, pg) : members;
@@ -337,22 +335,13 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req, reply) => {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
-      requireOrgOrWorkspace(p, 'users:write', g.id, 'users_edit');
-      if (!p.orgPerms.has('users:write')) {
-        // Granting through a workspace permission: never more than the granter has there.
-        const role = model.findRole(req.body.role, 'workspace');
-        const beyond = expandWorkspacePermissions(role.permissions).filter((x) => !p.wsPerms.has(x));
-        if (beyond.length) {
-          throw new HttpError(
-            403,
-            `role ${role.name} grants ${beyond.join(', ')}, which the calling key does not have in ${g.name}`,
-            {
-              missing: beyond,
-              denied_by: 'role',
-            },
-          );
-        }
-      }
+      canManageMember(
+        p,
+        g,
+        model.findUser(req.params.user_id),
+        model.findRole(req.body.role, 'workspace'),
+        model,
+      );
       const r = model.setMember(p.actor, g.id, req.params.user_id, req.body.role);
       reply.status(r.created ? 201 : 200);
       return {
@@ -371,7 +360,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     async (req) => {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
-      requireOrgOrWorkspace(p, 'users:write', g.id, 'users_delete');
+      canRemoveMember(p, g, model.findUser(req.params.user_id), model);
       const r = model.removeMember(p.actor, g.id, req.params.user_id);
       return { group_id: r.group.id, user_id: r.user.id, removed: true };
     },

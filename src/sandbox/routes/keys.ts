@@ -1,5 +1,14 @@
 import type { FastifyInstance } from 'fastify';
-import { type Principal, requireOrg, workspaceDenied } from '../auth.js';
+import {
+  canActAs,
+  canChangeSystemKey,
+  canCreateWorkspaceKey,
+  canManageSystemKeys,
+  canRevokeKey,
+  canRotateKey,
+  maySeeKey,
+  type Principal,
+} from '../authz.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { KeyRow } from '../store.js';
@@ -8,15 +17,9 @@ import { pageOf, paging, pagingQuery, principal, str } from './common.js';
 const expiresAt = { type: ['string', 'null'], maxLength: 40 } as const;
 
 export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
-  const canManage = (p: Principal, k: KeyRow): boolean =>
-    p.orgPerms.has('users:write') ||
-    (k.group_id !== null && p.key.group_id === k.group_id && p.wsPerms.has('workspace_admin')) ||
-    (p.holder !== undefined && (k.created_by === p.holder.id || k.owner_id === p.holder.id));
-  const canSee = (p: Principal, k: KeyRow): boolean => p.orgPerms.has('users:read') || canManage(p, k);
-
   const visibleKey = (p: Principal, id: string): KeyRow => {
     const k = model.store.key(id);
-    if (k?.kind !== 'workspace' || !canSee(p, k)) throw new HttpError(404, `API key ${id} not found`);
+    if (k?.kind !== 'workspace' || !maySeeKey(p, k)) throw new HttpError(404, `API key ${id} not found`);
     return k;
   };
 
@@ -51,17 +54,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
       const p = principal(req);
       const g = model.requireGroup(req.params.id);
       const sameGroup = p.key.group_id === g.id;
-      if (!p.holder) requireOrg(p, 'users:write');
-      else if (!sameGroup) requireOrg(p, 'users:write');
-      // A key without org powers must not mint one that has them.
-      if (req.body.tenant_admin) requireOrg(p, 'org:admin');
-      if (
-        req.body.owner_id &&
-        !p.orgPerms.has('users:write') &&
-        !(sameGroup && p.wsPerms.has('users_edit'))
-      ) {
-        throw workspaceDenied(p, 'users_edit');
-      }
+      canCreateWorkspaceKey(p, g, req.body);
       const { key, secret } = model.createWorkspaceKey(p.actor, {
         groupRef: g.id,
         name: req.body.name,
@@ -112,7 +105,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
           holder_id: userId(q.holder_id),
           status: q.status as string | undefined,
         })
-        .filter((k) => canSee(p, k))
+        .filter((k) => maySeeKey(p, k))
         .map((k) => model.keyView(k));
       if (q.degraded !== undefined) views = views.filter((v) => v.degraded === q.degraded);
       return pageOf(views, paging(q, 100));
@@ -126,10 +119,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
   app.delete<{ Params: { id: string } }>('/v1/admin/api-keys/:id', async (req) => {
     const p = principal(req);
     const k = visibleKey(p, req.params.id);
-    if (!canManage(p, k))
-      throw new HttpError(403, 'missing permission users:write to revoke this key', {
-        missing: ['users:write'],
-      });
+    canRevokeKey(p, k);
     const r = model.revokeKey(p.actor, k.id);
     return { ...model.keyView(r.key), changed: r.changed };
   });
@@ -149,26 +139,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     async (req, reply) => {
       const p = principal(req);
       const k = visibleKey(p, req.params.id);
-      if (!canManage(p, k))
-        throw new HttpError(403, 'missing permission users:write to rotate this key', {
-          missing: ['users:write'],
-        });
-      if (!p.orgPerms.has('users:write')) {
-        // Rotation hands out a new secret: without org powers the caller must be a key of the same
-        // workspace that already has everything the rotated key has (a restricted key never gets a broader one).
-        if (p.key.group_id !== k.group_id)
-          throw new HttpError(403, 'rotate a workspace key with a key of that workspace', {
-            missing: ['users:write'],
-          });
-        const missing = model.keyEffective(k).filter((perm) => !p.wsPerms.has(perm));
-        if (missing.length) {
-          throw new HttpError(
-            403,
-            `missing permission ${missing.join(', ')}: the calling key cannot rotate a key that has more than it has`,
-            { missing, denied_by: missing.some((x) => !p.holderWsPerms.has(x)) ? 'role' : 'restriction' },
-          );
-        }
-      }
+      canRotateKey(p, k);
       const r = model.rotateKey(p.actor, k.id, req.body?.overlap_seconds ?? 0, p.key.id);
       reply.status(201);
       return { ...model.keyView(r.key), value: r.secret, replaces: model.keyView(r.old) };
@@ -178,7 +149,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
   // ---- system keys ----
   app.get('/v1/admin/system-keys', async (req) => {
     const p = principal(req);
-    requireOrg(p, 'org:admin');
+    canManageSystemKeys(p);
     return model.listKeys({ kind: 'system', status: 'all' }).map((k) => model.keyView(k));
   });
 
@@ -203,11 +174,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     },
     async (req, reply) => {
       const p = principal(req);
-      requireOrg(p, 'org:admin');
-      if (!p.holder)
-        throw new HttpError(403, 'system keys are created by an org admin, not by another system key', {
-          missing: ['org:admin'],
-        });
+      canManageSystemKeys(p);
       if (req.body.expires_at != null && !(Date.parse(req.body.expires_at) > model.clock().getTime())) {
         throw new HttpError(422, [
           {
@@ -223,7 +190,9 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     },
   );
 
-  const systemKey = (id: string): KeyRow => {
+  // Authorized before the lookup, so that a 404 never tells a caller without the right which keys exist.
+  const systemKey = (p: Principal, id: string): KeyRow => {
+    canManageSystemKeys(p);
     const k = model.store.key(id);
     if (k?.kind !== 'system') throw new HttpError(404, `system key ${id} not found`);
     return k;
@@ -231,8 +200,9 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
 
   app.delete<{ Params: { id: string } }>('/v1/admin/system-keys/:id', async (req) => {
     const p = principal(req);
-    requireOrg(p, 'org:admin');
-    model.revokeKey(p.actor, systemKey(req.params.id).id);
+    const k = systemKey(p, req.params.id);
+    canChangeSystemKey(p, k);
+    model.revokeKey(p.actor, k.id);
     return { success: true };
   });
 
@@ -241,17 +211,9 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     rotateSchema,
     async (req, reply) => {
       const p = principal(req);
-      requireOrg(p, 'org:admin');
-      if (!p.holder)
-        throw new HttpError(403, 'system keys are created by an org admin, not by another system key', {
-          missing: ['org:admin'],
-        });
-      const r = model.rotateKey(
-        p.actor,
-        systemKey(req.params.id).id,
-        req.body?.overlap_seconds ?? 0,
-        p.key.id,
-      );
+      const k = systemKey(p, req.params.id);
+      canChangeSystemKey(p, k);
+      const r = model.rotateKey(p.actor, k.id, req.body?.overlap_seconds ?? 0, p.key.id);
       reply.status(201);
       return { ...model.keyView(r.key), value: r.secret, replaces: model.keyView(r.old) };
     },
@@ -286,7 +248,7 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     },
     async (req, reply) => {
       const p = principal(req);
-      requireOrg(p, 'org:admin');
+      canActAs(p);
       const user = model.requireUser(req.body.user_id);
       if (user.status !== 'active')
         throw new HttpError(409, `${user.email} is ${user.status}; only active users can hold keys`);
@@ -309,6 +271,10 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
           creator: user,
           callerKeyId: p.key.id,
           callerBound: null,
+          seenBy: [
+            { userId: p.actor.userId, how: 'act_as_caller' },
+            { userId: user.id, how: 'act_as_target' },
+          ],
         },
       );
       reply.status(201);

@@ -71,6 +71,7 @@ export function registerPublicRoutes(app: FastifyInstance, model: Model): void {
             creator: user,
             callerKeyId: null,
             callerBound: null,
+            seenBy: [{ userId: user.id, how: 'invitation' }],
           },
         );
         key = { ...model.keyView(created.key), value: created.secret };

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { requireWorkspace } from '../auth.js';
+import { requireWorkspace } from '../authz.js';
 import { HttpError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { ResourceRow, ResourceType } from '../store.js';
