@@ -117,6 +117,16 @@ function headerValue(headers: ResponseHeaders, name: string): string | undefined
   return Array.isArray(v) ? v[0] : v;
 }
 
+/** The sandbox's answer to a retry whose first attempt has not finished (same Idempotency-Key). */
+function isInProgress(failure: Failure): boolean {
+  if (failure.kind !== 'http' || failure.response.status !== 409) return false;
+  try {
+    return (JSON.parse(failure.response.text) as { code?: unknown })?.code === 'idempotency_in_progress';
+  } catch {
+    return false;
+  }
+}
+
 function errorCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; depth++) {
     const code = (e as { code?: unknown }).code;
@@ -303,14 +313,26 @@ export class ApiClient {
       }
       last = failure;
 
-      if (!retrySafe || !this.isRetryable(failure, attempt)) {
+      // Our own earlier attempt (a timeout, a lost reply) still runs on the server: its result is
+      // coming, so wait for it within the deadline; it is never a conflict.
+      const waiting = opts.idempotencyKey !== undefined && isInProgress(failure);
+      if (!waiting && (!retrySafe || !this.isRetryable(failure, attempt))) {
         throw this.finalError(what, failure, opts, '');
       }
-      if (attempt >= this.maxAttempts) {
+      if (!waiting && attempt >= this.maxAttempts) {
         throw this.finalError(what, failure, opts, attempt === 1 ? '' : ` after ${attempt} attempts`);
       }
       const delay = this.backoff(failure, attempt);
       const remaining = deadlineAt - this.now();
+      if (delay >= remaining && waiting) {
+        throw new NoxusError(
+          `gave up after ${formatDuration(this.deadlineMs)} (overall deadline): ${what} was still in progress on the server (Idempotency-Key ${opts.idempotencyKey}); it may complete`,
+          {
+            requestId: this.requestIdOf((failure as { response: RawResponse }).response.headers),
+            hint: 'run the same command again (with --resume for a bulk run) to get its result without repeating it',
+          },
+        );
+      }
       if (delay >= remaining) {
         throw this.finalError(
           what,

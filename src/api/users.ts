@@ -18,14 +18,26 @@ export interface User {
   created_at?: string;
   accepted_at?: string | null;
   last_active_at?: string | null;
-  invitation?: { id: string; created_at: string; expires_at: string };
+  invitation?: {
+    id: string;
+    created_at: string;
+    expires_at: string;
+    /** Sandbox extension: the email's delivery through the server's outbox. */
+    delivery?: { state: DeliveryState; attempts: number; last_error: string | null; sent_at: string | null };
+  };
   changed?: boolean | string[];
 }
+
+export type DeliveryState = 'pending' | 'sent' | 'failed';
 
 export interface Delivery {
   invitation_id: string;
   expires_at: string;
   delivered_to: string;
+  /** Sandbox extension; absent from servers that send synchronously. */
+  state?: DeliveryState;
+  attempts?: number;
+  last_error?: string | null;
 }
 
 export interface CreateUserBody {

@@ -151,6 +151,35 @@ const MIGRATIONS: string[] = [
     SELECT id, created_by, 'created', created_at FROM api_keys WHERE created_by IS NOT NULL;
   UPDATE users SET email_norm = email_norm || '#removed:' || id WHERE status = 'removed';
   `,
+  // 3: idempotency rows are found by a value derived from the Idempotency-Key and their bodies are
+  // sealed with another (src/sandbox/idempotency.ts); the old table held replays in plaintext and is
+  // dropped (secure_delete zeroes its pages). Invitations get a delivery state for the outbox.
+  `
+  DROP TABLE idempotency;
+  CREATE TABLE idempotency (
+    principal TEXT NOT NULL,
+    key_hash TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    status INTEGER,
+    body BLOB,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (principal, key_hash)
+  );
+  ALTER TABLE invitations ADD COLUMN delivery_state TEXT NOT NULL DEFAULT 'pending'
+    CHECK (delivery_state IN ('pending','sent','failed'));
+  ALTER TABLE invitations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE invitations ADD COLUMN last_error TEXT;
+  ALTER TABLE invitations ADD COLUMN sent_at TEXT;
+  ALTER TABLE invitations ADD COLUMN next_attempt_at TEXT;
+  UPDATE invitations SET
+    delivery_state = CASE WHEN delivery IS NULL OR delivery LIKE 'failed%' OR delivery LIKE 'not sent%' THEN 'failed' ELSE 'sent' END,
+    attempts = 1,
+    sent_at = CASE WHEN delivery IS NULL OR delivery LIKE 'failed%' OR delivery LIKE 'not sent%' THEN NULL ELSE created_at END,
+    last_error = CASE WHEN delivery LIKE 'failed%' OR delivery LIKE 'not sent%' THEN delivery END;
+  CREATE INDEX invitations_outbox ON invitations(delivery_state, next_attempt_at);
+  ALTER TABLE users ADD COLUMN created_idem TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -164,7 +193,13 @@ export function openDatabase(file: string): DB {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Deleted rows (expired idempotency records, the old plaintext table) are overwritten, not left
+  // in free pages.
+  db.pragma('secure_delete = ON');
+  const from = db.pragma('user_version', { simple: true }) as number;
   migrate(db);
+  // A migration that dropped plaintext must not leave it in the WAL either.
+  if (from > 0 && from < MIGRATIONS.length) db.pragma('wal_checkpoint(TRUNCATE)');
   return db;
 }
 

@@ -40,7 +40,7 @@ export async function createMailer(opts: {
   smtpUrl?: string;
   outboxDir: string;
   from: string;
-}): Promise<Mailer> {
+}): Promise<Mailer & { close(): void }> {
   const nodemailer = (await import('nodemailer')).default;
   if (opts.smtpUrl) {
     // One pooled connection set instead of a new SMTP session per invitation.
@@ -54,6 +54,8 @@ export async function createMailer(opts: {
         await transport.sendMail({ from: opts.from, to: { name: m.toName, address: m.to }, ...r });
         return `smtp://${host}`;
       },
+      // The pool keeps connections open; a stopped sandbox must not hold the mail server's.
+      close: () => transport.close(),
     };
   }
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
@@ -70,5 +72,6 @@ export async function createMailer(opts: {
       writeFileSync(file, info.message as Buffer, { mode: 0o600 });
       return `outbox:${file}`;
     },
+    close: () => transport.close(),
   };
 }

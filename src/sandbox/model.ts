@@ -5,6 +5,7 @@
 import { type Clock, systemClock } from './clock.js';
 
 import { ActivityLog } from './model/activity.js';
+import { Invitations } from './model/invitations.js';
 import { Keys } from './model/keys.js';
 import { Resources } from './model/resources.js';
 import { Roles } from './model/roles.js';
@@ -22,6 +23,7 @@ export class Model {
   readonly activityLog: ActivityLog;
   readonly roles: Roles;
   readonly users: Users;
+  readonly invitations: Invitations;
   readonly workspaces: Workspaces;
   readonly keys: Keys;
   readonly resources: Resources;
@@ -33,6 +35,7 @@ export class Model {
     this.activityLog = new ActivityLog(this);
     this.roles = new Roles(this);
     this.users = new Users(this);
+    this.invitations = new Invitations(this);
     this.workspaces = new Workspaces(this);
     this.keys = new Keys(this);
     this.resources = new Resources(this);

@@ -27,6 +27,9 @@ export interface StartOptions {
   /** Where "now" comes from (default: the system clock); tests pass a manual one. */
   clock?: Clock;
   faults?: FaultRule[];
+  /** Invitation outbox: first retry wait and attempts before 'failed' (tests shorten them). */
+  deliveryRetryMs?: number;
+  deliveryAttempts?: number;
 }
 
 export interface RunningSandbox {
@@ -137,6 +140,8 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     invitationTtlMs: opts.invitationTtlMs,
     clock: opts.clock,
     faults: opts.faults,
+    deliveryRetryMs: opts.deliveryRetryMs,
+    deliveryAttempts: opts.deliveryAttempts,
   });
   const host = opts.host ?? '127.0.0.1';
   await sandbox.app.listen({ port: opts.port, host });
@@ -151,6 +156,7 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
       else seedScale(sandbox.model, created.owner, opts.scale ?? { users: 10_000, workspaces: 100 });
     } catch (e) {
       await sandbox.app.close();
+      mailer.close();
       db.close();
       // A first start that failed half-way leaves nothing behind: the next start begins afresh.
       for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key'])
@@ -166,6 +172,7 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     sandbox,
     async close() {
       await sandbox.app.close();
+      mailer.close();
       db.close();
     },
   };

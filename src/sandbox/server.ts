@@ -5,13 +5,14 @@ import { authenticate, type Principal, readKey } from './auth.js';
 import type { Clock } from './clock.js';
 import type { DB } from './db.js';
 import { HttpError } from './errors.js';
+import { IdempotencyStore, type IdemRef } from './idempotency.js';
 import type { Mailer } from './model.js';
 import { Model } from './model.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPublicRoutes } from './routes/public.js';
 import { registerResourceRoutes } from './routes/resources.js';
-import { now, Store } from './store.js';
+import { Store } from './store.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,6 +31,11 @@ export interface ServerOptions {
   version?: string;
   /** Fault injection for reliability tests: fail the next N requests matching a route with a status. */
   faults?: FaultRule[];
+  /** How often the invitation outbox looks for due deliveries (default 1 s). */
+  deliveryIntervalMs?: number;
+  /** Invitation delivery attempts before 'failed', and the first retry wait (see model/invitations.ts). */
+  deliveryAttempts?: number;
+  deliveryRetryMs?: number;
 }
 
 export interface FaultRule {
@@ -52,9 +58,17 @@ const MAX_BODY = 1024 * 1024;
 
 export function buildServer(opts: ServerOptions): Sandbox {
   let publicUrl = 'http://127.0.0.1';
+  let outbox: NodeJS.Timeout | undefined;
   const store = new Store(opts.db);
+  const idem = new IdempotencyStore(store);
+  // No request survives its process: rows still in flight were left by a crash.
+  const reclaimed = idem.reclaimInFlight();
+  if (reclaimed > 0)
+    process.stderr.write(`sandbox: reclaimed ${reclaimed} idempotency record(s) left in flight by a crash\n`);
   const model = new Model(store, {
     publicUrl: () => publicUrl,
+    deliveryAttempts: opts.deliveryAttempts,
+    deliveryRetryMs: opts.deliveryRetryMs,
     mailer: opts.mailer,
     invitationTtlMs: opts.invitationTtlMs,
     clock: opts.clock,
@@ -132,28 +146,18 @@ export function buildServer(opts: ServerOptions): Sandbox {
 
   // Requests that recorded an Idempotency-Key row; only they may complete or drop it, so a refused
   // reuse (other path, still in progress, invalid body) never overwrites the stored response.
-  const claimed = new WeakSet<FastifyRequest>();
+  const claimed = new WeakMap<FastifyRequest, IdemRef>();
   app.addHook('preHandler', async (req, reply) => {
-    if (req.principal && req.method === 'POST') return idempotencyCheck(store, req, reply, claimed);
+    if (req.principal && req.method === 'POST') return idempotencyCheck(idem, req, reply, claimed);
   });
 
   app.addHook('onSend', async (req, reply, payload) => {
-    const key = idemKey(req);
-    if (key && req.principal && req.method === 'POST' && claimed.has(req)) {
+    const ref = claimed.get(req);
+    if (ref) {
       if (reply.statusCode < 500 && reply.getHeader('idempotent-replayed') !== 'true') {
-        store.run(
-          'UPDATE idempotency SET status = ?, body = ? WHERE principal = ? AND idem_key = ?',
-          reply.statusCode,
-          typeof payload === 'string' ? payload : '',
-          req.principal.key.id,
-          key,
-        );
+        idem.complete(ref, req.method, req.url, reply.statusCode, typeof payload === 'string' ? payload : '');
       } else if (reply.statusCode >= 500) {
-        store.run(
-          'DELETE FROM idempotency WHERE principal = ? AND idem_key = ? AND status IS NULL',
-          req.principal.key.id,
-          key,
-        );
+        idem.drop(ref);
       }
     }
     const f = faults.find(
@@ -203,7 +207,8 @@ export function buildServer(opts: ServerOptions): Sandbox {
     }
     req.log.error(err);
     process.stderr.write(
-      `sandbox: internal error on ${req.method} ${req.url} (${req.id}): ${(err as Error)?.stack ?? err}\n`,
+      // The route pattern, not the URL: a path can carry an invitation token.
+      `sandbox: internal error on ${req.method} ${req.routeOptions.url ?? '?'} (${req.id}): ${(err as Error)?.stack ?? err}\n`,
     );
     return reply.status(500).send({ detail: `internal error (request id ${req.id})` });
   });
@@ -216,6 +221,11 @@ export function buildServer(opts: ServerOptions): Sandbox {
     organization: model.organizationName(),
   }));
 
+  app.addHook('onClose', async () => {
+    if (outbox) clearInterval(outbox);
+    await model.invitations.idle();
+  });
+
   registerAdminRoutes(app, model);
   registerKeyRoutes(app, model);
   registerResourceRoutes(app, model);
@@ -226,6 +236,23 @@ export function buildServer(opts: ServerOptions): Sandbox {
     model,
     setPublicUrl(url: string) {
       publicUrl = url.replace(/\/$/, '');
+      // The outbox starts once links can be built: pending deliveries of a crashed run go out now.
+      if (!outbox) {
+        let busy = false;
+        const tick = () => {
+          if (busy) return;
+          busy = true;
+          model.invitations
+            .deliverDue()
+            .catch((e) => process.stderr.write(`sandbox: invitation delivery: ${(e as Error).message}\n`))
+            .finally(() => {
+              busy = false;
+            });
+        };
+        outbox = setInterval(tick, opts.deliveryIntervalMs ?? 1000);
+        outbox.unref();
+        tick();
+      }
     },
   };
 }
@@ -236,46 +263,37 @@ function idemKey(req: FastifyRequest): string | undefined {
 }
 
 function idempotencyCheck(
-  store: Store,
+  idem: IdempotencyStore,
   req: FastifyRequest,
   reply: FastifyReply,
-  claimed: WeakSet<FastifyRequest>,
+  claimed: WeakMap<FastifyRequest, IdemRef>,
 ): FastifyReply | undefined {
   const key = idemKey(req);
   const principal = req.principal;
   if (!key || !principal) return undefined;
-  const prior = store.get<{ method: string; path: string; status: number | null; body: string | null }>(
-    'SELECT method, path, status, body FROM idempotency WHERE principal = ? AND idem_key = ?',
-    principal.key.id,
-    key,
-  );
+  const ref = idem.ref(principal.key.id, key);
+  const prior = idem.find(ref);
   if (!prior) {
-    // Replays can carry a new key's secret: keep them only as long as a retry plausibly needs them.
-    store.run(
-      'DELETE FROM idempotency WHERE created_at < ?',
-      new Date(Date.now() - 86_400_000).toISOString(),
-    );
-    store.run(
-      'INSERT INTO idempotency(principal, idem_key, method, path, created_at) VALUES (?,?,?,?,?)',
-      principal.key.id,
-      key,
-      req.method,
-      req.url,
-      now(),
-    );
-    claimed.add(req);
+    idem.claim(ref, req.method, req.url);
+    claimed.set(req, ref);
+    principal.actor.idempotency = ref.lookup;
     return undefined;
   }
   if (prior.path !== req.url) {
     throw new HttpError(422, `Idempotency-Key ${key} was already used for ${prior.method} ${prior.path}`);
   }
-  if (prior.status === null)
-    throw new HttpError(409, `a request with Idempotency-Key ${key} is still in progress`);
+  if (prior.status === null) {
+    // Distinguishable from a real conflict: the client waits and asks again with the same key.
+    reply.header('retry-after', '1');
+    throw new HttpError(409, `a request with Idempotency-Key ${key} is still in progress`, {
+      code: 'idempotency_in_progress',
+    });
+  }
+  const body = idem.open(ref, prior);
+  if (body === undefined)
+    throw new HttpError(500, 'the stored response of this Idempotency-Key does not open');
   reply.header('idempotent-replayed', 'true');
-  return reply
-    .status(prior.status)
-    .type('application/json; charset=utf-8')
-    .send(prior.body ?? '');
+  return reply.status(prior.status).type('application/json; charset=utf-8').send(body);
 }
 
 interface AjvError {

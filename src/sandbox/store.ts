@@ -30,6 +30,8 @@ export interface UserRow {
   last_active_at: string | null;
   suspended_at: string | null;
   removed_at: string | null;
+  /** A value derived from the Idempotency-Key of the request that created the user. */
+  created_idem?: string | null;
 }
 
 export interface GroupRow {

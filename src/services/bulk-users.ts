@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
 import { listMembers, setMember } from '../api/groups.js';
-import { createUser, type User, updateUser } from '../api/users.js';
+import { createUser, type DeliveryState, listUsers, type User, updateUser } from '../api/users.js';
 import { closeMatches } from '../domain/match.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
 import { type InputProblem, inputError, type Journal, readCsv, runPool } from './bulk.js';
@@ -33,8 +33,25 @@ export interface RowResult {
   row: number;
   email: string;
   action: string;
-  outcome: 'invited' | 'updated' | 'unchanged' | 'failed' | 'planned';
+  outcome: 'invited' | 'pending delivery' | 'updated' | 'unchanged' | 'failed' | 'planned';
   message: string;
+}
+
+/**
+ * "invited" only once the server says the email left; a server that reports no delivery state
+ * (it sends before answering) counts as sent.
+ */
+export function deliveryOutcome(state: DeliveryState | undefined): 'invited' | 'pending delivery' {
+  return state === undefined || state === 'sent' ? 'invited' : 'pending delivery';
+}
+
+function deliveryMessage(d: { state?: DeliveryState; last_error?: string | null } | undefined, sent: string) {
+  if (!d?.state || d.state === 'sent') return sent;
+  if (d.state === 'failed')
+    return `invitation email failed: ${d.last_error ?? 'unknown error'}; resend with: noxus users resend-invite`;
+  return d.last_error
+    ? `invitation email pending delivery (last attempt: ${d.last_error})`
+    : 'invitation email pending delivery';
 }
 
 export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPlan[]> {
@@ -181,6 +198,9 @@ export interface ApplyOptions {
   resume: boolean;
   onThrottle: (listener: () => void) => void;
   onProgress: (done: number, total: number, r: RowResult) => void;
+  /** How long to wait at the end for pending invitation emails to leave (default 10 s). */
+  settleMs?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export async function applyUsers(
@@ -189,6 +209,8 @@ export async function applyUsers(
   o: ApplyOptions,
 ): Promise<RowResult[]> {
   const results = new Map<number, RowResult>();
+  // Rows whose invitation email had not left when last seen, by email: refreshed at the end.
+  const pendingByEmail = new Map<string, number>();
   const record = (res: RowResult) => {
     results.set(res.row, res);
     o.onProgress(results.size, plans.length, res);
@@ -205,23 +227,14 @@ export async function applyUsers(
         message: prior.message ?? 'done by an earlier run',
       });
     } else if (p.action === 'none' && o.resume && o.journal.started.has(p.row)) {
-      // The interrupted run's write reached the server; its reply never reached us.
+      // The interrupted run's write reached the server; its reply never reached us. Whether the
+      // email left is the server's to say, not ours to assume.
       const action = 'invite';
-      o.journal.append({
-        row: p.row,
-        state: 'done',
-        action,
-        outcome: 'invited',
-        message: 'completed by the interrupted run',
-        at: new Date().toISOString(),
-      });
-      record({
-        row: p.row,
-        email: p.email,
-        action,
-        outcome: 'invited',
-        message: 'completed by the interrupted run',
-      });
+      const d = p.existing?.invitation?.delivery;
+      const outcome = p.existing?.status === 'invited' ? deliveryOutcome(d?.state) : 'invited';
+      const message = deliveryMessage(d, 'completed by the interrupted run');
+      o.journal.append({ row: p.row, state: 'done', action, outcome, message, at: new Date().toISOString() });
+      record({ row: p.row, email: p.email, action, outcome, message });
     } else todo.push(p);
   }
   await runPool(
@@ -258,8 +271,8 @@ export async function applyUsers(
             row: p.row,
             email: p.email,
             action: 'invite',
-            outcome: 'invited',
-            message: u.invitation?.delivered_to ?? '',
+            outcome: deliveryOutcome(u.invitation?.state),
+            message: deliveryMessage(u.invitation, u.invitation?.delivered_to ?? ''),
           };
         } else {
           const u = p.existing as User;
@@ -292,5 +305,51 @@ export async function applyUsers(
     },
     o.onThrottle,
   );
+  for (const r of results.values())
+    if (r.outcome === 'pending delivery') pendingByEmail.set(normalizeEmail(r.email), r.row);
+  if (pendingByEmail.size) await settleDeliveries(client, pendingByEmail, results, o);
   return plans.map((p) => results.get(p.row) as RowResult);
+}
+
+/**
+ * The server's outbox retries pending emails on its own; give it a little time, then report what
+ * it says. Journal entries are updated so that a later --resume starts from the truth.
+ */
+async function settleDeliveries(
+  client: ApiClient,
+  pending: Map<string, number>,
+  results: Map<number, RowResult>,
+  o: ApplyOptions,
+): Promise<void> {
+  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const until = Date.now() + (o.settleMs ?? 10_000);
+  for (;;) {
+    const invited = await listUsers(client, { status: 'invited' });
+    const seen = new Map(invited.map((u) => [normalizeEmail(u.email), u]));
+    for (const [email, row] of [...pending]) {
+      const u = seen.get(email);
+      const d = u?.invitation?.delivery;
+      // Gone from the invited list: accepted (so the email arrived) or removed meanwhile.
+      if (u && d?.state === 'pending') continue;
+      pending.delete(email);
+      const prev = results.get(row) as RowResult;
+      const outcome = u ? deliveryOutcome(d?.state) : 'invited';
+      const message = u
+        ? deliveryMessage(d, 'invitation email sent')
+        : 'no longer invited (accepted or removed)';
+      if (outcome === prev.outcome && message === prev.message) continue;
+      const next = { ...prev, outcome, message };
+      results.set(row, next);
+      o.journal.append({
+        row,
+        state: 'done',
+        action: next.action,
+        outcome,
+        message,
+        at: new Date().toISOString(),
+      });
+    }
+    if (!pending.size || Date.now() >= until) return;
+    await sleep(250);
+  }
 }

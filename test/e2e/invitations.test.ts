@@ -485,7 +485,13 @@ describe('invitations through a real SMTP server', () => {
         const r = await cli(['users', 'add', '--from-csv', file, '--results', out, '--json'], 120_000);
         expect(r.code, r.stderr).toBe(0);
         const doc = JSON.parse(r.stdout);
-        expect(doc.summary).toEqual({ invited: 0, updated: 0, unchanged: 300, failed: 0 });
+        expect(doc.summary).toEqual({
+          invited: 0,
+          pending_delivery: 0,
+          updated: 0,
+          unchanged: 300,
+          failed: 0,
+        });
         expect(doc.items).toHaveLength(300);
         expect(new Set(doc.items.map((x: { outcome: string }) => x.outcome))).toEqual(new Set(['unchanged']));
         const results = parse(readFileSync(out, 'utf8'), { columns: true }) as Array<Record<string, string>>;

@@ -106,8 +106,10 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(): Promise<SmtpSink> {
+/** `delayMs`: hold each message that long before accepting it (a slow mail server). */
+export async function startSmtpSink(opts: { delayMs?: number; port?: number } = {}): Promise<SmtpSink> {
   const messages: Mail[] = [];
+  const closed = new Set<string>();
   let lastAt = Date.now();
   const server = new SMTPServer({
     authOptional: true,
@@ -115,21 +117,32 @@ export async function startSmtpSink(): Promise<SmtpSink> {
     logger: false,
     disableReverseLookup: true,
     size: 1024 * 1024,
+    onClose(session) {
+      closed.add(session.id);
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
         const rcpt = session.envelope.rcptTo.map((r) => r.address);
-        messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), rcpt));
-        lastAt = Date.now();
-        callback();
+        const accept = () => {
+          // A sender that hung up before the reply never learnt the message was accepted: drop it.
+          if (closed.has(session.id)) return callback(new Error('connection closed'));
+          messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), rcpt));
+          lastAt = Date.now();
+          callback();
+        };
+        if (opts.delayMs) setTimeout(accept, opts.delayMs);
+        else accept();
       });
     },
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
+  // A sender killed mid-session (the crash tests do that) resets its connection: not the sink's error.
+  server.on('error', () => {});
   const { port } = server.server.address() as AddressInfo;
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   return {

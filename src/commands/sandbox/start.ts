@@ -118,7 +118,7 @@ async function setupProfile(ctx: Context, url: string, dataDir: string) {
 
 function report(
   ctx: Context,
-  r: {
+  given: {
     url: string;
     dataDir: string;
     pid: number;
@@ -127,6 +127,9 @@ function report(
     detached: boolean;
   },
 ): void {
+  // The detached child's stdout is sandbox.log: the key stays in admin-key (0600) only, and the
+  // parent that started the child shows it once.
+  const r = ctx.env.NOXUS_SANDBOX_CHILD ? { ...given, adminKey: undefined } : given;
   if (ctx.globals.json) {
     ctx.out.document({
       url: r.url,

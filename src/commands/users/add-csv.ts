@@ -92,12 +92,15 @@ export async function runAddCsv(ctx: Context, o: CsvOpts): Promise<void> {
   if (o.results) bulk.writeResults(resolve(ctx.io.cwd, o.results), results, RESULT_COLUMNS);
   const failed = results.filter((x) => x.outcome === 'failed');
   const count = (k: string) => results.filter((x) => x.outcome === k).length;
-  const line = `${count('invited')} invited, ${count('updated')} updated, ${count('unchanged')} unchanged, ${failed.length} failed`;
+  const pending = count('pending delivery');
+  // "invited" counts emails that left; the rest are created and still in the server's outbox.
+  const line = `${count('invited')} invited, ${pending ? `${pending} pending delivery, ` : ''}${count('updated')} updated, ${count('unchanged')} unchanged, ${failed.length} failed`;
   if (ctx.globals.json)
     ctx.out.envelope('users add', results, {
       file,
       summary: {
         invited: count('invited'),
+        pending_delivery: pending,
         updated: count('updated'),
         unchanged: count('unchanged'),
         failed: failed.length,
@@ -105,6 +108,12 @@ export async function runAddCsv(ctx: Context, o: CsvOpts): Promise<void> {
     });
   else {
     for (const f of failed) ctx.out.warn(`line ${f.row} (${f.email}): ${f.message}`);
+    for (const p of results.filter((x) => x.outcome === 'pending delivery'))
+      ctx.out.warn(`line ${p.row} (${p.email}): ${p.message}`);
+    if (pending)
+      ctx.out.info(
+        `${pending} invitation email(s) not delivered yet: the server keeps retrying; check with: noxus users list --status invited`,
+      );
     ctx.out.success(line);
     if (o.results) ctx.out.info(`per-row results: ${o.results}`);
   }

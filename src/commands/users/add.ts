@@ -164,10 +164,21 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
     ctx.out.envelope('users add', [created]);
     return;
   }
-  ctx.out.success(`invited ${created.email} (${created.id}) as ${plan.orgRole.name}`);
-  if (created.invitation?.delivered_to.startsWith('failed')) {
-    ctx.out.warn(`the invitation email could not be sent: ${created.invitation.delivered_to}`);
-  } else if (created.invitation) {
+  const failedText = created.invitation?.delivered_to.startsWith('failed') ?? false;
+  const state = created.invitation?.state ?? (failedText ? 'failed' : undefined);
+  if (state === 'pending') {
+    // Created, but the email has not left yet: the server's outbox keeps retrying.
+    ctx.out.success(`added ${created.email} (${created.id}) as ${plan.orgRole.name}`);
+    ctx.out.warn(
+      `invitation email pending delivery (${created.invitation?.delivered_to}); check with: noxus users onboarding ${created.email}`,
+    );
+  } else if (state === 'failed') {
+    ctx.out.success(`added ${created.email} (${created.id}) as ${plan.orgRole.name}`);
+    ctx.out.warn(`the invitation email could not be sent: ${created.invitation?.delivered_to}`);
+  } else {
+    ctx.out.success(`invited ${created.email} (${created.id}) as ${plan.orgRole.name}`);
+  }
+  if (created.invitation && (state === undefined || state === 'sent')) {
     ctx.out.info(
       `invitation email: ${created.invitation.delivered_to}; expires ${created.invitation.expires_at}`,
     );

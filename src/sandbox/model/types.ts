@@ -7,6 +7,8 @@ export interface Actor {
   requestId?: string;
   route?: string;
   method?: string;
+  /** The request's Idempotency-Key as stored (a derived value, never the key). */
+  idempotency?: string;
 }
 
 export interface InvitationMail {
@@ -29,4 +31,8 @@ export interface ModelOptions {
   mailer?: Mailer;
   invitationTtlMs?: number;
   clock?: Clock;
+  /** Invitation delivery attempts before the state becomes 'failed' (default 5). */
+  deliveryAttempts?: number;
+  /** First wait before retrying a failed delivery; doubles each attempt (default 2 s). */
+  deliveryRetryMs?: number;
 }

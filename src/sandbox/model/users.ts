@@ -4,12 +4,10 @@ import { type HolderView, userWorkspacePermissions } from '../../domain/effectiv
 import { isAdminOrgRole } from '../../domain/roles.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../../domain/validate.js';
 import { conflict, HttpError, notFound, unprocessable } from '../errors.js';
-import { hashSecret, newId, newToken } from '../secrets.js';
+import { hashSecret, newId } from '../secrets.js';
 import { type GroupRow, type InvitationRow, type RoleRow, toResource, type UserRow } from '../store.js';
 import { Aggregate } from './base.js';
 import type { Actor } from './types.js';
-
-const INVITATION_TTL_MS = 7 * 86_400_000;
 
 export class Users extends Aggregate {
   /** By id, or by email: the live account, else the most recently removed one with that email. */
@@ -42,6 +40,7 @@ export class Users extends Aggregate {
   userView(u: UserRow) {
     const role = this.store.role(u.org_role_id);
     const inv = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
+    const out = inv ? this.m.invitations.row(inv.id) : undefined;
     return {
       id: u.id,
       email: u.email,
@@ -56,7 +55,20 @@ export class Users extends Aggregate {
       created_at: u.created_at,
       accepted_at: u.accepted_at,
       last_active_at: u.last_active_at,
-      invitation: inv ? { id: inv.id, created_at: inv.created_at, expires_at: inv.expires_at } : undefined,
+      invitation:
+        inv && out
+          ? {
+              id: inv.id,
+              created_at: inv.created_at,
+              expires_at: inv.expires_at,
+              delivery: {
+                state: out.delivery_state,
+                attempts: out.attempts,
+                last_error: out.last_error,
+                sent_at: out.sent_at,
+              },
+            }
+          : undefined,
     };
   }
 
@@ -166,8 +178,14 @@ export class Users extends Aggregate {
     }
     const grants = this.validateGrants(orgRole, body.workspaces ?? []);
     const invite = kind === 'human' && body.send_invitation !== false;
-    const { user, token } = this.store.tx(() => {
+    const { user, token, again } = this.store.tx(() => {
       const existing = this.store.userByEmail(normalizeEmail(body.email));
+      // The same request (same caller and Idempotency-Key) whose reply a crash lost: its record
+      // was reclaimed at restart, so it runs again and answers as the first run would have.
+      if (existing && actor.idempotency && existing.created_idem === actor.idempotency) {
+        const pending = this.store.pendingInvitation(existing.id);
+        return { user: existing, token: pending ? { id: pending.id } : undefined, again: true };
+      }
       if (existing) {
         throw conflict(
           `a user with email ${existing.email} already exists (id ${existing.id}, ${existing.status})`,
@@ -209,67 +227,22 @@ export class Users extends Aggregate {
         org_role: orgRole.name,
         workspaces: grants.map((g) => ({ workspace: g.group.name, role: g.role.name })),
       });
-      const tok = invite ? this.issueInvitation(actor, id) : undefined;
-      return { user: this.store.user(id) as UserRow, token: tok };
+      // The pending delivery commits with the user: a crash before the email leaves is retried.
+      const inv = invite ? this.m.invitations.issue(actor, id) : undefined;
+      if (actor.idempotency)
+        this.store.run('UPDATE users SET created_idem = ? WHERE id = ?', actor.idempotency, id);
+      return { user: this.store.user(id) as UserRow, token: inv, again: false };
     });
-    const delivery = token ? await this.deliverInvitation(actor, user, token) : undefined;
-    return { user, delivery };
-  }
-
-  private issueInvitation(actor: Actor, userId: string): { id: string; token: string; expires_at: string } {
-    const t = this.now();
-    this.store.run(
-      'UPDATE invitations SET revoked_at = ? WHERE user_id = ? AND used_at IS NULL AND revoked_at IS NULL',
-      t,
-      userId,
-    );
-    const token = newToken();
-    const id = newId();
-    const expires = new Date(
-      this.m.clock().getTime() + (this.m.opts.invitationTtlMs ?? INVITATION_TTL_MS),
-    ).toISOString();
-    this.store.run(
-      'INSERT INTO invitations(id, token_hash, user_id, invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?)',
-      id,
-      hashSecret(token),
-      userId,
-      actor.userId,
-      t,
-      expires,
-    );
-    this.m.audit(actor, 'create', 'invitation', id, null, { user_id: userId, expires_at: expires });
-    return { id, token, expires_at: expires };
-  }
-
-  private async deliverInvitation(
-    actor: Actor,
-    user: UserRow,
-    inv: { id: string; token: string; expires_at: string },
-  ): Promise<{ invitation_id: string; expires_at: string; delivered_to: string }> {
-    const grants = this.isOrgAdmin(user)
-      ? [{ workspace: 'every workspace', role: 'Admin (org admin)' }]
-      : this.store.membershipsOfUser(user.id).map((m) => ({
-          workspace: this.store.group(m.group_id)?.name ?? m.group_id,
-          role: this.store.role(m.role_id)?.name ?? m.role_id,
-        }));
-    let delivered = 'not sent (no mailer configured)';
-    if (this.m.opts.mailer) {
-      // A mail failure must not strand the user: the invitation exists and can be resent.
-      delivered = await this.m.opts.mailer
-        .sendInvitation({
-          to: user.email,
-          toName: user.display_name,
-          inviter: actor.email ?? 'an administrator',
-          organization: this.m.organizationName(),
-          acceptUrl: `${this.m.opts.publicUrl()}/invite/${inv.token}`,
-          expiresAt: inv.expires_at,
-          grants,
-          orgRole: this.store.role(user.org_role_id)?.name ?? user.org_role_id,
-        })
-        .catch((e: Error) => `failed: ${e.message}; resend with: noxus users resend-invite ${user.email}`);
+    if (again && token) {
+      const r = this.m.invitations.row(token.id);
+      const delivery =
+        r?.delivery_state === 'pending'
+          ? await this.m.invitations.deliver(token.id)
+          : r && this.m.invitations.view(r, user.email);
+      return { user, delivery };
     }
-    this.store.run('UPDATE invitations SET delivery = ? WHERE id = ?', delivered, inv.id);
-    return { invitation_id: inv.id, expires_at: inv.expires_at, delivered_to: delivered };
+    const delivery = token ? await this.m.invitations.deliver(token.id) : undefined;
+    return { user, delivery };
   }
 
   async resendInvitation(actor: Actor, ref: string) {
@@ -277,8 +250,8 @@ export class Users extends Aggregate {
     if (user.status !== 'invited') {
       throw conflict(`${user.email} is ${user.status}; only invited users can be sent an invitation`);
     }
-    const inv = this.store.tx(() => this.issueInvitation(actor, user.id));
-    return { user, delivery: await this.deliverInvitation(actor, user, inv) };
+    const inv = this.store.tx(() => this.m.invitations.issue(actor, user.id));
+    return { user, delivery: await this.m.invitations.deliver(inv.id) };
   }
 
   invitationByToken(token: string): { inv: InvitationRow; user: UserRow } {
@@ -519,11 +492,20 @@ export class Users extends Aggregate {
 
   onboarding(ref: string) {
     const u = this.requireUser(ref);
-    const first = this.store.get<{ created_at: string }>(
-      'SELECT created_at FROM invitations WHERE user_id = ? ORDER BY created_at LIMIT 1',
+    // Done once an email actually left (or the person accepted): a pending delivery is not done.
+    const first = this.store.get<{ at: string }>(
+      "SELECT sent_at AS at FROM invitations WHERE user_id = ? AND delivery_state = 'sent' ORDER BY sent_at LIMIT 1",
       u.id,
     );
     const pending = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
+    const out = pending ? this.m.invitations.row(pending.id) : undefined;
+    const deliveryDetail = !out
+      ? undefined
+      : out.delivery_state === 'sent'
+        ? `sent, expires ${out.expires_at}`
+        : out.delivery_state === 'failed'
+          ? `delivery failed after ${out.attempts} attempt(s): ${out.last_error}`
+          : `pending delivery${out.attempts ? ` (attempt ${out.attempts} failed: ${out.last_error})` : ''}`;
     const memberships = this.store.membershipsOfUser(u.id);
     const admin = this.isOrgAdmin(u);
     const earliest = memberships.map((m) => m.created_at).sort()[0];
@@ -533,9 +515,9 @@ export class Users extends Aggregate {
       {
         step: 'invitation_sent',
         title: 'Email invitation',
-        done: !!first || u.kind === 'service',
-        at: first?.created_at ?? null,
-        detail: pending ? `pending, expires ${pending.expires_at}` : undefined,
+        done: !!first || !!u.accepted_at || u.kind === 'service',
+        at: first?.at ?? null,
+        detail: deliveryDetail,
       },
       { step: 'account_created', title: 'Account creation', done: !!u.accepted_at, at: u.accepted_at },
       {
