@@ -11,7 +11,7 @@ import {
 } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { normalizeEmail } from '../../domain/validate.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerMembers(parent: Command, ctx: Context): void {
   parent
@@ -62,6 +62,7 @@ async function members(ctx: Context, groupId: string): Promise<Member[]> {
 }
 
 export async function runMembers(ctx: Context, ref: string): Promise<void> {
+  await requireFeatures(ctx, 'ws members');
   const r = await resolverFor(ctx);
   const g = await r.group(ref);
   const rows = await members(ctx, g.id);
@@ -240,6 +241,7 @@ export async function runSetRole(
   uRef: string,
   o: { role: string; dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'ws set-role');
   const r = await resolverFor(ctx);
   const g = await r.group(wRef);
   const u = await r.user(uRef);
@@ -285,6 +287,7 @@ export async function runRemoveMember(
   uRef: string,
   o: { dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'ws remove-member');
   const r = await resolverFor(ctx);
   const g = await r.group(wRef);
   const u = await r.user(uRef);
