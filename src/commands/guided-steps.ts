@@ -39,7 +39,7 @@ export function stepsMarkdown(plan: GuidedPlan): string {
     `# Console steps: noxus ${plan.command}`,
     '',
     ...plan.missing.map((m) => `- ${md(m.reason)} (${m.feature})`),
-    '',
+    ...(plan.missing.length ? [''] : []),
   ];
   for (const [i, s] of plan.steps.entries()) {
     out.push(
