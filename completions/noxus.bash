@@ -7,7 +7,7 @@ _noxus() {
   for (( i=1; i<COMP_CWORD; i++ )); do
     w="${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    case "${COMP_WORDS[i-1]}" in --action|--actor|--apply|--avatar-url|--concurrency|--created-by|--credential-store|--data|--description|--display-name|--email|--expires-at|--expires-in|--file|--format|--from|--from-csv|--host|--key|--key-workspace|--kind|--limit|--name|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--report-dir|--resource|--restrict|--results|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
+    case "${COMP_WORDS[i-1]}" in --action|--actor|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires-at|--expires-in|--file|--format|--from|--from-csv|--host|--key|--key-workspace|--kind|--limit|--name|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--report-dir|--resource|--restrict|--results|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
     if _noxus_words "${cmdpath:+$cmdpath }$w" >/dev/null; then cmdpath="${cmdpath:+$cmdpath }$w"; fi
   done
   case "$cmdpath|$prev" in
@@ -32,9 +32,11 @@ _noxus() {
       'profiles use|--url') COMPREPLY=(); return 0 ;;
       'me|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'me|--url') COMPREPLY=(); return 0 ;;
+      'doctor|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'doctor|--url') COMPREPLY=(); return 0 ;;
       'users|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'users|--url') COMPREPLY=(); return 0 ;;
-      'users list|--status') COMPREPLY=( $(compgen -W 'invited active suspended removed' -- "$cur") ); return 0 ;;
+      'users list|--status') COMPREPLY=( $(compgen -W 'invited active inactive suspended removed' -- "$cur") ); return 0 ;;
       'users list|--workspace') COMPREPLY=( $(compgen -W "$(noxus __complete workspace 2>/dev/null)" -- "$cur") ); return 0 ;;
       'users list|--kind') COMPREPLY=( $(compgen -W 'human service' -- "$cur") ); return 0 ;;
       'users list|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -103,6 +105,7 @@ _noxus() {
       'roles create|--description') COMPREPLY=(); return 0 ;;
       'roles create|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'roles create|--url') COMPREPLY=(); return 0 ;;
+      'roles delete|--confirm-builtin') COMPREPLY=(); return 0 ;;
       'roles delete|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'roles delete|--url') COMPREPLY=(); return 0 ;;
       'permissions|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -229,7 +232,7 @@ _noxus() {
 _noxus_words() {
   local words=""
   case "$1" in
-      '') words='auth profiles me users ws workspaces roles permissions keys service-accounts sa offboard review activity completion sandbox -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      '') words='auth profiles me doctor users ws workspaces roles permissions keys service-accounts sa offboard review activity completion sandbox -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'auth') words='login status logout token -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'auth login') words='--with-token --credential-store -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'auth status') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
@@ -239,6 +242,7 @@ _noxus_words() {
       'profiles list') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'profiles use') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'me') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'doctor') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users') words='list ls get add update suspend reactivate resend-invite onboarding -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users list') words='--status --workspace --kind -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users get') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
@@ -262,7 +266,7 @@ _noxus_words() {
       'roles list') words='--scope -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'roles get') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'roles create') words='--name --permissions --description --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'roles delete') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'roles delete') words='--dry-run --confirm-builtin -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'permissions') words='list ls -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'permissions list') words='--scope -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys') words='create list ls explain revoke rotate system -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

@@ -12,6 +12,7 @@ end
 complete -c noxus -n '__fish_use_subcommand' -a 'auth' -d 'log in with an API key, see where it is stored, log out'
 complete -c noxus -n '__fish_use_subcommand' -a 'profiles' -d 'named servers and credentials'
 complete -c noxus -n '__fish_use_subcommand' -a 'me' -d 'show who the current key belongs to, whether it is tenant admin, and its permissions'
+complete -c noxus -n '__fish_use_subcommand' -a 'doctor' -d 'check the server: reachable, how its capabilities were learnt, the key (kind, tenant admin, holder), and which features it supports'
 complete -c noxus -n '__fish_use_subcommand' -a 'users' -d 'people and service accounts of the organization'
 complete -c noxus -n '__fish_use_subcommand' -a 'ws' -d 'workspaces ("groups" on the wire) and their members'
 complete -c noxus -n '__fish_use_subcommand' -a 'roles' -d 'organization and workspace roles'
@@ -121,6 +122,15 @@ complete -c noxus -n '__fish_noxus_path '\''me'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'list' -d 'list users (removed users only with --status removed)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'get' -d 'show one user'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'add' -d 'add a new user and send the invitation email (walks the documented steps in a terminal)'
@@ -138,7 +148,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l help -s h
-complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l status -r -a 'invited active suspended removed'
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l status -r -a 'invited active inactive suspended removed'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l workspace -r -a '(noxus __complete workspace 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l kind -r -a 'human service'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l version -s v
@@ -388,6 +398,7 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l no-inpu
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l confirm-builtin -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l url -r

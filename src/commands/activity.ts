@@ -4,6 +4,7 @@ import type { Context } from '../cli/context.js';
 import { UsageError } from '../cli/errors.js';
 import { examples } from '../cli/options.js';
 import { parseDuration } from '../domain/validate.js';
+import { requireFeatures } from './shared.js';
 
 interface ActivityOpts {
   actor?: string;
@@ -46,6 +47,7 @@ function when(flag: string, v: string | undefined, now: Date): string | undefine
 }
 
 export async function runActivity(ctx: Context, o: ActivityOpts): Promise<void> {
+  await requireFeatures(ctx, 'activity');
   const now = ctx.io.now();
   const since = when('--since', o.since, now);
   const until = when('--until', o.until, now);

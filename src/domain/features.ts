@@ -224,6 +224,13 @@ export const FEATURES = [
     routes: ['POST /v1/admin/api-keys/{key_id}/rotate'],
     public: false,
   }),
+  F('system-keys.expiry', {
+    title: 'system key expiry',
+    plural: false,
+    routes: ['POST /v1/admin/system-keys'],
+    fields: { route: 'POST /v1/admin/system-keys', names: ['expires_at'] },
+    public: false,
+  }),
   F('system-keys.rotate', {
     title: 'rotating system keys in one call',
     plural: false,

@@ -152,7 +152,10 @@ export const COMMANDS: Record<string, CommandNeeds> = {
   'keys explain': { needs: ['keys.list'], optional: ['activity'] },
   'keys revoke': { needs: ['keys.list', 'keys.revoke'] },
   'keys rotate': { needs: ['keys.list', 'keys.rotate'] },
-  'keys system create': { needs: ['system-keys.create'], optional: ['permissions.catalogue'] },
+  'keys system create': {
+    needs: ['system-keys.create'],
+    optional: ['permissions.catalogue', 'system-keys.expiry'],
+  },
   'keys system list': { needs: ['system-keys.list'] },
   'keys system revoke': { needs: ['system-keys.list', 'system-keys.delete'] },
   'keys system rotate': {
@@ -160,7 +163,7 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     optional: ['system-keys.rotate'],
   },
   'service-accounts create': {
-    needs: ['service-accounts', 'keys.owner'],
+    needs: ['service-accounts', 'keys.owner', 'members.manage'],
     optional: ['keys.restrict', 'keys.expiry', 'permissions.catalogue'],
   },
   'service-accounts list': { needs: ['service-accounts'] },
@@ -397,6 +400,7 @@ const FAMILIES: Array<{ probe: (ids: { user?: string; group?: string }) => strin
         'keys.owner',
         'keys.expiry',
         'system-keys.rotate',
+        'system-keys.expiry',
       ],
     },
     { probe: () => '/v1/admin/activity?size=1', features: ['activity'] },

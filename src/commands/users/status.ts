@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor, userStatus } from '../shared.js';
+import { requireFeatures, resolverFor, userStatus } from '../shared.js';
 
 type Verb = 'suspend' | 'reactivate' | 'resend-invite';
 
@@ -39,6 +39,7 @@ export async function runStatusVerb(
   ref: string,
   o: { dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, `users ${verb}`);
   const r = await resolverFor(ctx);
   const u = await r.user(ref);
   const api = await import('../../api/users.js');

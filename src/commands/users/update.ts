@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 interface UpdateOpts {
   name?: string;
@@ -33,6 +33,7 @@ export function registerUpdate(parent: Command, ctx: Context): void {
 }
 
 export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promise<void> {
+  await requireFeatures(ctx, 'users update');
   const { checkName } = await import('../../services/users.js');
   if (o.name !== undefined) checkName(o.name, '--name');
   if (o.displayName !== undefined) checkName(o.displayName, '--display-name');

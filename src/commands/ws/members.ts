@@ -13,7 +13,7 @@ import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
 import { normalizeEmail } from '../../domain/validate.js';
 import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerMembers(parent: Command, ctx: Context): void {
   parent
@@ -77,6 +77,7 @@ async function members(ctx: Context, groupId: string): Promise<Member[]> {
 }
 
 export async function runMembers(ctx: Context, ref: string): Promise<void> {
+  await requireFeatures(ctx, 'ws members');
   const r = await resolverFor(ctx);
   const g = await r.group(ref);
   const rows = await members(ctx, g.id);
@@ -288,6 +289,7 @@ export async function runSetRole(
   uRef: string,
   o: { role: string; dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'ws set-role');
   const r = await resolverFor(ctx);
   const g = await r.group(wRef);
   const u = await r.user(uRef);
@@ -333,6 +335,7 @@ export async function runRemoveMember(
   uRef: string,
   o: { dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'ws remove-member');
   const r = await resolverFor(ctx);
   const g = await r.group(wRef);
   const u = await r.user(uRef);
