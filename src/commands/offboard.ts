@@ -542,8 +542,11 @@ async function runGuidedOffboard(
   const user = await r.user(ref);
   if ((user.kind ?? 'human') === 'service')
     throw new UsageError(`${user.email} is a service account; offboarding is for people`);
-  if (user.status === 'removed' || user.is_active === false)
-    throw new ConflictError(`${user.email} is already ${user.status ?? 'inactive'}; nothing to offboard`);
+  if (user.status === 'removed')
+    throw new ConflictError(`${user.email} was already removed from the organization`);
+  // An inactive user may be a run stopped after the console removal: the steps continue, and the
+  // removal is verified at once.
+  if (user.is_active === false) ctx.out.info(`${user.email} is already inactive`);
   const me = await getMe(r.client);
   if (me.holder?.id === user.id)
     throw new ConflictError(`you cannot offboard yourself (the key in use is held by ${user.email})`, {
@@ -636,7 +639,13 @@ async function runGuidedOffboard(
     }
     const key = byId.get(id ?? '');
     if (kind === 'replace-system' && key) {
-      const fresh = await g.replaceSystemKey(r.client, key);
+      // A fixed idempotency key: a rerun after an interruption gets the same replacement, not a second one.
+      const fresh = await g.replaceSystemKey(r.client, key, `noxus-guided-replace-${key.id}`);
+      if (!fresh.value)
+        return {
+          detail: `replacement ${fresh.id} was made by an earlier run (its secret was delivered then)`,
+          data: { old_key: key.id, new_key: fresh.id },
+        };
       const where = await sink(step.title, fresh);
       return {
         detail: `new key ${fresh.id}; new secret ${where}`,
