@@ -2,6 +2,7 @@ import { NotAvailableError } from '../cli/errors.js';
 import { notAvailableMessage } from '../domain/features.js';
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import { bool, type Check, item, nullable, obj, opt, str } from './schema.js';
 
 export type UserStatus = 'invited' | 'active' | 'suspended' | 'removed';
 
@@ -41,6 +42,24 @@ export interface CreateUserBody {
   send_invitation?: boolean;
 }
 
+/** The confirmed fields; a row must say whether the user is active (is_active, or the extension's status). */
+export const userShape: Check<User> = (v, at) => {
+  const u = obj({
+    id: str,
+    email: str,
+    display_name: opt(str, ''),
+    tenant_admin: opt(bool, false),
+    is_active: opt(bool),
+    status: opt(str),
+    kind: opt(str),
+    name: opt(str),
+    org_role: opt(nullable(obj({ id: str, name: str }))),
+  })(v, at);
+  if (u.is_active === undefined && u.status === undefined)
+    return bool(undefined, at ? `${at}.is_active` : 'is_active') as never;
+  return { ...u, is_active: u.is_active ?? u.status === 'active' } as unknown as User;
+};
+
 export interface UserFilter {
   /** `inactive`: anyone not active (the public API only says is_active). */
   status?: UserStatus | 'inactive';
@@ -56,7 +75,7 @@ export async function listUsers(client: ApiClient, f: UserFilter = {}): Promise<
     client,
     '/v1/admin/users',
     { status: f.status === 'inactive' ? undefined : f.status, kind: f.kind, group_id: f.group_id },
-    { pageSize: 500 },
+    { pageSize: 500, item: item(userShape) },
   );
   return filterUsers(rows, f);
 }

@@ -102,6 +102,7 @@ function table(c: Ctx): Record<string, Invocation[]> {
       },
     ],
     me: [{ args: ['me'] }],
+    doctor: [{ args: ['doctor'] }, { args: ['doctor', '--json'] }],
     'users list': [
       { args: ['users', 'list'] },
       { args: ['users', 'list', '--status', 'invited'] },

@@ -97,7 +97,6 @@ describe('sandbox --api public (FastAPI answers)', () => {
     expect([...routeKeysOf(doc)].sort()).toEqual([...publicRouteKeys()].sort());
     expect(bodyProperties(doc, 'post', '/v1/admin/groups/{id}/api-keys')).toEqual(['name', 'tenant_admin']);
     expect(bodyProperties(doc, 'post', '/v1/admin/system-keys')).toEqual([
-      'expires_at',
       'name',
       'permissions',
       'tenant_admin',
