@@ -188,7 +188,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
   const manual = parseManualSteps(o.manualSteps);
   const caps = await ctx.capabilities();
-  const missing = caps.missing(GUIDED_WHEN_MISSING);
+  // Suspension is no step of the guided walk: the features named are those the console stands in for.
+  const named = caps.missing(['users.access', 'users.remove']);
+  const missing =
+    caps.missing(GUIDED_WHEN_MISSING).length && !named.length ? ['users.suspend' as const] : named;
   if (missing.length || manual) {
     if (o.planOut || o.apply || o.resume || o.transferTo) {
       const id = missing[0] ?? 'users.access';

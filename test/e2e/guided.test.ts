@@ -164,6 +164,30 @@ describe('users add on the public API', () => {
   });
 });
 
+describe('users add --from-csv on the public API', () => {
+  it('stops before the first row with exit 8 naming the feature, in a dry run too; nothing is written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'noxus-guided-csv-'));
+    try {
+      const csv = join(dir, 'cohort.csv');
+      writeFileSync(
+        csv,
+        'email,name,display_name,org_role,workspaces\ncsv1@example.com,Csv One,,Org Base,Marketing=Editor\ncsv2@example.com,Csv Two,,Org Base,\n',
+      );
+      for (const extra of [['--yes'], ['--dry-run']]) {
+        const r = await nx(pub, ['users', 'add', '--from-csv', csv, ...extra]);
+        expect(r.code).toBe(8);
+        expect(r.stderr.split('\n')[0]).toMatch(
+          /^error: adding users with an email invitation is not available on this server( \(.+\))?; nothing was changed \(2 rows: 2 to invite, 0 to update, 0 unchanged\)$/,
+        );
+        expect(r.stderr).toContain('in the Noxus web console: Settings → Users → Add user\n');
+      }
+      expect((await users(pub)).filter((u) => u.email.startsWith('csv'))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ws add-member on the public API', () => {
   it('--manual-steps md: Workspace settings → Users → Add users with each user and role; exit 8 without it', async () => {
     const args = ['ws', 'add-member', 'Marketing', 'alan@example.com', 'ken@example.com', '--role', 'Reader'];
@@ -188,11 +212,7 @@ describe('offboard on the public API', () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.command).toBe('offboard');
-    expect(doc.missing.map((m: { feature: string }) => m.feature)).toEqual([
-      'users.access',
-      'users.suspend',
-      'users.remove',
-    ]);
+    expect(doc.missing.map((m: { feature: string }) => m.feature)).toEqual(['users.access', 'users.remove']);
     expect(doc.steps.map((s: { id: string; mode: string }) => `${s.id} ${s.mode}`)).toEqual([
       'review api',
       'remove console',
@@ -211,7 +231,7 @@ describe('offboard on the public API', () => {
     const r = await nx(pub, ['offboard', 'grace@example.com', '--yes']);
     expect(r.code).toBe(8);
     expect(r.stderr.split('\n')[0]).toBe(
-      'error: per-user access reports are not available on this server; suspending and reactivating users is not available on this server; removing users from the organization is not available on this server; this is done in the Noxus web console (2 manual step(s), walked through in a terminal)',
+      'error: per-user access reports are not available on this server; removing users from the organization is not available on this server; this is done in the Noxus web console (2 manual step(s), walked through in a terminal)',
     );
     expect(r.stderr).toContain(
       `3. Revoke system key "nightly export" they created\n   - DELETE /v1/admin/system-keys/${systemKeyId}\n`,
