@@ -12,6 +12,7 @@ end
 complete -c noxus -n '__fish_use_subcommand' -a 'auth' -d 'log in with an API key, see where it is stored, log out'
 complete -c noxus -n '__fish_use_subcommand' -a 'profiles' -d 'named servers and credentials'
 complete -c noxus -n '__fish_use_subcommand' -a 'me' -d 'show who the current key belongs to, whether it is tenant admin, and its permissions'
+complete -c noxus -n '__fish_use_subcommand' -a 'doctor' -d 'check the server: reachable, how its capabilities were learnt, the key (kind, tenant admin, holder), and which features it supports'
 complete -c noxus -n '__fish_use_subcommand' -a 'users' -d 'people and service accounts of the organization'
 complete -c noxus -n '__fish_use_subcommand' -a 'ws' -d 'workspaces ("groups" on the wire) and their members'
 complete -c noxus -n '__fish_use_subcommand' -a 'roles' -d 'organization and workspace roles'
@@ -121,6 +122,15 @@ complete -c noxus -n '__fish_noxus_path '\''me'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'list' -d 'list users (removed users only with --status removed)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'get' -d 'show one user'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'add' -d 'add a new user and send the invitation email (walks the documented steps in a terminal)'
@@ -138,7 +148,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l help -s h
-complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l status -r -a 'invited active suspended removed'
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l status -r -a 'invited active inactive suspended removed'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l workspace -r -a '(noxus __complete workspace 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l kind -r -a 'human service'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l version -s v
@@ -169,6 +179,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l from-csv -
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l results -r -F
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l resume
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l concurrency -r
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l manual-steps -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l url -r
@@ -301,6 +312,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l role -r -a '(noxus __complete role 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l manual-steps -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l url -r
@@ -390,6 +402,7 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l no-inpu
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l confirm-builtin -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l url -r
@@ -614,6 +627,8 @@ complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l secrets-dir -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l report-dir -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l manual-steps -r
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l replace-system-keys
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l url -r
@@ -714,6 +729,9 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l seed -
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l scale -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l smtp -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l rate-limit -r
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l api -r -a 'full public'
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l unknown-routes -r -a 'fastapi html gateway-403'
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l openapi -r -a 'on off'
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l no-profile-setup
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'

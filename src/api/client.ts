@@ -10,6 +10,12 @@ import {
   PermissionError,
   UsageError,
 } from '../cli/errors.js';
+import {
+  type FeatureId,
+  featureForRoute,
+  feature as featureOf,
+  notAvailableMessage,
+} from '../domain/features.js';
 import { redactBody, redactHeaders, redactText } from './redact.js';
 
 export type QueryValue = string | number | boolean | undefined | string[];
@@ -42,6 +48,10 @@ export interface ApiClientOptions {
   keySource?: string;
   /** Told about every retry (e.g. a 429), so bulk work can slow down. */
   onRetry?: (info: { status?: number; delayMs: number }) => void;
+  /** Told when a route answers "not available" (the capability cache may be stale). */
+  onNotAvailable?: (feature: FeatureId | undefined) => void;
+  /** Largest response body read, in bytes. Default 64 MiB. */
+  maxBodyBytes?: number;
 }
 
 export interface RequestOptions {
@@ -51,6 +61,8 @@ export interface RequestOptions {
   idempotencyKey?: string;
   /** The endpoint is one of our extensions to the public API: an unknown-route 404/405 means NotAvailableError. */
   extension?: boolean;
+  /** Capability probes: any final status comes back as a response (401 still throws); `data` unparsed. */
+  raw?: boolean;
 }
 
 export interface ApiResponse<T> {
@@ -58,6 +70,8 @@ export interface ApiResponse<T> {
   status: number;
   requestId?: string;
   headers: ResponseHeaders;
+  /** The body as received (raw requests only). */
+  text?: string;
 }
 
 export const DEFAULTS = {
@@ -67,6 +81,7 @@ export const DEFAULTS = {
   maxBackoffMs: 30_000,
   baseBackoffMs: 250,
   maxRedirects: 5,
+  maxBodyBytes: 64 * 1024 * 1024,
 } as const;
 
 const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
@@ -185,6 +200,10 @@ export function renderDetail(detail: unknown): string | undefined {
   return JSON.stringify(detail);
 }
 
+function pickFastApiDetail(json: unknown): boolean {
+  return !!json && typeof json === 'object' && !Array.isArray(json) && 'detail' in json;
+}
+
 function pickDetail(json: unknown): unknown {
   if (!json || typeof json !== 'object' || Array.isArray(json)) return undefined;
   const body = json as Record<string, unknown>;
@@ -211,6 +230,8 @@ export class ApiClient {
   private readonly profileName?: string;
   private readonly keySource?: string;
   private readonly onRetry?: (info: { status?: number; delayMs: number }) => void;
+  private readonly onNotAvailable?: (feature: FeatureId | undefined) => void;
+  private readonly maxBodyBytes: number;
 
   constructor(options: ApiClientOptions) {
     let base: URL;
@@ -242,6 +263,8 @@ export class ApiClient {
     this.profileName = options.profileName;
     this.keySource = options.keySource;
     this.onRetry = options.onRetry;
+    this.onNotAvailable = options.onNotAvailable;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULTS.maxBodyBytes;
   }
 
   get origin(): string {
@@ -298,6 +321,10 @@ export class ApiClient {
       let failure: Failure;
       try {
         const response = await this.attempt(verb, url, headers, body, deadlineAt, tag);
+        if (opts.raw && response.status !== 401 && !RETRY_STATUSES.has(response.status)) {
+          const { status, headers: h, text } = response;
+          return { data: undefined as T, status, requestId: this.requestIdOf(h), headers: h, text };
+        }
         if (response.status >= 200 && response.status < 300) {
           return this.success<T>(verb, what, response);
         }
@@ -418,8 +445,9 @@ export class ApiClient {
           status = res.statusCode;
           resHeaders = res.headers as ResponseHeaders;
           try {
-            text = await res.body.text();
+            text = await this.readCapped(res.body, resHeaders, `${currentMethod} ${currentUrl.pathname}`);
           } catch (bodyErr) {
+            if (bodyErr instanceof NoxusError) throw bodyErr;
             // Headers arrived, the body did not: keep what the server did say for the message.
             if (bodyErr && typeof bodyErr === 'object') {
               (bodyErr as { partial?: { status: number; requestId?: string } }).partial = {
@@ -491,6 +519,35 @@ export class ApiClient {
       clearTimeout(attemptTimer);
       clearTimeout(deadlineTimer);
     }
+  }
+
+  /** Reads a body up to maxBodyBytes: a runaway proxy or a wrong URL must not exhaust memory. */
+  private async readCapped(
+    body: Dispatcher.ResponseData['body'],
+    headers: ResponseHeaders,
+    what: string,
+  ): Promise<string> {
+    const tooLarge = () =>
+      new NoxusError(
+        `the response to ${what} is larger than ${Math.round(this.maxBodyBytes / 1024 / 1024)} MiB, which is more than any Noxus API answer; it was not read`,
+        { hint: 'check the server URL: a proxy or a file server may be answering instead of the Noxus API' },
+      );
+    const declared = Number(headerValue(headers, 'content-length'));
+    if (Number.isFinite(declared) && declared > this.maxBodyBytes) {
+      body.destroy();
+      throw tooLarge();
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body) {
+      size += (chunk as Buffer).length;
+      if (size > this.maxBodyBytes) {
+        body.destroy();
+        throw tooLarge();
+      }
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   private success<T>(method: string, what: string, response: RawResponse): ApiResponse<T> {
@@ -658,10 +715,30 @@ export class ApiClient {
     const base = { status, requestId, data };
     const said = `${detail ?? what}${suffix}${requestId && detail?.includes(requestId) ? '' : rid}`;
 
-    if (opts.extension && (status === 405 || (status === 404 && (!parsed.ok || detail === 'Not Found')))) {
-      return new NotAvailableError(`${what} is not available on this server${rid}`, {
+    const prefix = this.baseUrl.pathname.replace(/\/+$/, '');
+    const path = what.slice(what.indexOf(' ') + 1);
+    const routeFeature = featureForRoute(
+      what.slice(0, what.indexOf(' ')),
+      prefix && path.startsWith(prefix) ? path.slice(prefix.length) : path,
+    );
+    // A route the public API does not confirm may simply not exist on this server.
+    const mayLack = opts.extension || (routeFeature !== undefined && !featureOf(routeFeature).public);
+    if (mayLack && (status === 405 || (status === 404 && (!parsed.ok || detail === 'Not Found')))) {
+      this.onNotAvailable?.(routeFeature);
+      const named = routeFeature
+        ? notAvailableMessage(routeFeature)
+        : `${what} is not available on this server`;
+      const consoleStep = routeFeature ? featureOf(routeFeature).console : undefined;
+      const said = routeFeature ? `${named} (${what} answered HTTP ${status})` : named;
+      return new NotAvailableError(`${said}${rid}`, {
         ...base,
-        hint: 'this needs the extended admin API, which the Noxus sandbox implements (noxus sandbox); the public Noxus API has no such endpoint',
+        data: { ...data, ...(routeFeature ? { feature: routeFeature } : {}) },
+        hint: [
+          consoleStep ? `in the Noxus web console: ${consoleStep}` : undefined,
+          'this needs the extended admin API, which the Noxus sandbox implements (noxus sandbox); the public Noxus API has no such endpoint',
+        ]
+          .filter(Boolean)
+          .join('\n'),
       });
     }
     switch (status) {
@@ -689,9 +766,23 @@ export class ApiClient {
         if (Array.isArray(missing)) data.missing = missing;
         const deniedBy = (body as { denied_by?: unknown }).denied_by;
         if (typeof deniedBy === 'string') data.denied_by = deniedBy;
+        // FastAPI always answers {detail}; a 403 without it on a route the server may lack is
+        // most likely a gateway in front of Noxus refusing routes it does not know.
+        const fastapi = parsed.ok && pickFastApiDetail(parsed.json);
+        const gatewayHint =
+          mayLack && !fastapi
+            ? `the 403 did not come from the Noxus API (no FastAPI "detail" in the body): a gateway may be refusing ${what}, which this server may not have${routeFeature ? ` (${featureOf(routeFeature).title})` : ''}; run noxus doctor`
+            : undefined;
+        if (gatewayHint) data.gateway = true;
         return new PermissionError(`permission denied (HTTP 403): ${said}`, {
           ...base,
-          hint: Array.isArray(missing) && missing.length > 0 ? `missing: ${missing.join(', ')}` : undefined,
+          hint:
+            [
+              Array.isArray(missing) && missing.length > 0 ? `missing: ${missing.join(', ')}` : undefined,
+              gatewayHint,
+            ]
+              .filter(Boolean)
+              .join('\n') || undefined,
         });
       }
       case 404:

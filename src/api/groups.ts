@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import { item, obj, opt, parse, str } from './schema.js';
 
 /** A workspace; "group" on the wire. */
 export interface Group {
@@ -32,14 +33,38 @@ export interface MembershipChange {
 const x = { extension: true } as const;
 const enc = encodeURIComponent;
 
-export const listGroups = (c: ApiClient) => listAll<Group>(c, '/v1/admin/groups');
-export const getGroup = (c: ApiClient, id: string) =>
-  c.get<Group>(`/v1/admin/groups/${enc(id)}`, undefined, x);
-export const createGroup = (c: ApiClient, body: { name: string; description: string }) =>
-  c.post<Group>('/v1/admin/groups', body);
+export const groupShape = obj({
+  id: str,
+  name: str,
+  description: opt(str, ''),
+  created_at: opt(str),
+});
+const memberShape = obj({
+  user_id: str,
+  email: str,
+  display_name: opt(str, ''),
+  role: obj({ id: str, name: str }),
+  via: opt(str, 'membership'),
+});
+
+export const listGroups = (c: ApiClient) =>
+  listAll<Group>(c, '/v1/admin/groups', {}, { item: item(groupShape) });
+export const getGroup = async (c: ApiClient, id: string) =>
+  parse(
+    'GET /v1/admin/groups/{id}',
+    groupShape,
+    await c.get<unknown>(`/v1/admin/groups/${enc(id)}`, undefined, x),
+  ) as Group;
+export const createGroup = async (c: ApiClient, body: { name: string; description: string }) =>
+  parse('POST /v1/admin/groups', groupShape, await c.post<unknown>('/v1/admin/groups', body)) as Group;
 export const deleteGroup = (c: ApiClient, id: string) => c.delete<unknown>(`/v1/admin/groups/${enc(id)}`);
 export const listMembers = (c: ApiClient, id: string) =>
-  listAll<Member>(c, `/v1/admin/groups/${enc(id)}/members`, {}, { extension: true, pageSize: 500 });
+  listAll<Member>(
+    c,
+    `/v1/admin/groups/${enc(id)}/members`,
+    {},
+    { extension: true, pageSize: 500, item: item(memberShape) },
+  );
 export const setMember = (c: ApiClient, groupId: string, userId: string, role: string) =>
   c.put<MembershipChange>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, { role }, x);
 export const removeMember = (c: ApiClient, groupId: string, userId: string) =>

@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import { arr, bool, item, nullable, obj, opt, parse, str } from './schema.js';
 
 export interface Clip {
   permission: string;
@@ -75,8 +76,54 @@ export interface KeyFilter {
 const x = { extension: true } as const;
 const enc = encodeURIComponent;
 
-export const createKey = (c: ApiClient, groupId: string, body: CreateKeyBody, idempotencyKey?: string) =>
-  c.post<ApiKey>(`/v1/admin/groups/${enc(groupId)}/api-keys`, body, { idempotencyKey });
+/** A new key: the secret in `value` is what matters; everything else may be missing on the public API. */
+const createdKeyShape = obj({
+  id: str,
+  name: opt(str, ''),
+  value: str,
+  tenant_admin: opt(bool, false),
+  permissions: opt(nullable(arr(str)), null),
+  effective_permissions: opt(arr(str)),
+});
+/** `permissions` may be null or absent (the SDK types it optional): read as "none listed". */
+export const systemKeyShape = obj({
+  id: str,
+  name: opt(str, ''),
+  kind: opt(str, 'system'),
+  tenant_admin: opt(bool, false),
+  permissions: opt(arr(str), []),
+  created_by: opt(nullable(str), null),
+  value: opt(str, ''),
+  status: opt(str),
+  created_at: opt(str, ''),
+  last_used_at: opt(nullable(str), null),
+  expires_at: opt(nullable(str), null),
+  revoked_at: opt(nullable(str), null),
+});
+const apiKeyShape = obj({
+  id: str,
+  name: str,
+  group_id: opt(nullable(str), null),
+  tenant_admin: opt(bool, false),
+  restricted: opt(bool, false),
+  permissions: opt(nullable(arr(str)), null),
+  effective_permissions: opt(arr(str), []),
+  clipped: opt(arr(obj({ permission: str, reason: str })), []),
+  degraded: opt(bool, false),
+  status: str,
+});
+
+export const createKey = async (
+  c: ApiClient,
+  groupId: string,
+  body: CreateKeyBody,
+  idempotencyKey?: string,
+) =>
+  parse(
+    'POST /v1/admin/groups/{id}/api-keys',
+    createdKeyShape,
+    await c.post<unknown>(`/v1/admin/groups/${enc(groupId)}/api-keys`, body, { idempotencyKey }),
+  ) as unknown as ApiKey;
 export const listKeys = (c: ApiClient, f: KeyFilter = {}) =>
   listAll<ApiKey>(
     c,
@@ -85,10 +132,14 @@ export const listKeys = (c: ApiClient, f: KeyFilter = {}) =>
       string,
       string | undefined
     >,
-    { extension: true, pageSize: 500 },
+    { extension: true, pageSize: 500, item: item(apiKeyShape) },
   );
-export const getKey = (c: ApiClient, id: string) =>
-  c.get<ApiKey>(`/v1/admin/api-keys/${enc(id)}`, undefined, x);
+export const getKey = async (c: ApiClient, id: string) =>
+  parse(
+    'GET /v1/admin/api-keys/{id}',
+    apiKeyShape,
+    await c.get<unknown>(`/v1/admin/api-keys/${enc(id)}`, undefined, x),
+  ) as unknown as ApiKey;
 export const revokeKey = (c: ApiClient, id: string) =>
   c.delete<ApiKey & { changed: boolean }>(`/v1/admin/api-keys/${enc(id)}`, x);
 export const rotateKey = (c: ApiClient, id: string, overlapSeconds: number, idempotencyKey?: string) =>
@@ -98,12 +149,18 @@ export const rotateKey = (c: ApiClient, id: string, overlapSeconds: number, idem
     { ...x, idempotencyKey },
   );
 
-export const listSystemKeys = (c: ApiClient) => listAll<SystemKey>(c, '/v1/admin/system-keys');
-export const createSystemKey = (
+export const listSystemKeys = (c: ApiClient) =>
+  listAll<SystemKey>(c, '/v1/admin/system-keys', {}, { item: item(systemKeyShape) });
+export const createSystemKey = async (
   c: ApiClient,
   body: { name: string; permissions: string[]; tenant_admin: boolean; expires_at?: string | null },
   idempotencyKey?: string,
-) => c.post<SystemKey>('/v1/admin/system-keys', body, { idempotencyKey });
+) =>
+  parse(
+    'POST /v1/admin/system-keys',
+    createdKeyShape,
+    await c.post<unknown>('/v1/admin/system-keys', body, { idempotencyKey }),
+  ) as unknown as SystemKey;
 export const revokeSystemKey = (c: ApiClient, id: string) =>
   c.delete<{ success: boolean }>(`/v1/admin/system-keys/${enc(id)}`);
 export const rotateSystemKey = (c: ApiClient, id: string, overlapSeconds: number, idempotencyKey?: string) =>

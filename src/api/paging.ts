@@ -15,6 +15,8 @@ export interface PagingOptions {
   pageSize?: number;
   /** The list is one of our extension endpoints (a 404 route means "not available on this server"). */
   extension?: boolean;
+  /** Validates (and normalises) each item: a wrong shape is "invalid response from GET …". */
+  item?: (value: unknown, what: string, index: number) => unknown;
 }
 
 export const DEFAULT_PAGE_SIZE = 100;
@@ -48,16 +50,21 @@ export async function* iteratePages<T>(
       { ...query, page, size, page_size: size },
       { extension: opts.extension },
     );
+    const check = (list: unknown[]): T[] =>
+      opts.item ? list.map((x, i) => opts.item?.(x, `GET ${path}`, seenItems + i) as T) : (list as T[]);
     if (Array.isArray(data)) {
-      if (data.length > 0) yield data as T[];
+      if (data.length > 0) yield check(data);
       return;
     }
     if (!isPage(data)) {
       throw new NoxusError(
-        `server returned an unexpected list for GET ${path}: expected a JSON array or an object with items`,
+        `invalid response from GET ${path}: expected a JSON array or an object with items`,
+        {
+          hint: 'the server, or a proxy in front of it, answered with something the Noxus API does not send; check the server URL (noxus doctor)',
+        },
       );
     }
-    const items = data.items as T[];
+    const items = check(data.items);
     if (items.length === 0) return;
     const fingerprint = createHash('sha256').update(JSON.stringify(items)).digest('base64');
     if (seenPages.has(fingerprint)) return;

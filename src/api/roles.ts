@@ -1,5 +1,6 @@
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import { arr, bool, item, obj, oneOf, opt, parse, record, str, unknownValue } from './schema.js';
 
 export interface Role {
   id: string;
@@ -20,9 +21,8 @@ export interface PermissionInfo {
 const x = { extension: true } as const;
 
 export function grantedPermissions(r: Role): string[] {
-  return Array.isArray(r.permissions)
-    ? r.permissions
-    : Object.keys(r.permissions).filter((p) => (r.permissions as Record<string, boolean>)[p]);
+  const p = r.permissions ?? {};
+  return Array.isArray(p) ? p : Object.keys(p).filter((k) => p[k] === true);
 }
 
 /** A role's scope; servers that do not say are inferred from the permission names (org ones contain ':'). */
@@ -32,14 +32,33 @@ export function roleScope(r: Role): 'org' | 'workspace' {
   return granted.length > 0 && granted.every((p) => p.includes(':')) ? 'org' : 'workspace';
 }
 
-export const listRoles = (c: ApiClient) => listAll<Role>(c, '/v1/admin/roles');
-export const getRole = (c: ApiClient, id: string) =>
-  c.get<Role>(`/v1/admin/roles/${encodeURIComponent(id)}`, undefined, x);
-export const createRole = (
+/** Role contents and `builtin` are optional in the SDK's model: absent or null is "no permissions" / "unknown". */
+export const roleShape = obj({
+  id: str,
+  name: str,
+  description: opt(str),
+  permissions: opt(oneOf(arr(str), record(unknownValue), 'a list or a map'), {}),
+  scope: opt(str),
+  builtin: opt(bool),
+});
+const permissionShape = obj({ name: str, scope: str, description: opt(str, '') });
+
+export const listRoles = (c: ApiClient) => listAll<Role>(c, '/v1/admin/roles', {}, { item: item(roleShape) });
+export const getRole = async (c: ApiClient, id: string) =>
+  parse(
+    'GET /v1/admin/roles/{id}',
+    roleShape,
+    await c.get<unknown>(`/v1/admin/roles/${encodeURIComponent(id)}`, undefined, x),
+  ) as Role;
+export const createRole = async (
   c: ApiClient,
   body: { name: string; description: string; permissions: Record<string, boolean> },
-) => c.post<Role>('/v1/admin/roles', body);
+) => parse('POST /v1/admin/roles', roleShape, await c.post<unknown>('/v1/admin/roles', body)) as Role;
 export const deleteRole = (c: ApiClient, id: string) =>
   c.delete<Role>(`/v1/admin/roles/${encodeURIComponent(id)}`);
-export const listPermissions = (c: ApiClient) =>
-  c.get<PermissionInfo[]>('/v1/admin/permissions', undefined, x);
+export const listPermissions = async (c: ApiClient) =>
+  parse(
+    'GET /v1/admin/permissions',
+    arr(permissionShape),
+    await c.get<unknown>('/v1/admin/permissions', undefined, x),
+  ) as PermissionInfo[];

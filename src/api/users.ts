@@ -1,5 +1,8 @@
+import { NotAvailableError } from '../cli/errors.js';
+import { notAvailableMessage } from '../domain/features.js';
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import { bool, type Check, item, nullable, obj, opt, str } from './schema.js';
 
 export type UserStatus = 'invited' | 'active' | 'suspended' | 'removed';
 
@@ -51,10 +54,31 @@ export interface CreateUserBody {
   send_invitation?: boolean;
 }
 
+/** The confirmed fields; a row must say whether the user is active (is_active, or the extension's status). */
+export const userShape: Check<User> = (v, at) => {
+  const u = obj({
+    id: str,
+    email: str,
+    display_name: opt(str, ''),
+    tenant_admin: opt(bool, false),
+    is_active: opt(bool),
+    status: opt(str),
+    kind: opt(str),
+    name: opt(str),
+    org_role: opt(nullable(obj({ id: str, name: str }))),
+  })(v, at);
+  if (u.is_active === undefined && u.status === undefined)
+    return bool(undefined, at ? `${at}.is_active` : 'is_active') as never;
+  return { ...u, is_active: u.is_active ?? u.status === 'active' } as unknown as User;
+};
+
 export interface UserFilter {
-  status?: UserStatus;
+  /** `inactive`: anyone not active (the public API only says is_active). */
+  status?: UserStatus | 'inactive';
   kind?: 'human' | 'service';
   group_id?: string;
+  /** A filter the data cannot decide is an error (exit 8) instead of a best guess. */
+  strict?: boolean;
 }
 
 /** The confirmed endpoint returns a plain array; filters are an extension the server may ignore. */
@@ -62,15 +86,40 @@ export async function listUsers(client: ApiClient, f: UserFilter = {}): Promise<
   const rows = await listAll<User>(
     client,
     '/v1/admin/users',
-    { status: f.status, kind: f.kind, group_id: f.group_id },
-    { pageSize: 500 },
+    { status: f.status === 'inactive' ? undefined : f.status, kind: f.kind, group_id: f.group_id },
+    { pageSize: 500, item: item(userShape) },
   );
-  // A server without the filters returns everyone; filter again locally so results are right anyway.
-  return rows.filter(
-    (u) =>
-      (!f.status || (u.status ?? (u.is_active ? 'active' : 'suspended')) === f.status) &&
-      (!f.kind || (u.kind ?? 'human') === f.kind),
-  );
+  return filterUsers(rows, f);
+}
+
+/**
+ * Applies the filters again locally, so that a server that ignores them (the public API does) gives
+ * right results anyway. The public API's users carry only is_active: active/inactive can be told
+ * apart, invited/suspended/removed cannot, and service accounts do not exist there.
+ */
+export function filterUsers(rows: User[], f: UserFilter): User[] {
+  const knowsStatus = rows.every((u) => u.status !== undefined);
+  if (f.strict && f.status && !knowsStatus && !['active', 'inactive'].includes(f.status)) {
+    throw new NotAvailableError(
+      `user status "${f.status}" is not available on this server: its users only say whether they are active`,
+      { hint: 'use --status active or --status inactive', data: { feature: 'users.suspend' } },
+    );
+  }
+  if (f.strict && f.kind === 'service' && rows.some((u) => u.kind === undefined)) {
+    throw new NotAvailableError(notAvailableMessage('service-accounts'), {
+      data: { feature: 'service-accounts' },
+    });
+  }
+  const statusOf = (u: User): string => u.status ?? (u.is_active ? 'active' : 'inactive');
+  return rows.filter((u) => {
+    if (f.kind && (u.kind ?? 'human') !== f.kind) return false;
+    if (!f.status) return true;
+    const st = statusOf(u);
+    if (f.status === 'inactive') return st !== 'active' && st !== 'removed';
+    // Lenient (internal) use: a public server's inactive user is the closest thing to suspended.
+    if (f.status === 'suspended' && st === 'inactive') return true;
+    return st === f.status;
+  });
 }
 
 const x = { extension: true } as const;

@@ -1,14 +1,17 @@
 // The lazily built dependencies of a command. Nothing heavy (HTTP client, keychain, conf, prompts)
 // is imported until a command asks for it, so --help and --version stay fast.
 
+import type { Dispatcher } from 'undici';
 import type { ApiClient } from '../api/client.js';
 import type { ResolvedCredential } from '../config/credentials.js';
 import type { Profile, ProfileStore } from '../config/profiles.js';
+import type { FeatureId } from '../domain/features.js';
 import { Output } from '../io/output.js';
 import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
 import { escapeControl } from '../io/text.js';
 import { colorEnabled } from '../io/theme.js';
+import type { Capabilities } from '../services/capabilities.js';
 import { AuthError, UsageError } from './errors.js';
 
 export interface Globals {
@@ -37,15 +40,27 @@ export class Context {
   private targetCache?: Promise<Target>;
   private clientCache?: Promise<ApiClient>;
   private prompterCache?: Promise<Prompter>;
+  private capsCache?: Promise<Capabilities>;
+  private capsRefreshed = false;
+  private capsLoaded?: { caps: Capabilities; forget: () => void };
   /** Bulk commands listen to retries (429s) to slow down. */
   retryListeners: Array<(info: { status?: number; delayMs: number }) => void> = [];
   /** Tests replace the terminal prompter with a scripted one. */
   prompterFactory?: () => Prompter;
 
+  /**
+   * The HTTP dispatcher every client of this context uses: undici's MockAgent in tests, a real
+   * proxy-aware agent otherwise (none given: the client builds EnvHttpProxyAgent).
+   */
+  readonly dispatcher?: Dispatcher;
+
   constructor(
     readonly io: IO,
     readonly version: string,
-  ) {}
+    opts: { dispatcher?: Dispatcher } = {},
+  ) {
+    this.dispatcher = opts.dispatcher;
+  }
 
   get env() {
     return this.io.env;
@@ -118,6 +133,56 @@ export class Context {
     return this.clientCache;
   }
 
+  /**
+   * What the server supports, discovered once per run (cache in the config dir per profile and
+   * server, then /openapi.json, then probes). Commands call require() before their first write.
+   */
+  capabilities(opts: { refresh?: boolean } = {}): Promise<Capabilities> {
+    if (opts.refresh) this.capsCache = undefined;
+    this.capsCache ??= (async () => {
+      const [t, client, svc, { configDir }, { join }] = await Promise.all([
+        this.target(),
+        this.client(),
+        import('../services/capabilities.js'),
+        import('../config/paths.js'),
+        import('node:path'),
+      ]);
+      const cacheFile = join(configDir(this.io.env), 'capabilities.json');
+      const caps = await svc.discoverCapabilities({
+        client,
+        server: t.url,
+        profileName: t.profileName,
+        apiKey: t.credential?.key ?? '',
+        cacheFile,
+        now: () => this.io.now().getTime(),
+        refresh: opts.refresh,
+      });
+      this.capsLoaded = {
+        caps,
+        forget: () => svc.forgetCapabilities(cacheFile, t.profileName, t.url),
+      };
+      return caps;
+    })();
+    return this.capsCache;
+  }
+
+  /**
+   * A route answered "not available" although the cached capabilities said the feature was there:
+   * the server changed. Forget the cache entry (synchronously: the error may end the run) and
+   * rediscover once if this run asks again.
+   */
+  private staleCapabilities(feature: FeatureId | undefined): void {
+    const loaded = this.capsLoaded;
+    if (this.capsRefreshed || !loaded || feature === undefined) return;
+    if (loaded.caps.source !== 'cache' || !loaded.caps.has(feature)) return;
+    this.capsRefreshed = true;
+    loaded.forget();
+    this.capsCache = undefined;
+    this.out.warn(
+      `the server no longer has what its cached capabilities said (${feature}); they will be discovered again`,
+    );
+  }
+
   /** NOXUS_TIMEOUT / NOXUS_DEADLINE: seconds (fractions allowed) for the per-attempt timeout and the overall deadline. */
   private seconds(name: string): number | undefined {
     const v = this.io.env[name];
@@ -146,6 +211,8 @@ export class Context {
       onRetry: (info) => {
         for (const l of this.retryListeners) l(info);
       },
+      dispatcher: this.dispatcher,
+      onNotAvailable: (feature) => this.staleCapabilities(feature),
     });
   }
 }

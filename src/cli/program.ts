@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { registerActivity } from '../commands/activity.js';
 import { registerAuth } from '../commands/auth/index.js';
 import { registerCompletion } from '../commands/completion.js';
+import { registerDoctor } from '../commands/doctor.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
 import { registerOffboard } from '../commands/offboard.js';
@@ -53,6 +54,7 @@ export function buildProgram(ctx: Context): Command {
   registerAuth(program, ctx);
   registerProfiles(program, ctx);
   registerMe(program, ctx);
+  registerDoctor(program, ctx);
   registerUsers(program, ctx);
   registerWs(program, ctx);
   registerRoles(program, ctx);

@@ -5,6 +5,7 @@ import { UsageError } from '../cli/errors.js';
 import { examples } from '../cli/options.js';
 import { parseDuration } from '../domain/validate.js';
 import { safeJson } from '../io/text.js';
+import { requireFeatures } from './shared.js';
 
 interface ActivityOpts {
   actor?: string;
@@ -47,6 +48,7 @@ function when(flag: string, v: string | undefined, now: Date): string | undefine
 }
 
 export async function runActivity(ctx: Context, o: ActivityOpts): Promise<void> {
+  await requireFeatures(ctx, 'activity');
   const now = ctx.io.now();
   const since = when('--since', o.since, now);
   const until = when('--until', o.until, now);

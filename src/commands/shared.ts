@@ -1,6 +1,8 @@
 import type { User } from '../api/users.js';
 import type { Context } from '../cli/context.js';
+import type { FeatureId } from '../domain/features.js';
 import type { Column } from '../io/output.js';
+import type { Capabilities } from '../services/capabilities.js';
 import type { Resolver } from '../services/resolve.js';
 
 export async function resolverFor(ctx: Context): Promise<Resolver> {
@@ -26,4 +28,23 @@ export const userColumns: Column<User>[] = [
 export async function isCurrentHolder(r: Resolver, userId: string): Promise<boolean> {
   const { getMe } = await import('../api/me.js');
   return (await getMe(r.client)).holder?.id === userId;
+}
+
+/**
+ * Stops with exit 8, naming the missing feature, before the command reads or writes anything it
+ * cannot finish: the command's needs (COMMANDS) plus the extra features its flags ask for.
+ * Commands that need only public features skip discovery (no extra requests).
+ */
+export async function requireFeatures(
+  ctx: Context,
+  command: string,
+  extra: Array<FeatureId | false | undefined> = [],
+): Promise<Capabilities | undefined> {
+  const { COMMANDS } = await import('../services/capabilities.js');
+  const { feature } = await import('../domain/features.js');
+  const ids = [...(COMMANDS[command]?.needs ?? []), ...extra.filter((x): x is FeatureId => !!x)];
+  if (ids.every((id) => feature(id).public)) return undefined;
+  const caps = await ctx.capabilities();
+  for (const id of ids) caps.require(id);
+  return caps;
 }

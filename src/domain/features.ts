@@ -224,6 +224,13 @@ export const FEATURES = [
     routes: ['POST /v1/admin/api-keys/{key_id}/rotate'],
     public: false,
   }),
+  F('system-keys.expiry', {
+    title: 'system key expiry',
+    plural: false,
+    routes: ['POST /v1/admin/system-keys'],
+    fields: { route: 'POST /v1/admin/system-keys', names: ['expires_at'] },
+    public: false,
+  }),
   F('system-keys.rotate', {
     title: 'rotating system keys in one call',
     plural: false,
@@ -310,4 +317,26 @@ export function publicRouteKeys(): Set<string> {
     }
   }
   return keys;
+}
+
+/**
+ * The feature a concrete request belongs to (`GET /v1/admin/users/u1/access` → users.access), so a
+ * "not available" names the feature rather than the endpoint. Features that only add body fields to
+ * a route (restricted keys) are not chosen here: the route itself is the other feature's.
+ */
+export function featureForRoute(method: string, path: string): FeatureId | undefined {
+  const m = method.toUpperCase();
+  const p = path.split('?')[0]?.replace(/\/+$/, '') ?? '';
+  for (const f of FEATURES as readonly Feature[]) {
+    if (f.fields) continue;
+    for (const r of f.routes) {
+      const s = splitRoute(r);
+      if (s.method !== m) continue;
+      const re = new RegExp(
+        `^${s.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]*\}/g, '[^/]+')}$`,
+      );
+      if (re.test(p)) return f.id as FeatureId;
+    }
+  }
+  return undefined;
 }

@@ -9,6 +9,7 @@ import { type Clock, systemClock } from './clock.js';
 import { openDatabase } from './db.js';
 import { createMailer } from './mail.js';
 import type { Actor } from './model.js';
+import type { ApiMode, UnknownRoutes } from './public-mode.js';
 import { hashSecret, newId, newSecret } from './secrets.js';
 import { buildServer, type FaultRule, type Sandbox } from './server.js';
 import { now, Store } from './store.js';
@@ -30,6 +31,11 @@ export interface StartOptions {
   /** Invitation outbox: first retry wait and attempts before 'failed' (tests shorten them). */
   deliveryRetryMs?: number;
   deliveryAttempts?: number;
+  /** `public`: only the routes the public Noxus API confirms (default `full`). */
+  api?: ApiMode;
+  unknownRoutes?: UnknownRoutes;
+  /** Serve /openapi.json (default true). */
+  openapi?: boolean;
 }
 
 export interface RunningSandbox {
@@ -142,6 +148,9 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     faults: opts.faults,
     deliveryRetryMs: opts.deliveryRetryMs,
     deliveryAttempts: opts.deliveryAttempts,
+    api: opts.api,
+    unknownRoutes: opts.unknownRoutes,
+    openapi: opts.openapi,
   });
   const host = opts.host ?? '127.0.0.1';
   await sandbox.app.listen({ port: opts.port, host });

@@ -8,7 +8,9 @@ import { HttpError } from './errors.js';
 import { IdempotencyStore, type IdemRef } from './idempotency.js';
 import type { Mailer } from './model.js';
 import { Model } from './model.js';
+import { type ApiMode, installRouteModes, type UnknownRoutes } from './public-mode.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPublicRoutes } from './routes/public.js';
 import { registerResourceRoutes } from './routes/resources.js';
@@ -36,6 +38,12 @@ export interface ServerOptions {
   /** Invitation delivery attempts before 'failed', and the first retry wait (see model/invitations.ts). */
   deliveryAttempts?: number;
   deliveryRetryMs?: number;
+  /** `public` serves only the routes the public Noxus API confirms (docs/api.md). */
+  api?: ApiMode;
+  /** How routes the sandbox does not serve are answered. */
+  unknownRoutes?: UnknownRoutes;
+  /** Serve /openapi.json (default true). */
+  openapi?: boolean;
 }
 
 export interface FaultRule {
@@ -213,7 +221,12 @@ export function buildServer(opts: ServerOptions): Sandbox {
     return reply.status(500).send({ detail: `internal error (request id ${req.id})` });
   });
 
-  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  installRouteModes(app, {
+    api: opts.api,
+    unknownRoutes: opts.unknownRoutes,
+    openapi: opts.openapi,
+    version: opts.version,
+  });
 
   app.get('/healthz', async () => ({
     ok: true,
@@ -230,6 +243,7 @@ export function buildServer(opts: ServerOptions): Sandbox {
   registerKeyRoutes(app, model);
   registerResourceRoutes(app, model);
   registerPublicRoutes(app, model);
+  registerConsoleRoutes(app, model);
 
   return {
     app,

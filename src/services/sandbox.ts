@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, NoxusError } from '../cli/errors.js';
 import { originOf, type ProfileStore } from '../config/profiles.js';
+import type { ApiMode, UnknownRoutes } from '../sandbox/public-mode.js';
 
 export const DEFAULT_PORT = 8700;
 export const SANDBOX_PROFILE = 'sandbox';
@@ -20,6 +21,10 @@ export interface SandboxState {
   created: boolean;
   /** When the process started, as the OS reports it: a reused pid has another start time. */
   proc_start?: string;
+  /** Which API it serves; absent in state files written before the modes existed (full). */
+  api?: ApiMode;
+  unknown_routes?: UnknownRoutes;
+  openapi?: boolean;
 }
 
 export interface SandboxStartOptions {
@@ -31,6 +36,9 @@ export interface SandboxStartOptions {
   smtpUrl?: string;
   rateLimit?: number;
   version: string;
+  api: ApiMode;
+  unknownRoutes: UnknownRoutes;
+  openapi: boolean;
 }
 
 export const stateFile = (dataDir: string) => join(resolve(dataDir), 'sandbox.json');
@@ -150,6 +158,9 @@ export async function startInProcess(o: SandboxStartOptions) {
       smtpUrl: o.smtpUrl,
       rateLimit: o.rateLimit,
       version: o.version,
+      api: o.api,
+      unknownRoutes: o.unknownRoutes,
+      openapi: o.openapi,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -168,6 +179,9 @@ export async function startInProcess(o: SandboxStartOptions) {
     version: o.version,
     created: running.adminKey !== undefined,
     proc_start: processIdentity(process.pid)?.start,
+    api: o.api,
+    unknown_routes: o.unknownRoutes,
+    openapi: o.openapi,
   };
   writeFileSync(stateFile(o.dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return {
@@ -209,6 +223,11 @@ export async function startDetached(
     '--seed',
     o.seed,
     '--no-profile-setup',
+    '--api',
+    o.api,
+    '--unknown-routes',
+    o.unknownRoutes,
+    ...(o.openapi ? [] : ['--openapi', 'off']),
     ...(o.smtpUrl ? ['--smtp', o.smtpUrl] : []),
     ...(o.scale ? ['--scale', `${o.scale.users}x${o.scale.workspaces}`] : []),
     ...(o.rateLimit ? ['--rate-limit', String(o.rateLimit)] : []),

@@ -180,7 +180,9 @@ describe('extension endpoints', () => {
       .reply(405, { detail: 'Method Not Allowed' });
     const err = await failure(h.client.patch('/v1/admin/users/u1', {}, { extension: true }));
     expect(err).toBeInstanceOf(NotAvailableError);
-    expect(err.message).toBe('PATCH /v1/admin/users/u1 is not available on this server');
+    expect(err.message).toBe(
+      "changing a user's profile or organization role is not available on this server (PATCH /v1/admin/users/u1 answered HTTP 405)",
+    );
   });
 
   it('a 404 with a specific detail is still NotFoundError', async () => {

@@ -82,7 +82,7 @@ describe('listAll', () => {
     const err = await failure(listAll(h.client, '/v1/agents'));
     expect(err.constructor).toBe(NoxusError);
     expect(err.message).toBe(
-      'server returned an unexpected list for GET /v1/agents: expected a JSON array or an object with items',
+      'invalid response from GET /v1/agents: expected a JSON array or an object with items',
     );
   });
 

@@ -157,6 +157,9 @@ describe('review export and diff', () => {
     keys_added: [],
     keys_revoked: [],
     keys_newly_degraded: [],
+    // Two full exports: the same (complete) coverage, every section compared.
+    coverage_differs: false,
+    coverage: { old: [], new: [], not_compared: [] },
   };
 
   it('two exports of an unchanged organization: same sha256 and content, different generated_at; a role change is one escalation, a demotion is not; a tampered export is refused', async () => {

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
+import type { CreateKeyBody } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 import { checkSecretTarget, revealSecret } from './secret.js';
 
 export interface CreateOpts {
@@ -59,13 +60,32 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const requestedFlag = svc.parseRestrict(o.restrict);
   const expiresAt = svc.parseExpiry(o, ctx.io.now());
   await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  // Extension fields only when asked for, and only to a server that takes them: checked before any call.
+  await requireFeatures(ctx, 'keys create', [
+    requestedFlag !== undefined && 'keys.restrict',
+    !!o.owner && 'keys.owner',
+    expiresAt !== undefined && 'keys.expiry',
+  ]);
+  const caps = await ctx.capabilities();
   const r = await resolverFor(ctx);
   const [{ listPermissions }, { getMe }] = await Promise.all([
     import('../../api/roles.js'),
     import('../../api/me.js'),
   ]);
-  const catalogue = await listPermissions(r.client);
-  if (Array.isArray(requestedFlag)) svc.validatePermissionNames(requestedFlag, catalogue);
+  // The catalogue only validates names; a server without it gets them passed through.
+  const catalogue =
+    requestedFlag !== undefined && caps.has('permissions.catalogue')
+      ? await listPermissions(r.client)
+      : undefined;
+  if (Array.isArray(requestedFlag) && catalogue) svc.validatePermissionNames(requestedFlag, catalogue);
+  if (requestedFlag === 'pick' && !catalogue) {
+    throw new UsageError(
+      '--restrict without a list needs the permission catalogue, which this server does not have',
+      {
+        hint: 'name the permissions: --restrict flows_run,kbs_query',
+      },
+    );
+  }
 
   const groupRef = await fromFlagOrPrompt(ctx, o.workspace, async (p) =>
     p.select({
@@ -103,12 +123,13 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     }
   }
   const me = await getMe(r.client);
-  const bounds = await svc.keyBounds(r, me, group.id, owner);
+  // Without member lists the holder's permissions are unknown here: the server decides.
+  const bounds = caps.has('members.list') ? await svc.keyBounds(r, me, group.id, owner) : undefined;
   let requested: string[] | null = Array.isArray(requestedFlag) ? requestedFlag : null;
-  if (requestedFlag === 'pick') {
-    const holderPerms = new Set(bounds.flatMap((b) => b.permissions));
+  if (requestedFlag === 'pick' && catalogue) {
+    const holderPerms = new Set((bounds ?? []).flatMap((b) => b.permissions));
     const lacking = (p: string) =>
-      bounds.filter((b) => !b.permissions.includes(p)).map((b) => `${b.who}: ${b.source}`);
+      (bounds ?? []).filter((b) => !b.permissions.includes(p)).map((b) => `${b.who}: ${b.source}`);
     requested = await (await ctx.prompter()).checkbox({
       message: `Permissions for the key in ${group.name}`,
       required: true,
@@ -118,14 +139,18 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
           name: `${p.name}  ${p.description}`,
           value: p.name,
           disabled:
-            holderPerms.has(p.name) && lacking(p.name).length === 0
+            !bounds || (holderPerms.has(p.name) && lacking(p.name).length === 0)
               ? false
               : `lacking (${lacking(p.name).join('; ')})`,
         })),
     });
   }
-  const effective = svc.assertWithinBounds(requested, bounds, group.name);
-  const body = { name, permissions: requested, owner_id: owner?.id ?? null, expires_at: expiresAt ?? null };
+  const effective = bounds ? svc.assertWithinBounds(requested, bounds, group.name) : null;
+  // The SDK's body, {name, tenant_admin}; extension fields only when asked for.
+  const body: CreateKeyBody = { name, tenant_admin: false };
+  if (requested !== null) body.permissions = requested;
+  if (owner) body.owner_id = owner.id;
+  if (expiresAt) body.expires_at = expiresAt;
   const preview = {
     name,
     workspace: group.name,
@@ -142,7 +167,9 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
       ctx.out.info(
         `  restriction: ${requested ? requested.join(', ') : 'none (inherits the holder’s permissions)'}`,
       );
-      ctx.out.info(`  effective now: ${effective.join(', ')}`);
+      ctx.out.info(
+        `  effective now: ${effective ? effective.join(', ') : 'decided by the server (this server has no member lists to compute it)'}`,
+      );
       if (expiresAt) ctx.out.info(`  expires: ${expiresAt}`);
       ctx.out.info('Nothing was changed.');
     }

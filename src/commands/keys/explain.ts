@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
+import { requireFeatures } from '../shared.js';
 
 export function registerExplain(parent: Command, ctx: Context): void {
   parent
@@ -19,6 +20,7 @@ else the creator.
 }
 
 export async function runExplain(ctx: Context, ref: string): Promise<void> {
+  await requireFeatures(ctx, 'keys explain');
   const [{ resolveKey, explainKey }, client] = await Promise.all([
     import('../../services/keys.js'),
     ctx.client(),

@@ -4,7 +4,7 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
 import type { Column } from '../../io/output.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 interface ListOpts {
   workspace?: string;
@@ -65,6 +65,7 @@ export function registerList(parent: Command, ctx: Context): void {
 }
 
 export async function runList(ctx: Context, o: ListOpts): Promise<void> {
+  await requireFeatures(ctx, 'keys list');
   const flags = [o.expired, o.revoked, o.all].filter(Boolean).length;
   if (flags > 1) throw new UsageError('choose one of --expired, --revoked, --all');
   let unusedMs: number | undefined;

@@ -4,6 +4,7 @@ import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
+import { requireFeatures } from '../shared.js';
 import { checkSecretTarget, revealSecret } from './secret.js';
 
 export function registerRevokeRotate(parent: Command, ctx: Context): void {
@@ -39,6 +40,7 @@ export function registerRevokeRotate(parent: Command, ctx: Context): void {
 }
 
 export async function runRevoke(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+  await requireFeatures(ctx, 'keys revoke');
   const [{ resolveKey }, { revokeKey }, client] = await Promise.all([
     import('../../services/keys.js'),
     import('../../api/keys.js'),
@@ -86,6 +88,7 @@ export async function runRotate(
   ref: string,
   o: { overlap?: string; secretFile?: string; dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'keys rotate');
   const overlap = parseOverlap(o.overlap);
   await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   const [{ resolveKey }, { rotateKey }, client] = await Promise.all([

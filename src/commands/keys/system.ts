@@ -4,6 +4,7 @@ import { NotFoundError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { closeMatches } from '../../domain/match.js';
+import { requireFeatures } from '../shared.js';
 import { parseOverlap } from './revoke.js';
 import { checkSecretTarget, revealSecret } from './secret.js';
 
@@ -100,20 +101,38 @@ export async function runSystemCreate(ctx: Context, o: CreateOpts): Promise<void
       ),
     );
   }
+  await requireFeatures(ctx, 'keys system create', [expiresAt !== undefined && 'system-keys.expiry']);
+  const caps = await ctx.capabilities();
   const { listPermissions } = await import('../../api/roles.js');
-  const org = (await listPermissions(client)).filter((p) => p.scope === 'org').map((p) => p.name);
-  const bad = perms.filter(
-    (p) =>
-      !org.includes(p) && !(p.endsWith(':*') && org.some((q) => q.startsWith(p.slice(0, -1)))) && p !== '*',
-  );
+  // Without the catalogue the names go to the server as given: it is the judge of them.
+  const org = caps.has('permissions.catalogue')
+    ? (await listPermissions(client)).filter((p) => p.scope === 'org').map((p) => p.name)
+    : undefined;
+  const bad =
+    (org ?? []).length === 0
+      ? []
+      : perms.filter(
+          (p) =>
+            !org?.includes(p) &&
+            !(p.endsWith(':*') && org?.some((q) => q.startsWith(p.slice(0, -1)))) &&
+            p !== '*',
+        );
   if (bad.length) {
     throw new UsageError(`unknown org permission${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}`, {
       hint: bad
-        .map((p) => `${p}: ${closeMatches(p, org).join(', ') || 'see noxus permissions list --scope org'}`)
+        .map(
+          (p) => `${p}: ${closeMatches(p, org ?? []).join(', ') || 'see noxus permissions list --scope org'}`,
+        )
         .join('\n'),
     });
   }
-  const body = { name, permissions: perms, tenant_admin: !!o.tenantAdmin, expires_at: expiresAt ?? null };
+  // The SDK's body; expires_at only when asked for (checked above).
+  const body: Parameters<typeof import('../../api/keys.js').createSystemKey>[1] = {
+    name,
+    permissions: perms,
+    tenant_admin: !!o.tenantAdmin,
+  };
+  if (expiresAt) body.expires_at = expiresAt;
   if (o.dryRun) {
     if (ctx.globals.json) ctx.out.envelope('keys system create', [{ ...body, dry_run: true }]);
     else
@@ -164,8 +183,35 @@ export async function runSystemRotate(
 ): Promise<void> {
   const overlap = parseOverlap(o.overlap);
   await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  const caps = await requireFeatures(ctx, 'keys system rotate');
   const { key, client } = await findSystemKey(ctx, ref);
-  const { rotateSystemKey } = await import('../../api/keys.js');
-  const res = await rotateSystemKey(client, key.id, overlap);
-  await revealSecret(ctx, 'keys system rotate', res, res.value, o.secretFile);
+  const api = await import('../../api/keys.js');
+  if (caps?.has('system-keys.rotate') ?? (await ctx.capabilities()).has('system-keys.rotate')) {
+    const res = await api.rotateSystemKey(client, key.id, overlap);
+    await revealSecret(ctx, 'keys system rotate', res, res.value, o.secretFile);
+    return;
+  }
+  // The public API has no rotate: a new key with the same name and permissions, then the old one revoked.
+  const body: Parameters<typeof api.createSystemKey>[1] = {
+    name: key.name,
+    permissions: key.permissions ?? [],
+    tenant_admin: key.tenant_admin,
+  };
+  const fresh = await api.createSystemKey(client, body);
+  await revealSecret(ctx, 'keys system rotate', { ...fresh, replaces: key.id }, fresh.value, o.secretFile);
+  if (overlap > 0) {
+    ctx.out.warn(
+      `this server cannot revoke later by itself: the old key "${key.name}" (${key.id}) still works; after the overlap run: noxus keys system revoke ${key.id} --yes`,
+    );
+    return;
+  }
+  try {
+    await api.revokeSystemKey(client, key.id);
+  } catch (e) {
+    ctx.out.warn(
+      `the new key was created, but revoking the old key ${key.id} failed; run: noxus keys system revoke ${key.id} --yes`,
+    );
+    throw e;
+  }
+  ctx.out.info(`revoked the old key "${key.name}" (${key.id})`);
 }

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, UsageError } from '../../cli/errors.js';
+import { CancelledError, ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { closeMatches } from '../../domain/match.js';
@@ -46,10 +46,39 @@ export function registerRoles(program: Command, ctx: Context): void {
     .description('delete a custom role (refused while anyone holds it)')
     .argument('<role>', 'name or id')
     .option('--dry-run', 'show what would be deleted')
-    .action((role: string, o: { dryRun?: boolean }) => runRolesDelete(ctx, role, o));
+    .option(
+      '--confirm-builtin <name>',
+      'needed (with --yes off a terminal) to delete a role named like a built-in one (Org Admin, Org Base, Admin, Editor, Reader) when the server does not say it is custom',
+    )
+    .addHelpText(
+      'after',
+      examples([
+        'noxus roles delete "Flow Runner" --yes',
+        'noxus roles delete Reader --confirm-builtin Reader --yes',
+      ]),
+    )
+    .action((role: string, o: { dryRun?: boolean; confirmBuiltin?: string }) => runRolesDelete(ctx, role, o));
 }
 
-const roleJson = (r: Role) => ({ ...r, scope: roleScope(r), granted: grantedPermissions(r) });
+const roleJson = (r: Role) => ({
+  ...r,
+  scope: roleScope(r),
+  granted: grantedPermissions(r),
+  builtin: r.builtin ?? null,
+  builtin_by_name: r.builtin === undefined || r.builtin === null ? looksBuiltin(r) : undefined,
+});
+
+/** The built-in roles the docs name. The public API may not say `builtin`: a role so named is treated as one. */
+const DOCUMENTED_BUILTINS = ['org admin', 'org base', 'admin', 'editor', 'reader'];
+const looksBuiltin = (r: Role) => DOCUMENTED_BUILTINS.includes(r.name.trim().toLowerCase());
+const builtinLabel = (r: Role) =>
+  r.builtin === true
+    ? 'yes'
+    : r.builtin === false
+      ? 'no'
+      : looksBuiltin(r)
+        ? 'likely (documented name)'
+        : 'unknown';
 
 export async function runRolesList(ctx: Context, o: { scope?: 'org' | 'workspace' }): Promise<void> {
   const r = await resolverFor(ctx);
@@ -60,7 +89,7 @@ export async function runRolesList(ctx: Context, o: { scope?: 'org' | 'workspace
     [
       { header: 'Name', value: (x) => x.name },
       { header: 'Scope', value: roleScope },
-      { header: 'Built-in', value: (x) => (x.builtin ? 'yes' : 'no') },
+      { header: 'Built-in', value: builtinLabel },
       { header: 'Permissions', value: (x) => grantedPermissions(x).join(',') },
       { header: 'ID', value: (x) => x.id },
     ],
@@ -77,7 +106,7 @@ export async function runRolesGet(ctx: Context, ref: string): Promise<void> {
     [
       { header: 'Name', value: (x) => x.name },
       { header: 'Scope', value: roleScope },
-      { header: 'Built-in', value: (x) => (x.builtin ? 'yes' : 'no') },
+      { header: 'Built-in', value: builtinLabel },
       { header: 'Description', value: (x) => x.description ?? '' },
       { header: 'Permissions', value: (x) => grantedPermissions(x).join(', ') },
       { header: 'ID', value: (x) => x.id },
@@ -92,13 +121,15 @@ export async function runRolesCreate(
 ): Promise<void> {
   const r = await resolverFor(ctx);
   const { listPermissions } = await import('../../api/roles.js');
-  const catalogue = await listPermissions(r.client);
+  // The catalogue is an extension: without it, names go to the server as given (it judges them).
+  const hasCatalogue = (await ctx.capabilities()).has('permissions.catalogue');
+  const catalogue = hasCatalogue ? await listPermissions(r.client) : [];
   const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Role name' }));
   let perms = o.permissions
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (perms === undefined && ctx.canPrompt()) {
+  if (perms === undefined && ctx.canPrompt() && hasCatalogue) {
     const scope = await (await ctx.prompter()).select({
       message: 'Scope',
       choices: [
@@ -128,7 +159,7 @@ export async function runRolesCreate(
   }
   if (perms.length === 0) throw new UsageError('--permissions must list at least one permission');
   const known = new Map(catalogue.map((c) => [c.name, c]));
-  const unknown = perms.filter((p) => !known.has(p) && !p.endsWith(':*'));
+  const unknown = hasCatalogue ? perms.filter((p) => !known.has(p) && !p.endsWith(':*')) : [];
   if (unknown.length) {
     throw new UsageError(`unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, {
       hint: unknown
@@ -136,7 +167,9 @@ export async function runRolesCreate(
         .join('; '),
     });
   }
-  const scopes = new Set(perms.map((p) => known.get(p)?.scope ?? 'org'));
+  const scopes = new Set(
+    perms.map((p) => known.get(p)?.scope ?? (hasCatalogue || p.includes(':') ? 'org' : 'workspace')),
+  );
   if (scopes.size > 1)
     throw new UsageError(
       'a role is either an organization role or a workspace role; do not mix org and workspace permissions',
@@ -160,14 +193,42 @@ export async function runRolesCreate(
   else ctx.out.success(`created role ${role.name} (${role.id}) with ${grantedPermissions(role).join(', ')}`);
 }
 
-export async function runRolesDelete(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+export async function runRolesDelete(
+  ctx: Context,
+  ref: string,
+  o: { dryRun?: boolean; confirmBuiltin?: string },
+): Promise<void> {
   const r = await resolverFor(ctx);
   const role = await r.role(ref);
   if (role.builtin) throw new ConflictError(`"${role.name}" is a built-in role and cannot be deleted`);
+  // The server did not say whether it is built in, and it bears a built-in's name: --yes is not enough.
+  const guarded = role.builtin !== false && looksBuiltin(role);
+  const confirmLine = `noxus roles delete ${role.id} --confirm-builtin "${role.name}" --yes`;
   if (o.dryRun) {
-    if (ctx.globals.json) ctx.out.envelope('roles delete', [{ ...roleJson(role), dry_run: true }]);
-    else ctx.out.info(`would delete role ${role.name}; nothing changed`);
+    if (ctx.globals.json)
+      ctx.out.envelope('roles delete', [
+        { ...roleJson(role), dry_run: true, needs_confirm_builtin: guarded },
+      ]);
+    else
+      ctx.out.info(
+        `would delete role ${role.name}${guarded ? ` (named like a built-in role; the real run needs: ${confirmLine})` : ''}; nothing changed`,
+      );
     return;
+  }
+  if (guarded && o.confirmBuiltin !== role.name) {
+    if (o.confirmBuiltin !== undefined)
+      throw new UsageError(
+        `--confirm-builtin "${o.confirmBuiltin}" does not match the role's name "${role.name}"`,
+      );
+    if (!ctx.canPrompt())
+      throw new UsageError(
+        `"${role.name}" has the name of a built-in Noxus role and the server does not say whether it is one; deleting it needs its name confirmed`,
+        { hint: `if you are sure: ${confirmLine}` },
+      );
+    const typed = await (await ctx.prompter()).input({
+      message: `"${role.name}" may be a built-in role. Type its name to delete it`,
+    });
+    if (typed !== role.name) throw new CancelledError('the name did not match; nothing was deleted');
   }
   await confirmDestructive(ctx, `delete role ${role.name}`, `noxus roles delete ${role.id}`);
   const { deleteRole } = await import('../../api/roles.js');

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
+import { requireFeatures } from '../shared.js';
 
 interface ActAsOpts {
   workspace: string;
@@ -31,6 +32,7 @@ export function registerActAs(parent: Command, ctx: Context): void {
 }
 
 export async function runActAs(ctx: Context, user: string, o: ActAsOpts): Promise<void> {
+  await requireFeatures(ctx, 'sandbox act-as');
   const client = await ctx.client();
   const permissions =
     o.restrict === undefined

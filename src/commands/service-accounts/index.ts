@@ -4,7 +4,7 @@ import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { checkSecretTarget, revealSecret } from '../keys/secret.js';
-import { collect, resolverFor } from '../shared.js';
+import { collect, requireFeatures, resolverFor } from '../shared.js';
 
 interface CreateOpts {
   workspace?: string[];
@@ -82,6 +82,12 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
     throw new UsageError('--restrict, --expires-in, --key-workspace and --secret-file apply to --key');
   const expiresAt = keysSvc.parseExpiry({ expiresIn: o.expiresIn }, ctx.io.now());
   await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  // Service accounts need membership writes as well (they are created with workspace roles).
+  await requireFeatures(ctx, 'service-accounts create', [
+    'members.manage',
+    !!restriction && 'keys.restrict',
+    expiresAt !== undefined && 'keys.expiry',
+  ]);
   const r = await resolverFor(ctx);
   const plan = await users.planNewUser(r, {
     name,
@@ -162,6 +168,7 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
 }
 
 export async function runSaList(ctx: Context): Promise<void> {
+  await requireFeatures(ctx, 'service-accounts list');
   const r = await resolverFor(ctx);
   const { listKeys } = await import('../../api/keys.js');
   const [accounts, keys] = await Promise.all([
@@ -180,6 +187,7 @@ export async function runSaList(ctx: Context): Promise<void> {
 }
 
 export async function runSaDelete(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+  await requireFeatures(ctx, 'service-accounts delete');
   const r = await resolverFor(ctx);
   const sa = await r.user(ref);
   if ((sa.kind ?? 'human') !== 'service') {

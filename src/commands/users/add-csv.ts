@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
-import { NoxusError, PartialError, UsageError } from '../../cli/errors.js';
+import { NotAvailableError, NoxusError, PartialError, UsageError } from '../../cli/errors.js';
+import type { FeatureId } from '../../domain/features.js';
 import { resolverFor } from '../shared.js';
 
 export interface CsvOpts {
@@ -29,6 +30,24 @@ export async function runAddCsv(ctx: Context, o: CsvOpts): Promise<void> {
   const plans = await planUsersCsv(file, r);
   const counts = (k: string) => plans.filter((p) => p.action === k).length;
   const summary = `${plans.length} rows: ${counts('invite')} to invite, ${counts('update')} to update, ${counts('none')} unchanged`;
+  // Before the first write (and in a dry run alike): a server that cannot invite or update stops
+  // here, naming the feature, instead of failing row after row.
+  const needed: FeatureId[] = [
+    ...(counts('invite') ? (['users.invite'] as const) : []),
+    ...(counts('update') ? (['users.update'] as const) : []),
+  ];
+  if (needed.length) {
+    const caps = await ctx.capabilities();
+    const lacking = caps.missing(needed);
+    if (lacking.length) {
+      const { notAvailable } = await import('../../services/capabilities.js');
+      const e = notAvailable(lacking[0] as FeatureId, caps);
+      throw new NotAvailableError(`${e.message}; nothing was changed (${summary})`, {
+        hint: `${e.hint ?? ''}\nin a terminal, noxus users add (without --from-csv) walks the web console steps for one user at a time`.trim(),
+        data: e.data,
+      });
+    }
+  }
   if (o.dryRun) {
     const rows = plans.map((p) => ({
       row: p.row,

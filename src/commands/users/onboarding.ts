@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerOnboarding(parent: Command, ctx: Context): void {
   parent
@@ -19,6 +19,7 @@ export function registerOnboarding(parent: Command, ctx: Context): void {
 }
 
 export async function runOnboarding(ctx: Context, ref: string): Promise<void> {
+  await requireFeatures(ctx, 'users onboarding');
   const r = await resolverFor(ctx);
   const u = await r.user(ref);
   const { getOnboarding } = await import('../../api/users.js');

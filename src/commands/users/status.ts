@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { isCurrentHolder, resolverFor, userStatus } from '../shared.js';
+import { isCurrentHolder, requireFeatures, resolverFor, userStatus } from '../shared.js';
 
 type Verb = 'suspend' | 'reactivate' | 'resend-invite';
 
@@ -46,6 +46,7 @@ export async function runStatusVerb(
   ref: string,
   o: { dryRun?: boolean; force?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, `users ${verb}`);
   const r = await resolverFor(ctx);
   const u = await r.user(ref);
   const self = verb === 'suspend' && (await isCurrentHolder(r, u.id));

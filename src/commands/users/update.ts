@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { isCurrentHolder, resolverFor } from '../shared.js';
+import { isCurrentHolder, requireFeatures, resolverFor } from '../shared.js';
 
 interface UpdateOpts {
   name?: string;
@@ -41,6 +41,7 @@ lets the last active org admin go.
 }
 
 export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promise<void> {
+  await requireFeatures(ctx, 'users update');
   const { checkName } = await import('../../services/users.js');
   if (o.name !== undefined) checkName(o.name, '--name');
   if (o.displayName !== undefined) checkName(o.displayName, '--display-name');

@@ -4,7 +4,7 @@ import type { Context } from '../../cli/context.js';
 import { NoxusError, PartialError } from '../../cli/errors.js';
 import { confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 interface ApplyOpts {
   file: string;
@@ -32,6 +32,7 @@ interruption finishes the job (the plan is recomputed from the server every time
 }
 
 export async function runApply(ctx: Context, o: ApplyOpts): Promise<void> {
+  await requireFeatures(ctx, 'ws apply');
   const [{ planWsApply, applyWsSteps }, bulk] = await Promise.all([
     import('../../services/ws-apply.js'),
     import('../../services/bulk.js'),

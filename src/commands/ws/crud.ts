@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerCrud(parent: Command, ctx: Context): void {
   parent
@@ -61,6 +61,7 @@ export async function runWsCreate(
   name: string,
   o: { description: string; dryRun?: boolean },
 ): Promise<void> {
+  await requireFeatures(ctx, 'ws create');
   const [{ checkName }, { ConflictError }] = await Promise.all([
     import('../../services/users.js'),
     import('../../cli/errors.js'),
@@ -82,6 +83,7 @@ export async function runWsCreate(
 }
 
 export async function runWsDelete(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
+  await requireFeatures(ctx, 'ws delete');
   const r = await resolverFor(ctx);
   const g = await r.group(ref);
   if (o.dryRun) {
