@@ -4,13 +4,26 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { User } from '../api/users.js';
 import type { Context } from '../cli/context.js';
-import { ConflictError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
+import { ConflictError, NotAvailableError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
 import { confirmDestructive } from '../cli/interact.js';
 import { examples } from '../cli/options.js';
+import { type FeatureId, notAvailableMessage } from '../domain/features.js';
 import { normalizeEmail } from '../domain/validate.js';
+import type { GuidedStep, Outcome } from '../services/guided.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
 import type { Resolver } from '../services/resolve.js';
+import {
+  consoleStepsNeeded,
+  type GuidedResult,
+  type ManualStepsFormat,
+  parseManualSteps,
+  printManualSteps,
+  walkSteps,
+} from './guided-steps.js';
 import { resolverFor } from './shared.js';
+
+/** Without these the full offboarding cannot run; the guided one walks the web console instead. */
+const GUIDED_WHEN_MISSING: FeatureId[] = ['users.access', 'users.suspend', 'users.remove'];
 
 interface OffboardOpts {
   transferTo?: string;
@@ -21,6 +34,8 @@ interface OffboardOpts {
   secretsDir?: string;
   reportDir?: string;
   dryRun?: boolean;
+  manualSteps?: string;
+  replaceSystemKeys?: boolean;
 }
 
 export function registerOffboard(program: Command, ctx: Context): void {
@@ -44,6 +59,14 @@ export function registerOffboard(program: Command, ctx: Context): void {
       'where to write the report (Markdown and JSON); default: the current directory',
     )
     .option('--dry-run', 'print the plan, change nothing')
+    .option(
+      '--manual-steps <format>',
+      'on a server without the user-management API: print the guided steps (md or json checklist); change nothing',
+    )
+    .option(
+      '--replace-system-keys',
+      'guided offboarding: create a replacement for each system key the user created before revoking it',
+    )
     .addHelpText(
       'after',
       `${examples([
@@ -58,6 +81,13 @@ verify that work and activity are intact; write a report. Each step is journaled
 under the config dir, so a crash is finished with --resume and nothing is done twice.
 Refused: the last org admin, yourself, service accounts (use service-accounts delete), and a
 --transfer-to that is suspended, removed or the user themself.
+On a server without the user-management API (the public Noxus API) a terminal walks the documented
+offboarding instead: review access through what the public API can read, remove the user from the
+organization in the web console (verified: they leave GET /v1/admin/users or become inactive), revoke
+the system keys they created by API (verified absent; --replace-system-keys makes replacements
+first), and rotate their workspace keys in the console. The report marks each step automated,
+confirmed by the operator, or verified by the API. Without a terminal: exit 8 and the steps;
+--manual-steps md|json prints them as a checklist.
 `,
     )
     .action((user: string, o: OffboardOpts) => runOffboard(ctx, user, o));
@@ -156,6 +186,24 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   if (o.force && !o.apply) throw new UsageError('--force goes with --apply');
   if (o.resume && o.transferTo)
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
+  const manual = parseManualSteps(o.manualSteps);
+  const caps = await ctx.capabilities();
+  const missing = caps.missing(GUIDED_WHEN_MISSING);
+  if (missing.length || manual) {
+    if (o.planOut || o.apply || o.resume || o.transferTo) {
+      const id = missing[0] ?? 'users.access';
+      throw new NotAvailableError(
+        `${notAvailableMessage(id)}: offboarding plans, --apply, --resume and --transfer-to need it`,
+        {
+          hint: `run it in a terminal to be guided through the web console: noxus offboard ${ref}\nor print the steps: noxus offboard ${ref} --manual-steps md`,
+          data: { feature: id },
+        },
+      );
+    }
+    return runGuidedOffboard(ctx, ref, o, missing, manual);
+  }
+  if (o.replaceSystemKeys)
+    throw new UsageError('--replace-system-keys goes with a guided offboarding (the full API rotates them)');
   const svc = await import('../services/offboard.js');
   const { configDir } = await import('../config/paths.js');
   const r = await resolverFor(ctx);
@@ -279,6 +327,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     if (!ctx.globals.json) ctx.out.info(`new secrets go to ${o.secretsDir}, as in the interrupted run`);
   }
   if (o.secretsDir) mkdirSync(resolve(ctx.io.cwd, o.secretsDir), { recursive: true, mode: 0o700 });
+  const sink = secretSink(ctx, o.secretsDir, secrets);
   const crashAfter = ctx.env.NOXUS_TEST_CRASH_AFTER;
   let results: StepResult[];
   try {
@@ -288,25 +337,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         if (state === 'running') ctx.out.info(`[ ] ${step.title} …`);
         else ctx.out.info(`[${state === 'done' ? '✓' : '-'}] ${step.title}${detail ? `: ${detail}` : ''}`);
       },
-      onSecret: async (step: PlanStep, key) => {
-        if (ctx.env.GITHUB_ACTIONS === 'true' && !o.secretsDir)
-          ctx.io.stdout.write(`::add-mask::${key.value}\n`);
-        if (o.secretsDir) {
-          const file = join(
-            resolve(ctx.io.cwd, o.secretsDir),
-            `${key.name.replace(/[^\w.-]+/g, '_')}-${key.id}.key`,
-          );
-          await writeFile(file, `${key.value}\n`, { mode: 0o600 });
-          secrets.push({ key_id: key.id, name: key.name, file });
-          return `written to ${file}`;
-        }
-        secrets.push({ key_id: key.id, name: key.name, secret: key.value });
-        if (!ctx.globals.json) {
-          ctx.out.warn(`new secret of "${key.name}" (${step.title}), shown once; store it now:`);
-          ctx.io.stdout.write(`${key.value}\n`);
-        }
-        return 'shown once';
-      },
+      onSecret: (step: PlanStep, key) => sink(step.title, key),
       afterStep: (step) => {
         // Test seam for the crash matrix: die right after a step is journaled.
         if (crashAfter && (crashAfter === step.id || crashAfter === step.id.split(':')[0]))
@@ -366,59 +397,298 @@ function printPlan(ctx: Context, plan: Plan): void {
   for (const w of plan.warnings) out.warn(w);
 }
 
+interface ReportInput {
+  email: string;
+  server: string;
+  created_at: string;
+  transfer_to: string | null;
+  before: string[];
+  after: string[];
+  results: Array<{ title: string; detail: string; outcome?: Outcome }>;
+  /** The JSON report's body besides its kind and time. */
+  json: Record<string, unknown>;
+}
+
+const HOW: Record<Outcome, string> = {
+  automated: 'automated',
+  confirmed: 'confirmed by the operator',
+  verified: 'verified by the API',
+};
+
+/** The offboarding report as Markdown and JSON, side by side in `dir`. */
+function writeReportFiles(ctx: Context, r: ReportInput, dir?: string): { markdown: string; json: string } {
+  const base = resolve(ctx.io.cwd, dir ?? '.');
+  mkdirSync(base, { recursive: true });
+  const now = new Date().toISOString();
+  const name = `offboard-${r.email.replace(/[^\w.@-]+/g, '_')}-${now.replace(/[:.]/g, '-')}`;
+  const json = join(base, `${name}.json`);
+  const md = join(base, `${name}.md`);
+  writeFileSync(
+    json,
+    `${JSON.stringify({ schema_version: 1, kind: 'noxus-offboarding-report', finished_at: now, ...r.json }, null, 2)}\n`,
+  );
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines = [
+    `# Offboarding of ${r.email}`,
+    '',
+    `Server: ${r.server}  `,
+    `Plan written: ${r.created_at}  `,
+    `Finished: ${now}  `,
+    `Resources reassigned to: ${r.transfer_to ?? 'nobody (kept by the removed user)'}`,
+    '',
+    '## Before',
+    '',
+    ...r.before,
+    '',
+    '## Steps',
+    '',
+    '| # | Step | Result | How |',
+    '|---|---|---|---|',
+    ...r.results.map(
+      (x, i) => `| ${i + 1} | ${cell(x.title)} | ${cell(x.detail)} | ${HOW[x.outcome ?? 'automated']} |`,
+    ),
+    '',
+    '## After',
+    '',
+    ...r.after,
+    '',
+  ];
+  writeFileSync(md, lines.join('\n'));
+  return { markdown: md, json };
+}
+
 function writeReport(
   ctx: Context,
   plan: Plan,
   results: StepResult[],
   dir?: string,
 ): { markdown: string; json: string } {
-  const base = resolve(ctx.io.cwd, dir ?? '.');
-  mkdirSync(base, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const name = `offboard-${plan.user.email.replace(/[^\w.@-]+/g, '_')}-${stamp}`;
-  const json = join(base, `${name}.json`);
-  const md = join(base, `${name}.md`);
-  const clean = results.map((r) => ({ ...r, data: r.data && 'secret' in r.data ? { ...r.data } : r.data }));
-  writeFileSync(
-    json,
-    `${JSON.stringify({ schema_version: 1, kind: 'noxus-offboarding-report', finished_at: new Date().toISOString(), plan, results: clean }, null, 2)}\n`,
-  );
   const inv = plan.inventory;
-  const lines = [
-    `# Offboarding of ${plan.user.email}`,
-    '',
-    `Server: ${plan.server}  `,
-    `Plan written: ${plan.created_at}  `,
-    `Finished: ${new Date().toISOString()}  `,
-    `Resources reassigned to: ${plan.transfer_to?.email ?? 'nobody (kept by the removed user)'}`,
-    '',
-    '## Before',
-    '',
-    `- Org role: ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
-    `- Workspaces: ${inv.workspaces.map((w) => `${w.group_name} (${w.role})`).join(', ') || 'none'}`,
-    `- Keys held: ${inv.keys_held.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
-    `- System keys created: ${inv.system_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
-    `- Service-account keys created: ${inv.service_account_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
-    `- Resources owned: ${inv.resources.map((r) => `${r.type} "${r.name}" (${r.id})`).join(', ') || 'none'}`,
-    `- Pending invitations sent: ${inv.invitations_pending.map((i) => i.email).join(', ') || 'none'}`,
-    `- Activity entries: ${inv.activity_count}, last ${inv.last_activity_at ?? 'never'}`,
-    '',
-    '## Steps',
-    '',
-    '| # | Step | Result |',
-    '|---|---|---|',
-    ...results.map(
-      (r, i) => `| ${i + 1} | ${r.title.replace(/\|/g, '\\|')} | ${r.detail.replace(/\|/g, '\\|')} |`,
-    ),
-    '',
-    '## After',
-    '',
-    `- Status: removed; every personal key revoked`,
-    `- Resources: ${inv.resources.length} intact, owned by ${plan.transfer_to?.email ?? plan.user.email}`,
-    `- Activity log: preserved`,
-    ...plan.warnings.map((w) => `- Warning: ${w}`),
-    '',
-  ];
-  writeFileSync(md, lines.join('\n'));
-  return { markdown: md, json };
+  return writeReportFiles(
+    ctx,
+    {
+      email: plan.user.email,
+      server: plan.server,
+      created_at: plan.created_at,
+      transfer_to: plan.transfer_to?.email ?? null,
+      before: [
+        `- Org role: ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
+        `- Workspaces: ${inv.workspaces.map((w) => `${w.group_name} (${w.role})`).join(', ') || 'none'}`,
+        `- Keys held: ${inv.keys_held.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+        `- System keys created: ${inv.system_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+        `- Service-account keys created: ${inv.service_account_keys_created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+        `- Resources owned: ${inv.resources.map((r) => `${r.type} "${r.name}" (${r.id})`).join(', ') || 'none'}`,
+        `- Pending invitations sent: ${inv.invitations_pending.map((i) => i.email).join(', ') || 'none'}`,
+        `- Activity entries: ${inv.activity_count}, last ${inv.last_activity_at ?? 'never'}`,
+      ],
+      after: [
+        `- Status: removed; every personal key revoked`,
+        `- Resources: ${inv.resources.length} intact, owned by ${plan.transfer_to?.email ?? plan.user.email}`,
+        `- Activity log: preserved`,
+        ...plan.warnings.map((w) => `- Warning: ${w}`),
+      ],
+      results,
+      json: { plan, results: results.map((r) => ({ ...r, outcome: r.outcome ?? 'automated' })) },
+    },
+    dir,
+  );
+}
+
+/** Where a new secret goes: a 0600 file in --secrets-dir, or shown once on stdout. */
+function secretSink(
+  ctx: Context,
+  secretsDir: string | undefined,
+  secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }>,
+) {
+  return async (title: string, key: { id: string; name: string; value: string }): Promise<string> => {
+    if (ctx.env.GITHUB_ACTIONS === 'true' && !secretsDir) ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+    if (secretsDir) {
+      const file = join(
+        resolve(ctx.io.cwd, secretsDir),
+        `${key.name.replace(/[^\w.-]+/g, '_')}-${key.id}.key`,
+      );
+      await writeFile(file, `${key.value}\n`, { mode: 0o600 });
+      secrets.push({ key_id: key.id, name: key.name, file });
+      return `written to ${file}`;
+    }
+    secrets.push({ key_id: key.id, name: key.name, secret: key.value });
+    if (!ctx.globals.json) {
+      ctx.out.warn(`new secret of "${key.name}" (${title}), shown once; store it now:`);
+      ctx.io.stdout.write(`${key.value}\n`);
+    }
+    return 'shown once';
+  };
+}
+
+/**
+ * Offboarding on a server without the user-management API: the documented steps, with the web
+ * console doing what the API cannot and the public API verifying what it can read.
+ */
+async function runGuidedOffboard(
+  ctx: Context,
+  ref: string,
+  o: OffboardOpts,
+  missing: FeatureId[],
+  manual: ManualStepsFormat | undefined,
+): Promise<void> {
+  const [g, keysApi, { getMe }] = await Promise.all([
+    import('../services/guided.js'),
+    import('../api/keys.js'),
+    import('../api/me.js'),
+  ]);
+  const caps = await ctx.capabilities();
+  const r = await resolverFor(ctx);
+  const t = await ctx.target();
+  const user = await r.user(ref);
+  if ((user.kind ?? 'human') === 'service')
+    throw new UsageError(`${user.email} is a service account; offboarding is for people`);
+  if (user.status === 'removed' || user.is_active === false)
+    throw new ConflictError(`${user.email} is already ${user.status ?? 'inactive'}; nothing to offboard`);
+  const me = await getMe(r.client);
+  if (me.holder?.id === user.id)
+    throw new ConflictError(`you cannot offboard yourself (the key in use is held by ${user.email})`, {
+      hint: 'ask another org admin to run it, with their own key',
+    });
+  if (
+    user.tenant_admin &&
+    !(await r.users()).some((u) => u.id !== user.id && u.tenant_admin && u.is_active)
+  ) {
+    throw new ConflictError(`${user.email} is the last active org admin`, {
+      hint: 'make another user org admin first',
+    });
+  }
+  const can = {
+    listSystemKeys: caps.has('system-keys.list'),
+    createSystemKeys: caps.has('system-keys.create'),
+    revokeSystemKeys: caps.has('system-keys.delete'),
+  };
+  const allSystemKeys = can.listSystemKeys ? await keysApi.listSystemKeys(r.client) : [];
+  const created = g.systemKeysCreatedBy(allSystemKeys, user.id);
+  let replace = !!o.replaceSystemKeys;
+  if (!replace && !manual && created.length && can.createSystemKeys && ctx.canPrompt() && !o.dryRun) {
+    replace = await (await ctx.prompter()).confirm({
+      message: `${user.email} created ${created.length} system key(s) (${created.map((k) => k.name).join(', ')}). Create a replacement for each before revoking it?`,
+      default: false,
+    });
+  }
+  const steps = g.planOffboard(
+    {
+      user: {
+        id: user.id,
+        email: user.email,
+        display_name: user.display_name,
+        tenant_admin: user.tenant_admin,
+      },
+      systemKeys: created.map((k) => ({ id: k.id, name: k.name })),
+      replace,
+      can,
+    },
+    missing,
+  );
+  if (manual) return printManualSteps(ctx, steps, manual);
+  if (o.dryRun || !ctx.canPrompt())
+    throw consoleStepsNeeded(steps, `noxus offboard ${user.email}${replace ? ' --replace-system-keys' : ''}`);
+
+  const groups = caps.has('workspaces.list') ? await r.groups() : [];
+  ctx.out.info(
+    `Offboarding ${user.email} (${user.display_name})${user.tenant_admin ? ', an org admin' : ''}, guided: ${missing.map((id) => notAvailableMessage(id)).join('; ')}`,
+  );
+  ctx.out.info(
+    `  system keys they created: ${created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+  );
+  ctx.out.info(
+    `  workspaces on the server: ${groups.map((x) => x.name).join(', ') || 'none'} (memberships are not readable here)`,
+  );
+  ctx.out.info('Steps:');
+  for (const [i, s] of steps.steps.entries())
+    ctx.out.info(`  ${i + 1}. ${s.title} [${s.mode === 'console' ? 'web console' : 'by API'}]`);
+  await confirmDestructive(
+    ctx,
+    `offboard ${user.email} (remove in the console, revoke ${created.length} system key(s))`,
+    `noxus offboard ${user.email}`,
+  );
+  const secretsDir = o.secretsDir ? resolve(ctx.io.cwd, o.secretsDir) : undefined;
+  if (secretsDir) mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
+  const secrets: Array<{ key_id: string; name: string; secret?: string; file?: string }> = [];
+  const sink = secretSink(ctx, secretsDir, secrets);
+  const byId = new Map(allSystemKeys.map((k) => [k.id, k]));
+  const api = async (step: GuidedStep): Promise<{ detail: string; data?: Record<string, unknown> }> => {
+    const [kind, id] = step.id.split(':') as [string, string | undefined];
+    if (kind === 'review') {
+      return {
+        detail: `${user.email}: ${user.tenant_admin ? 'org admin' : 'not an org admin'}, active; ${created.length} system key(s) they created; ${groups.length} workspace(s) on the server`,
+        data: {
+          user: {
+            id: user.id,
+            email: user.email,
+            display_name: user.display_name,
+            tenant_admin: user.tenant_admin,
+          },
+          system_keys_created: created.map((k) => ({
+            id: k.id,
+            name: k.name,
+            permissions: k.permissions ?? null,
+          })),
+          workspaces: groups.map((x) => x.name),
+          not_readable: missing.map((m) => notAvailableMessage(m)),
+        },
+      };
+    }
+    const key = byId.get(id ?? '');
+    if (kind === 'replace-system' && key) {
+      const fresh = await g.replaceSystemKey(r.client, key);
+      const where = await sink(step.title, fresh);
+      return {
+        detail: `new key ${fresh.id}; new secret ${where}`,
+        data: { old_key: key.id, new_key: fresh.id, secret: where },
+      };
+    }
+    if (kind === 'revoke-system' && id) {
+      const what = await g.revokeSystemKeyById(r.client, id);
+      return { detail: `${what} (DELETE /v1/admin/system-keys/${id})`, data: { key: id } };
+    }
+    throw new UsageError(`unknown guided step ${step.id}`);
+  };
+  const results: GuidedResult[] = await walkSteps(ctx, r.client, steps, { api });
+  const report = writeReportFiles(
+    ctx,
+    {
+      email: user.email,
+      server: t.url,
+      created_at: new Date().toISOString(),
+      transfer_to: null,
+      before: [
+        `- Org admin: ${user.tenant_admin ? 'yes' : 'no'}`,
+        `- System keys created: ${created.map((k) => `${k.name} (${k.id})`).join(', ') || 'none'}`,
+        `- Not readable on this server: ${missing.map((m) => notAvailableMessage(m)).join('; ') || 'nothing'}`,
+      ],
+      after: [
+        `- Removed from the organization in the web console`,
+        `- System keys revoked: ${created.length}${replace ? ' (replacements created first)' : ''}`,
+        `- Workspace keys: rotated in the console (confirmed by the operator)`,
+        '- Resources and the activity log stay in the workspaces',
+      ],
+      results,
+      json: {
+        mode: 'guided',
+        server: t.url,
+        user: { id: user.id, email: user.email },
+        manual_steps: steps,
+        results,
+      },
+    },
+    o.reportDir,
+  );
+  if (ctx.globals.json) {
+    ctx.out.document({
+      command: 'offboard',
+      mode: 'guided',
+      user: { id: user.id, email: user.email },
+      steps: results,
+      secrets,
+      report,
+    });
+    return;
+  }
+  ctx.out.success(`offboarded ${user.email}; report: ${report.markdown}`);
 }

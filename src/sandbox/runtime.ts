@@ -8,6 +8,7 @@ import { BUILTIN_ROLES, ORG_ADMIN_ROLE_ID } from '../domain/roles.js';
 import { openDatabase } from './db.js';
 import { createMailer } from './mail.js';
 import type { Actor } from './model.js';
+import type { ApiMode, UnknownRoutes } from './public-mode.js';
 import { hashSecret, newId, newSecret } from './secrets.js';
 import { buildServer, type FaultRule, type Sandbox } from './server.js';
 import { now, Store } from './store.js';
@@ -24,6 +25,11 @@ export interface StartOptions {
   version?: string;
   invitationTtlMs?: number;
   faults?: FaultRule[];
+  /** `public`: only the routes the public Noxus API confirms (default `full`). */
+  api?: ApiMode;
+  unknownRoutes?: UnknownRoutes;
+  /** Serve /openapi.json (default true). */
+  openapi?: boolean;
 }
 
 export interface RunningSandbox {
@@ -127,6 +133,9 @@ export async function startSandbox(opts: StartOptions): Promise<RunningSandbox> 
     version: opts.version,
     invitationTtlMs: opts.invitationTtlMs,
     faults: opts.faults,
+    api: opts.api,
+    unknownRoutes: opts.unknownRoutes,
+    openapi: opts.openapi,
   });
   const host = opts.host ?? '127.0.0.1';
   await sandbox.app.listen({ port: opts.port, host });

@@ -6,7 +6,9 @@ import type { DB } from './db.js';
 import { HttpError } from './errors.js';
 import type { Mailer } from './model.js';
 import { Model } from './model.js';
+import { type ApiMode, installRouteModes, type UnknownRoutes } from './public-mode.js';
 import { registerAdminRoutes } from './routes/admin.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { registerKeyRoutes } from './routes/keys.js';
 import { registerPublicRoutes } from './routes/public.js';
 import { registerResourceRoutes } from './routes/resources.js';
@@ -27,6 +29,12 @@ export interface ServerOptions {
   version?: string;
   /** Fault injection for reliability tests: fail the next N requests matching a route with a status. */
   faults?: FaultRule[];
+  /** `public` serves only the routes the public Noxus API confirms (docs/api.md). */
+  api?: ApiMode;
+  /** How routes the sandbox does not serve are answered. */
+  unknownRoutes?: UnknownRoutes;
+  /** Serve /openapi.json (default true). */
+  openapi?: boolean;
 }
 
 export interface FaultRule {
@@ -204,7 +212,12 @@ export function buildServer(opts: ServerOptions): Sandbox {
     return reply.status(500).send({ detail: `internal error (request id ${req.id})` });
   });
 
-  app.setNotFoundHandler((_req, reply) => reply.status(404).send({ detail: 'Not Found' }));
+  installRouteModes(app, {
+    api: opts.api,
+    unknownRoutes: opts.unknownRoutes,
+    openapi: opts.openapi,
+    version: opts.version,
+  });
 
   app.get('/healthz', async () => ({
     ok: true,
@@ -216,6 +229,7 @@ export function buildServer(opts: ServerOptions): Sandbox {
   registerKeyRoutes(app, model);
   registerResourceRoutes(app, model);
   registerPublicRoutes(app, model);
+  registerConsoleRoutes(app, model);
 
   return {
     app,

@@ -328,6 +328,8 @@ export interface StepResult {
   title: string;
   status: 'done' | 'skipped';
   detail: string;
+  /** How the outcome is known (the report's "How" column); every step of the full API run is automated. */
+  outcome?: 'automated' | 'confirmed' | 'verified';
   data?: Record<string, unknown>;
 }
 

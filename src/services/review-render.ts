@@ -103,6 +103,10 @@ export function* csvChunks(doc: ReviewDoc): Generator<string> {
       created_at: i.invited_at,
       expires_at: i.expires_at,
     });
+  for (const w of c.workspaces ?? []) yield row({ record: 'workspace', id: w.id, name: w.name });
+  // What this export could not read (a partial export of a server without some endpoints).
+  for (const m of c.coverage?.missing ?? [])
+    yield row({ record: 'not_covered', id: m.feature, subject: m.section, status: m.reason });
   yield row({ record: 'sha256', id: doc.sha256, subject: doc.server, created_at: doc.generated_at });
 }
 
@@ -116,6 +120,12 @@ export function* markdownChunks(doc: ReviewDoc): Generator<string> {
   const admins = c.users.filter((u) => u.org_admin);
   yield `# Access review: ${md(c.organization ?? doc.server)}\n\n`;
   yield `- Generated: ${doc.generated_at} by noxus ${doc.tool_version}\n- Server: ${doc.server}\n- Content sha256: \`${doc.sha256}\`\n`;
+  const gaps = c.coverage?.missing ?? [];
+  if (gaps.length) {
+    yield '\n## Coverage: partial export\n\nThis server could not provide:\n\n';
+    for (const m of gaps) yield `- ${m.section.replace('_', ' ')}: ${md(m.reason)} (${m.feature})\n`;
+    yield '\n';
+  }
   yield `- ${c.users.length} users (${admins.length} org admins, ${c.service_accounts.length} service accounts, ${c.invitations.length} pending invitations), ${c.grants.length} workspace grants, ${c.keys.length} keys (${c.keys.filter((k) => k.degraded).length} degraded, ${c.keys.filter((k) => !k.restricted && !k.tenant_admin).length} unrestricted), ${c.system_keys.length} system keys\n\n`;
   yield '## Org admins (admin on every workspace)\n\n';
   for (const u of admins)
@@ -136,6 +146,10 @@ export function* markdownChunks(doc: ReviewDoc): Generator<string> {
   yield '\n## Service accounts\n\n';
   for (const s of c.service_accounts)
     yield `- ${md(s.email)}: ${md(s.workspaces.join(', ') || 'no workspace')}\n`;
+  if (c.workspaces) {
+    yield '\n## Workspaces\n\n';
+    for (const w of c.workspaces) yield `- ${md(w.name)} (${w.id})\n`;
+  }
   yield '\n## Pending invitations\n\n';
   for (const i of c.invitations)
     yield `- ${md(i.email)}, invited ${i.invited_at.slice(0, 10)}${i.expires_at ? `, expires ${i.expires_at.slice(0, 10)}` : ''}\n`;

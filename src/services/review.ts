@@ -10,6 +10,7 @@ import { listAll } from '../api/paging.js';
 import { grantedPermissions, listRoles } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { UsageError } from '../cli/errors.js';
+import { type FeatureId, feature, notAvailableMessage } from '../domain/features.js';
 import { isOrgAdminRole } from './resolve.js';
 
 export const REVIEW_KIND = 'noxus-access-review';
@@ -74,6 +75,29 @@ export interface ReviewContent {
   service_accounts: Array<{ id: string; email: string; status: string; workspaces: string[] }>;
   invitations: Array<{ user_id: string; email: string; invited_at: string; expires_at: string | null }>;
   roles: Array<{ name: string; scope: string; permissions: string[] }>;
+  /** Absent in exports made before coverage existed (those were complete). */
+  workspaces?: Array<{ id: string; name: string }>;
+  coverage?: Coverage;
+}
+
+/** The sections a server may be unable to provide (the rest come from the public API). */
+export type Section = 'grants' | 'keys' | 'service_accounts' | 'invitations';
+
+export interface CoverageGap {
+  section: Section;
+  /** The feature that would provide it (the catalogue's id), and why it could not be read. */
+  feature: FeatureId;
+  reason: string;
+}
+
+/** What the export could not read; hashed with the rest, so a partial export never passes for a full one. */
+export interface Coverage {
+  complete: boolean;
+  missing: CoverageGap[];
+}
+
+export function coverageOf(c: ReviewContent): Coverage {
+  return c.coverage ?? { complete: true, missing: [] };
 }
 
 export interface ReviewDoc {
@@ -106,22 +130,47 @@ async function mapBounded<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>)
 
 export async function collectReview(
   client: ApiClient,
-  opts: { concurrency?: number; onProgress?: (what: string) => void } = {},
+  opts: {
+    concurrency?: number;
+    onProgress?: (what: string) => void;
+    /** What the server supports (capability discovery); sections it lacks are named in `coverage`. */
+    has?: (id: FeatureId) => boolean;
+  } = {},
 ): Promise<ReviewContent> {
   const progress = opts.onProgress ?? (() => {});
+  const has = opts.has ?? (() => true);
+  const missing: CoverageGap[] = [];
+  const gap = (section: Section, id: FeatureId, reason = notAvailableMessage(id)) =>
+    missing.push({ section, feature: id, reason });
+  const haveMembers = has('members.list');
+  const haveKeys = has('keys.list');
   const [roles, users, groups, keys, system, me] = await Promise.all([
     listRoles(client),
     listAll<User>(client, '/v1/admin/users', {}, { pageSize: 1000 }),
     listAll<{ id: string; name: string }>(client, '/v1/admin/groups'),
-    listKeys(client, { status: 'all' }).then((ks) => ks.filter((k) => k.status !== 'revoked')),
+    haveKeys
+      ? listKeys(client, { status: 'all' }).then((ks) => ks.filter((k) => k.status !== 'revoked'))
+      : Promise.resolve([] as ApiKey[]),
     listSystemKeys(client),
     client.get<{ organization?: string }>('/v1/admin/me'),
   ]);
+  if (!haveMembers) gap('grants', 'members.list');
+  if (!haveKeys) gap('keys', 'keys.list');
+  // The public user list has no kind or status: who is a service account or a pending invitation
+  // cannot be told from it.
+  if (users.some((u) => u.kind === undefined))
+    gap(
+      'service_accounts',
+      'service-accounts',
+      `${feature('service-accounts').title}: the user list has no kind`,
+    );
+  if (users.some((u) => u.status === undefined))
+    gap('invitations', 'users.invite', `${feature('users.invite').title}: the user list has no status`);
   progress(`${users.length} users, ${groups.length} workspaces, ${keys.length} keys`);
   const adminRoleIds = new Set(roles.filter(isOrgAdminRole).map((r) => r.id));
   const isAdmin = (u: User) => (u.org_role ? adminRoleIds.has(u.org_role.id) : u.tenant_admin);
   let done = 0;
-  const members = await mapBounded(groups, opts.concurrency ?? 8, async (g) => {
+  const members = await mapBounded(haveMembers ? groups : [], opts.concurrency ?? 8, async (g) => {
     const m = await listMembers(client, g.id);
     if (++done % 10 === 0 || done === groups.length)
       progress(`members of ${done}/${groups.length} workspaces`);
@@ -167,7 +216,7 @@ export async function collectReview(
       .map((k) => ({
         id: k.id,
         name: k.name,
-        permissions: [...k.permissions].sort(),
+        permissions: [...(k.permissions ?? [])].sort(),
         tenant_admin: k.tenant_admin,
         created_by: k.created_by_email ?? k.created_by,
         status: k.status,
@@ -198,6 +247,10 @@ export async function collectReview(
     roles: roles
       .map((r) => ({ name: r.name, scope: r.scope ?? '', permissions: grantedPermissions(r).sort() }))
       .sort((a, b) => cmp(a.scope, b.scope) || cmp(a.name, b.name)),
+    workspaces: groups
+      .map((g) => ({ id: g.id, name: g.name }))
+      .sort((a, b) => cmp(a.name, b.name) || cmp(a.id, b.id)),
+    coverage: { complete: missing.length === 0, missing },
   };
 }
 
@@ -257,6 +310,9 @@ export function* jsonChunks(doc: ReviewDoc): Generator<string> {
     for (let i = 0; i < rows.length; i++) yield `${i ? ',' : ''}\n${JSON.stringify(rows[i])}`;
     yield ']';
   }
+  // Same key order as the content object, so the file's content hashes to the same sha256.
+  if (c.workspaces) yield `,\n"workspaces":${JSON.stringify(c.workspaces)}`;
+  if (c.coverage) yield `,\n"coverage":${JSON.stringify(c.coverage)}`;
   yield `},\n"sha256":${JSON.stringify(doc.sha256)}}\n`;
 }
 
@@ -310,6 +366,9 @@ export interface ReviewDiff {
   keys_revoked: Array<{ id: string; name: string; workspace: string | null; holder: string | null }>;
   keys_newly_degraded: Array<{ id: string; name: string; clipped: string[] }>;
   changes: number;
+  /** The sections either export could not read are not compared (their absence is not a change). */
+  coverage_differs: boolean;
+  coverage: { old: CoverageGap[]; new: CoverageGap[]; not_compared: Section[] };
 }
 
 export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): ReviewDiff {
@@ -327,11 +386,14 @@ export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): Revi
   const inactive = (u: ReviewUser, at: string) =>
     u.status === 'active' &&
     (!u.last_active_on || Date.parse(at) - Date.parse(u.last_active_on) > inactiveDays * 86_400_000);
+  const [ca, cb] = [coverageOf(a.content), coverageOf(b.content)];
+  const uncovered = new Set([...ca.missing, ...cb.missing].map((m) => m.section));
+  const section = <T>(name: Section, rows: T[]): T[] => (uncovered.has(name) ? [] : rows);
   const key = (g: ReviewGrant) => `${g.user_id}|${g.workspace_id}`;
-  const ga = new Map(a.content.grants.map((g) => [key(g), g]));
-  const gb = new Map(b.content.grants.map((g) => [key(g), g]));
-  const ka = new Map(a.content.keys.map((k) => [k.id, k]));
-  const kb = new Map(b.content.keys.map((k) => [k.id, k]));
+  const ga = new Map(section('grants', a.content.grants).map((g) => [key(g), g]));
+  const gb = new Map(section('grants', b.content.grants).map((g) => [key(g), g]));
+  const ka = new Map(section('keys', a.content.keys).map((k) => [k.id, k]));
+  const kb = new Map(section('keys', b.content.keys).map((k) => [k.id, k]));
   const d: ReviewDiff = {
     old: { generated_at: a.generated_at, sha256: a.sha256 },
     new: { generated_at: b.generated_at, sha256: b.sha256 },
@@ -386,6 +448,8 @@ export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): Revi
       .filter((k) => k.degraded && ka.has(k.id) && !ka.get(k.id)?.degraded)
       .map((k) => ({ id: k.id, name: k.name, clipped: k.clipped })),
     changes: 0,
+    coverage_differs: JSON.stringify(ca) !== JSON.stringify(cb),
+    coverage: { old: ca.missing, new: cb.missing, not_compared: [...uncovered].sort() },
   };
   d.changes =
     d.users_added.length +
@@ -487,6 +551,36 @@ export function parsePolicy(raw: unknown, file: string): Policy {
   return p;
 }
 
+/** The sections each rule reads besides users and roles; a rule whose data the export lacks is skipped. */
+export const RULE_NEEDS: Record<string, Section[]> = {
+  too_many_org_admins: [],
+  inactive_user_with_roles: ['grants'],
+  active_user_without_workspace: ['grants'],
+  unrestricted_key: ['keys'],
+  degraded_key: ['keys'],
+  old_key: ['keys'],
+  unused_key: ['keys'],
+  personal_key_used_as_integration: ['keys'],
+  stale_invitation: ['invitations'],
+};
+
+export interface SkippedRule {
+  rule: string;
+  reason: string;
+}
+
+/** The rules this export has no data for, each with what is missing (the coverage's reasons). */
+export function skippedRules(c: ReviewContent): SkippedRule[] {
+  const gaps = new Map(coverageOf(c).missing.map((m) => [m.section, m]));
+  const out: SkippedRule[] = [];
+  for (const [rule, needs] of Object.entries(RULE_NEEDS)) {
+    const lacking = needs.map((n) => gaps.get(n)).filter((g): g is CoverageGap => !!g);
+    if (lacking.length)
+      out.push({ rule, reason: `needs ${lacking.map((g) => `${g.section} (${g.reason})`).join(', ')}` });
+  }
+  return out;
+}
+
 export interface Finding {
   rule: string;
   severity: Severity;
@@ -502,8 +596,10 @@ export function checkReview(c: ReviewContent, policy: Policy, now: Date, caller?
   const age = (iso: string | null) =>
     iso ? (now.getTime() - Date.parse(iso)) / 86_400_000 : Number.POSITIVE_INFINITY;
   const q = (s: string) => (/^[\w@.+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
-  const add = (rule: string, subject: string, message: string, fix: string) =>
-    out.push({ rule, severity: sev(rule), subject, message, fix });
+  const skipped = new Set(skippedRules(c).map((x) => x.rule));
+  const add = (rule: string, subject: string, message: string, fix: string) => {
+    if (!skipped.has(rule)) out.push({ rule, severity: sev(rule), subject, message, fix });
+  };
 
   const admins = c.users.filter((u) => u.org_admin && u.status === 'active' && u.kind === 'human');
   if (admins.length > policy.max_org_admins) {

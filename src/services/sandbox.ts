@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import { join, resolve } from 'node:path';
 import { ConflictError, NotFoundError, NoxusError } from '../cli/errors.js';
 import type { ProfileStore } from '../config/profiles.js';
+import type { ApiMode, UnknownRoutes } from '../sandbox/public-mode.js';
 
 export const DEFAULT_PORT = 8700;
 export const SANDBOX_PROFILE = 'sandbox';
@@ -18,6 +19,10 @@ export interface SandboxState {
   version: string;
   /** True when this start created the organization (and its bootstrap key). */
   created: boolean;
+  /** Which API it serves; absent in state files written before the modes existed (full). */
+  api?: ApiMode;
+  unknown_routes?: UnknownRoutes;
+  openapi?: boolean;
 }
 
 export interface SandboxStartOptions {
@@ -29,6 +34,9 @@ export interface SandboxStartOptions {
   smtpUrl?: string;
   rateLimit?: number;
   version: string;
+  api: ApiMode;
+  unknownRoutes: UnknownRoutes;
+  openapi: boolean;
 }
 
 export const stateFile = (dataDir: string) => join(resolve(dataDir), 'sandbox.json');
@@ -101,6 +109,9 @@ export async function startInProcess(o: SandboxStartOptions) {
       smtpUrl: o.smtpUrl,
       rateLimit: o.rateLimit,
       version: o.version,
+      api: o.api,
+      unknownRoutes: o.unknownRoutes,
+      openapi: o.openapi,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -118,6 +129,9 @@ export async function startInProcess(o: SandboxStartOptions) {
     started_at: new Date().toISOString(),
     version: o.version,
     created: running.adminKey !== undefined,
+    api: o.api,
+    unknown_routes: o.unknownRoutes,
+    openapi: o.openapi,
   };
   writeFileSync(stateFile(o.dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   return {
@@ -159,6 +173,11 @@ export async function startDetached(
     '--seed',
     o.seed,
     '--no-profile-setup',
+    '--api',
+    o.api,
+    '--unknown-routes',
+    o.unknownRoutes,
+    ...(o.openapi ? [] : ['--openapi', 'off']),
     ...(o.smtpUrl ? ['--smtp', o.smtpUrl] : []),
     ...(o.scale ? ['--scale', `${o.scale.users}x${o.scale.workspaces}`] : []),
     ...(o.rateLimit ? ['--rate-limit', String(o.rateLimit)] : []),

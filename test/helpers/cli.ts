@@ -24,6 +24,7 @@ export function runCli(
     input?: string;
     configDir?: string;
     timeoutMs?: number;
+    cwd?: string;
   } = {},
 ): Promise<CliResult> {
   const env: Record<string, string> = {};
@@ -34,7 +35,11 @@ export function runCli(
   for (const k of ['NOXUS_API_KEY', 'NOXUS_BACKEND_URL', 'NOXUS_PROFILE'])
     if (!(opts.env && k in opts.env)) delete env[k];
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env,
+      cwd: opts.cwd,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {

@@ -373,6 +373,14 @@ const workspaces: FieldGen = (p, c) =>
   fc
     .array(fc.tuple(groupRef(p, c), wsRole(p, c)), { maxLength: 3 })
     .map((ws) => `[${ws.map(([g, r]) => `{"group_id":${g},"role":${r}}`).join(',')}]`);
+const consoleWorkspaces: FieldGen = (p, c) =>
+  fc
+    .array(fc.tuple(groupRef(p, c), wsRole(p, c)), { maxLength: 3 })
+    .map((ws) => `[${ws.map(([g, r]) => `{"workspace":${g},"role":${r}}`).join(',')}]`);
+const consoleUsers: FieldGen = (p, c) =>
+  fc
+    .array(fc.tuple(userRef(p, c), wsRole(p, c)), { maxLength: 3 })
+    .map((us) => `[${us.map(([u, r]) => `{"user":${u},"role":${r}}`).join(',')}]`);
 const overlap: FieldGen = (_p, c) =>
   c
     ? fc.integer({ min: 0, max: 86_400 }).map(String)
@@ -551,6 +559,22 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/v1/admin/roles/:id', params: [(p) => [...p.roleIds, ...p.roleNames]] },
   { method: 'DELETE', path: '/v1/admin/users/:id', params: [users] },
   { method: 'DELETE', path: '/v1/admin/groups/:id', params: [groups] },
+  // The web console's stand-in (sandbox only).
+  {
+    method: 'POST',
+    path: '/console/users',
+    fields: { email, name, display_name: name, org_role: orgRole, workspaces: consoleWorkspaces },
+    required: ['email', 'name'],
+  },
+  {
+    method: 'POST',
+    path: '/console/workspaces/:workspace/users',
+    params: [groups],
+    fields: { users: consoleUsers },
+    required: ['users'],
+  },
+  { method: 'DELETE', path: '/console/api-keys/:id', params: [(p) => p.apiKeyIds] },
+  { method: 'DELETE', path: '/console/users/:user', params: [users] },
 ];
 
 /** Percent-encodes every byte outside the unreserved set (lone surrogates become U+FFFD). */

@@ -273,7 +273,7 @@ function routes(): Route[] {
       method: 'DELETE',
       name: '/v1/admin/groups/{id}',
       prepare: async () => ({ path: `/v1/admin/groups/${await fresh.group()}` }),
-      expect: onlyAdmin(204, 'workspace:write'),
+      expect: onlyAdmin(200, 'workspace:write'),
     },
     {
       method: 'GET',

@@ -25,7 +25,9 @@ export function registerReview(program: Command, ctx: Context): void {
       `${examples(['noxus review export -o 2026-Q4.json', 'noxus review export --format md -o 2026-Q4.md', 'noxus review export --format csv -o 2026-Q4.csv'])}
 The JSON holds a sha256 of its content. Generation time is outside the hashed content, and times
 of last use/activity are kept to the day, so two exports of an unchanged organization on the
-same day have the same hash.
+same day have the same hash. On a server without some endpoints (the public Noxus API) the export
+holds what it can read and a "coverage" section naming what it could not, and why; the hash
+covers it.
 `,
     )
     .action((o: { format: 'json' | 'csv' | 'md'; output?: string; concurrency?: string }) =>
@@ -63,19 +65,23 @@ async function snapshot(ctx: Context, concurrency?: string): Promise<ReviewDoc> 
   const n = concurrency === undefined ? 8 : Number(concurrency);
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new UsageError(`--concurrency must be 1-64, got "${concurrency}"`);
-  const [svc, client, t] = await Promise.all([
+  const [svc, client, t, caps] = await Promise.all([
     import('../../services/review.js'),
     ctx.client(),
     ctx.target(),
+    ctx.capabilities(),
   ]);
   const tty = !!ctx.io.stderr.isTTY && !ctx.globals.json;
   const content = await svc.collectReview(client, {
     concurrency: n,
+    has: (id) => caps.has(id),
     onProgress: (what) => {
       if (tty) ctx.io.stderr.write(`\r${what}\x1b[K`);
     },
   });
   if (tty) ctx.io.stderr.write('\r\x1b[K');
+  for (const m of content.coverage?.missing ?? [])
+    ctx.out.warn(`partial export: no ${m.section.replace('_', ' ')} (${m.reason})`);
   return svc.makeDoc(content, t.url, ctx.version, ctx.io.now());
 }
 
@@ -191,6 +197,19 @@ function renderDiff(d: ReviewDiff): string {
     'Keys newly degraded',
     d.keys_newly_degraded.map((k) => `${k.name} (${k.id}): lost ${k.clipped.join(', ')}`),
   );
+  if (d.coverage_differs) {
+    const gaps = (xs: ReviewDiff['coverage']['old']) =>
+      xs.map((m) => `${m.section} (${m.reason})`).join('; ') || 'complete';
+    section('Coverage differs', [
+      `old export: ${gaps(d.coverage.old)}`,
+      `new export: ${gaps(d.coverage.new)}`,
+      `not compared: ${d.coverage.not_compared.join(', ')}`,
+    ]);
+  } else if (d.coverage.not_compared.length) {
+    section('Coverage', [
+      `not compared (neither export could read them): ${d.coverage.not_compared.join(', ')}`,
+    ]);
+  }
   if (d.changes === 0) lines.push('No changes.', '');
   return lines.join('\n');
 }
@@ -234,12 +253,15 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
   }
   const findings = svc.checkReview(doc.content, policy, ctx.io.now(), caller);
   const failing = svc.failing(findings, policy);
+  const skipped = svc.skippedRules(doc.content);
   if (ctx.globals.json) {
     ctx.out.envelope('review check', findings, {
       policy,
       failing: failing.length,
       passed: failing.length === 0,
       sha256: doc.sha256,
+      skipped,
+      coverage: svc.coverageOf(doc.content),
     });
   } else if (findings.length === 0) {
     ctx.out.success('no findings');
@@ -252,6 +274,7 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
       { header: 'Fix', value: (f: Finding) => f.fix },
     ]);
   }
+  if (!ctx.globals.json) for (const x of skipped) ctx.out.warn(`rule ${x.rule} skipped: ${x.reason}`);
   if (failing.length) {
     throw new NoxusError(
       `${failing.length} finding(s) at or above "${policy.fail_on}" (${findings.length} in all)`,

@@ -14,6 +14,9 @@ export interface StartOpts {
   smtp?: string;
   rateLimit?: number;
   profileSetup: boolean;
+  api: 'full' | 'public';
+  unknownRoutes: 'fastapi' | 'html' | 'gateway-403';
+  openapi: 'on' | 'off';
 }
 
 export function registerStart(parent: Command, ctx: Context): void {
@@ -39,6 +42,24 @@ export function registerStart(parent: Command, ctx: Context): void {
       'answer 429 with Retry-After above n requests per second',
       parsePositive('--rate-limit'),
     )
+    .addOption(
+      new Option('--api <kind>', 'full: every endpoint; public: only those the public Noxus API has')
+        .choices(['full', 'public'])
+        .default('full'),
+    )
+    .addOption(
+      new Option(
+        '--unknown-routes <style>',
+        'how routes it does not serve answer: as FastAPI (404/405), an nginx HTML 404, or a gateway 403',
+      )
+        .choices(['fastapi', 'html', 'gateway-403'])
+        .default('fastapi'),
+    )
+    .addOption(
+      new Option('--openapi <on|off>', 'serve /openapi.json (off: clients must probe)')
+        .choices(['on', 'off'])
+        .default('on'),
+    )
     .option('--no-profile-setup', 'do not create or update the "sandbox" profile')
     .addHelpText(
       'after',
@@ -46,6 +67,7 @@ export function registerStart(parent: Command, ctx: Context): void {
         'noxus sandbox start --detach --seed demo',
         'noxus sandbox start --port 0 --data ./tmp/sbx --json',
         'noxus sandbox start --smtp smtp://127.0.0.1:2525 --rate-limit 50',
+        'noxus sandbox start --detach --api public --unknown-routes gateway-403',
       ]),
     )
     .action((o) => runStart(ctx, o as StartOpts));
@@ -74,6 +96,9 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
     smtpUrl: o.smtp,
     rateLimit: o.rateLimit,
     version: ctx.version,
+    api: o.api,
+    unknownRoutes: o.unknownRoutes,
+    openapi: o.openapi !== 'off',
   };
   if (o.detach) {
     const { state, adminKey } = await svc.startDetached(opts, { ...ctx.io.argv0, env: ctx.env });
@@ -85,6 +110,7 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
       adminKey,
       profile,
       detached: true,
+      api: opts.api,
     });
     return;
   }
@@ -97,6 +123,7 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
     adminKey: running.adminKey,
     profile,
     detached: false,
+    api: opts.api,
   });
   await new Promise<void>((resolve) => {
     const stop = () => {
@@ -125,6 +152,7 @@ function report(
     adminKey?: string;
     profile?: { name: string; made_current: boolean };
     detached: boolean;
+    api: 'full' | 'public';
   },
 ): void {
   if (ctx.globals.json) {
@@ -134,6 +162,7 @@ function report(
       data_dir: r.dataDir,
       pid: r.pid,
       profile: r.profile?.name ?? null,
+      api: r.api,
     });
     return;
   }
@@ -141,6 +170,7 @@ function report(
   if (ctx.env.GITHUB_ACTIONS === 'true' && r.adminKey) ctx.io.stdout.write(`::add-mask::${r.adminKey}\n`);
   out.success(`sandbox ${r.detached ? `running in the background (pid ${r.pid})` : 'listening'} at ${r.url}`);
   out.info(`data: ${r.dataDir}`);
+  if (r.api === 'public') out.info('serving only the endpoints of the public Noxus API');
   if (r.adminKey) {
     out.info(
       `bootstrap key of owner@example.com (tenant admin), shown once here and kept in ${r.dataDir}/admin-key (0600, a local test credential):`,

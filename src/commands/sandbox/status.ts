@@ -32,6 +32,9 @@ export async function runStatus(ctx: Context, o: { data?: string }): Promise<voi
     version: s.version,
     organization: h.organization ?? null,
     key_file: svc.keyFile(dataDir),
+    api: s.api ?? 'full',
+    unknown_routes: s.unknown_routes ?? 'fastapi',
+    openapi: s.openapi ?? true,
   };
   ctx.out.item('sandbox status', row, [
     { header: 'Running', value: () => 'yes' },
@@ -40,6 +43,9 @@ export async function runStatus(ctx: Context, o: { data?: string }): Promise<voi
     { header: 'Data', value: (r) => r.data_dir },
     { header: 'Started', value: (r) => r.started_at, time: true },
     { header: 'Organization', value: (r) => r.organization },
+    { header: 'API', value: (r) => (r.api === 'public' ? 'public endpoints only' : 'full') },
+    { header: 'Unknown routes', value: (r) => r.unknown_routes },
+    { header: 'OpenAPI document', value: (r) => (r.openapi ? 'served' : 'hidden') },
     { header: 'Bootstrap key file', value: (r) => r.key_file },
   ]);
 }

@@ -3,8 +3,10 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { notAvailableMessage } from '../../domain/features.js';
 import { emailProblem, nameProblem } from '../../domain/validate.js';
 import type { Resolver } from '../../services/resolve.js';
+import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
 import { collect, resolverFor } from '../shared.js';
 
 export interface AddOpts {
@@ -18,6 +20,7 @@ export interface AddOpts {
   results?: string;
   resume?: boolean;
   concurrency?: string;
+  manualSteps?: string;
 }
 
 export function registerAdd(parent: Command, ctx: Context): void {
@@ -43,6 +46,10 @@ export function registerAdd(parent: Command, ctx: Context): void {
       'with --from-csv: finish an interrupted run of the same file (no one is invited twice)',
     )
     .option('--concurrency <n>', 'with --from-csv: parallel requests (1-32, default 4; halves on 429)')
+    .option(
+      '--manual-steps <format>',
+      'print the web console steps that add this user (md or json checklist); change nothing',
+    )
     .addHelpText(
       'after',
       `${examples([
@@ -55,6 +62,10 @@ export function registerAdd(parent: Command, ctx: Context): void {
 Steps (as in Settings → Users → Add user): name, display name, email and organization role;
 then the workspaces; then a role for each workspace (org admins are admins on all workspaces);
 then a summary to confirm; then the invitation email is sent.
+On a server without the user-management API (the public Noxus API), a terminal walks you through
+the same steps in the web console with the values to enter, waits for each, then verifies that the
+user appears in GET /v1/admin/users. Without a terminal: exit 8 and the steps; --manual-steps md|json
+prints them as a checklist.
 `,
     )
     .action((o: AddOpts) => runAdd(ctx, o));
@@ -73,6 +84,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
     const { runAddCsv } = await import('./add-csv.js');
     return runAddCsv(ctx, { ...o, fromCsv: o.fromCsv });
   }
+  const manual = parseManualSteps(o.manualSteps);
   if (o.results || o.resume || o.concurrency)
     throw new UsageError('--results, --resume and --concurrency go with --from-csv');
   const [{ planNewUser, parseWorkspaceGrant }, { isOrgAdminRole }] = await Promise.all([
@@ -135,6 +147,48 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
         ? []
         : ['no workspace yet']),
   ];
+  // The public API cannot add users: the web console can, with these values, and the API verifies it.
+  const guided = !(await ctx.capabilities()).has('users.invite');
+  if (guided || manual) {
+    const { planUserAdd } = await import('../../services/guided.js');
+    const steps = planUserAdd(
+      {
+        name: plan.body.name,
+        displayName: plan.body.display_name ?? plan.body.name,
+        email: plan.body.email,
+        orgRole: plan.orgRole.name,
+        orgAdmin: plan.orgRole.admin,
+        workspaces: plan.grants.map((g) => ({ workspace: g.workspace, role: g.role })),
+      },
+      guided ? ['users.invite'] : [],
+    );
+    const rerun = commandLine(
+      ['users', 'add'],
+      [
+        ['--name', plan.body.name],
+        ['--email', plan.body.email],
+        ['--org-role', plan.orgRole.name],
+        ['--workspace', plan.grants.map((g) => `${g.workspace}=${g.role}`)],
+      ],
+    );
+    if (manual) return printManualSteps(ctx, steps, manual);
+    if (o.dryRun || !ctx.canPrompt()) throw consoleStepsNeeded(steps, rerun);
+    ctx.out.info(`${notAvailableMessage('users.invite')}: add the user in the Noxus web console:`);
+    for (const line of summary) ctx.out.info(`  ${line}`);
+    const results = await walkSteps(ctx, r.client, steps, {
+      api: async () => ({ detail: 'nothing to do by API' }),
+    });
+    r.invalidate();
+    const added = (await r.users()).find((u) => u.email.toLowerCase() === plan.body.email.toLowerCase());
+    if (ctx.globals.json) {
+      ctx.out.envelope('users add', [
+        { email: plan.body.email, id: added?.id ?? null, guided: true, steps: results },
+      ]);
+      return;
+    }
+    ctx.out.success(`added ${plan.body.email} through the web console; verified by the API`);
+    return;
+  }
   if (o.dryRun) {
     if (ctx.globals.json) {
       ctx.out.envelope('users add', [

@@ -10,7 +10,9 @@ import {
   missingValues,
 } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { notAvailableMessage } from '../../domain/features.js';
 import { normalizeEmail } from '../../domain/validate.js';
+import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerMembers(parent: Command, ctx: Context): void {
@@ -27,15 +29,28 @@ export function registerMembers(parent: Command, ctx: Context): void {
     .argument('[users...]', 'user ids or emails (picked in a terminal when omitted)')
     .option('--role <role>', 'workspace role: Admin, Editor, Reader or a custom one')
     .option('--dry-run', 'show what would change')
+    .option(
+      '--manual-steps <format>',
+      'print the web console steps that add them (md or json checklist); change nothing',
+    )
     .addHelpText(
       'after',
-      examples([
+      `${examples([
         'noxus ws add-member',
         'noxus ws add-member Marketing alan@example.com ken@example.com --role Reader',
-      ]),
+        'noxus ws add-member Marketing alan@example.com --role Reader --manual-steps md',
+      ])}
+On a server without the membership API (the public Noxus API), a terminal walks you through
+Workspace settings → Users → Add users in the web console, with each user and their role.
+Without a terminal: exit 8 and the steps; --manual-steps md|json prints them as a checklist.
+`,
     )
-    .action((w: string | undefined, users: string[], o: { role?: string; dryRun?: boolean }) =>
-      runAddMember(ctx, w, users, o),
+    .action(
+      (
+        w: string | undefined,
+        users: string[],
+        o: { role?: string; dryRun?: boolean; manualSteps?: string },
+      ) => runAddMember(ctx, w, users, o),
     );
   parent
     .command('set-role')
@@ -85,9 +100,11 @@ export async function runAddMember(
   ctx: Context,
   wRef: string | undefined,
   userRefs: string[],
-  o: { role?: string; dryRun?: boolean },
+  o: { role?: string; dryRun?: boolean; manualSteps?: string },
 ): Promise<void> {
+  const manual = parseManualSteps(o.manualSteps);
   const r = await resolverFor(ctx);
+  const caps = await ctx.capabilities();
   const { isOrgAdminRole } = await import('../../services/resolve.js');
   const { roleScope } = await import('../../api/roles.js');
   const groupRef = await fromFlagOrPrompt(ctx, wRef, async (p) =>
@@ -102,7 +119,8 @@ export async function runAddMember(
       commandLine(['ws', 'add-member', '<workspace>', '<user>'], [['--role', o.role ?? '<role>']]),
     );
   const g = await r.group(groupRef);
-  const current = await members(ctx, g.id);
+  // Without member lists, who is already in the workspace is unknown: the console shows it.
+  const current = caps.has('members.list') ? await members(ctx, g.id) : [];
   let refs = userRefs;
   if (refs.length === 0) {
     if (!ctx.canPrompt())
@@ -184,6 +202,36 @@ export async function runAddMember(
     role: role.name,
     action: unchanged ? 'unchanged' : 'add',
   }));
+  const guided = !caps.has('members.manage');
+  if (guided || manual) {
+    const { planAddMembers } = await import('../../services/guided.js');
+    const steps = planAddMembers(
+      g.name,
+      rows.filter((x) => x.action === 'add').map((x) => ({ email: x.email, role: x.role })),
+      guided ? ['members.manage'] : [],
+    );
+    if (manual) return printManualSteps(ctx, steps, manual);
+    const rerun = commandLine(
+      ['ws', 'add-member', g.name, ...rows.map((x) => x.email)],
+      [['--role', role.name]],
+    );
+    if (o.dryRun || !ctx.canPrompt()) throw consoleStepsNeeded(steps, rerun);
+    ctx.out.info(`${notAvailableMessage('members.manage')}: add them in the Noxus web console:`);
+    const results = await walkSteps(ctx, r.client, steps, {
+      api: async () => ({ detail: 'nothing to do by API' }),
+    });
+    if (ctx.globals.json)
+      ctx.out.envelope(
+        'ws add-member',
+        rows.map((x) => ({ ...x, outcome: 'confirmed by the operator', guided: true })),
+        { steps: results },
+      );
+    else
+      ctx.out.success(
+        `added ${rows.map((x) => x.email).join(', ')} to ${g.name} as ${role.name} in the web console (confirmed by the operator; the public API cannot read workspace members)`,
+      );
+    return;
+  }
   if (o.dryRun) {
     if (ctx.globals.json) ctx.out.envelope('ws add-member', rows, { dry_run: true });
     else

@@ -302,11 +302,12 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
       return model.groupView(model.updateGroup(p.actor, req.params.id, req.body ?? {}));
     },
   );
-  app.delete<{ Params: { id: string } }>('/v1/admin/groups/:id', async (req, reply) => {
+  // A JSON body, never an empty 204: the official SDK parses every response as JSON.
+  app.delete<{ Params: { id: string } }>('/v1/admin/groups/:id', async (req) => {
     const p = principal(req);
     requireOrg(p, 'workspace:write');
     model.deleteGroup(p.actor, req.params.id);
-    return reply.status(204).send();
+    return { success: true };
   });
 
   app.get<{ Params: { id: string }; Querystring: Record<string, number> }>(
