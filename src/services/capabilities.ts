@@ -172,6 +172,7 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     needs: ['users.list'],
     optional: [
       'users.remove',
+      'users.suspend',
       'users.access',
       'keys.list',
       'keys.revoke',
