@@ -7,7 +7,7 @@ _noxus() {
   for (( i=1; i<COMP_CWORD; i++ )); do
     w="${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    case "${COMP_WORDS[i-1]}" in --action|--actor|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires-at|--expires-in|--file|--format|--from|--from-csv|--host|--key|--key-workspace|--kind|--limit|--name|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--report-dir|--resource|--restrict|--results|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
+    case "${COMP_WORDS[i-1]}" in --action|--actor|--api|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires-at|--expires-in|--file|--format|--from|--from-csv|--host|--key|--key-workspace|--kind|--limit|--manual-steps|--name|--openapi|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--report-dir|--resource|--restrict|--results|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--unknown-routes|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
     if _noxus_words "${cmdpath:+$cmdpath }$w" >/dev/null; then cmdpath="${cmdpath:+$cmdpath }$w"; fi
   done
   case "$cmdpath|$prev" in
@@ -51,6 +51,7 @@ _noxus() {
       'users add|--from-csv') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'users add|--results') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'users add|--concurrency') COMPREPLY=(); return 0 ;;
+      'users add|--manual-steps') COMPREPLY=(); return 0 ;;
       'users add|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'users add|--url') COMPREPLY=(); return 0 ;;
       'users update|--name') COMPREPLY=(); return 0 ;;
@@ -81,6 +82,7 @@ _noxus() {
       'ws members|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'ws members|--url') COMPREPLY=(); return 0 ;;
       'ws add-member|--role') COMPREPLY=( $(compgen -W "$(noxus __complete role 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'ws add-member|--manual-steps') COMPREPLY=(); return 0 ;;
       'ws add-member|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'ws add-member|--url') COMPREPLY=(); return 0 ;;
       'ws set-role|--role') COMPREPLY=( $(compgen -W "$(noxus __complete role 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -175,6 +177,7 @@ _noxus() {
       'offboard|--apply') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'offboard|--secrets-dir') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
       'offboard|--report-dir') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
+      'offboard|--manual-steps') COMPREPLY=(); return 0 ;;
       'offboard|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'offboard|--url') COMPREPLY=(); return 0 ;;
       'review|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -212,6 +215,9 @@ _noxus() {
       'sandbox start|--scale') COMPREPLY=(); return 0 ;;
       'sandbox start|--smtp') COMPREPLY=(); return 0 ;;
       'sandbox start|--rate-limit') COMPREPLY=(); return 0 ;;
+      'sandbox start|--api') COMPREPLY=( $(compgen -W 'full public' -- "$cur") ); return 0 ;;
+      'sandbox start|--unknown-routes') COMPREPLY=( $(compgen -W 'fastapi html gateway-403' -- "$cur") ); return 0 ;;
+      'sandbox start|--openapi') COMPREPLY=( $(compgen -W 'on off' -- "$cur") ); return 0 ;;
       'sandbox start|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'sandbox start|--url') COMPREPLY=(); return 0 ;;
       'sandbox stop|--data') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
@@ -246,7 +252,7 @@ _noxus_words() {
       'users') words='list ls get add update suspend reactivate resend-invite onboarding -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users list') words='--status --workspace --kind -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users get') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'users add') words='--name --display-name --email --org-role --workspace --dry-run --from-csv --results --resume --concurrency -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'users add') words='--name --display-name --email --org-role --workspace --dry-run --from-csv --results --resume --concurrency --manual-steps -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users update') words='--name --display-name --avatar-url --org-role --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users suspend') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'users reactivate') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
@@ -258,7 +264,7 @@ _noxus_words() {
       'ws create') words='--description --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'ws delete') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'ws members') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'ws add-member') words='--role --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'ws add-member') words='--role --dry-run --manual-steps -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'ws set-role') words='--role --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'ws remove-member') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'ws apply') words='-f --file --prune --dry-run --results -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
@@ -284,7 +290,7 @@ _noxus_words() {
       'service-accounts create') words='--workspace --email --key --key-workspace --restrict --expires-in --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'service-accounts list') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'service-accounts delete') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'offboard') words='--transfer-to --plan-out --apply --resume --force --secrets-dir --report-dir --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'offboard') words='--transfer-to --plan-out --apply --resume --force --secrets-dir --report-dir --dry-run --manual-steps --replace-system-keys -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review') words='export diff check -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review export') words='--format -o --output --concurrency -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review diff') words='--format -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
@@ -292,7 +298,7 @@ _noxus_words() {
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'sandbox start') words='--port --host --data --detach --seed --scale --smtp --rate-limit --no-profile-setup -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'sandbox start') words='--port --host --data --detach --seed --scale --smtp --rate-limit --api --unknown-routes --openapi --no-profile-setup -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'sandbox stop') words='--data -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'sandbox status') words='--data -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'sandbox act-as') words='--workspace --name --restrict --tenant-admin -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

@@ -179,6 +179,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l from-csv -
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l results -r -F
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l resume
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l concurrency -r
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l manual-steps -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l url -r
@@ -309,6 +310,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l role -r -a '(noxus __complete role 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l manual-steps -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l url -r
@@ -623,6 +625,8 @@ complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l secrets-dir -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l report-dir -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l manual-steps -r
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l replace-system-keys
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l url -r
@@ -723,6 +727,9 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l seed -
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l scale -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l smtp -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l rate-limit -r
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l api -r -a 'full public'
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l unknown-routes -r -a 'fastapi html gateway-403'
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l openapi -r -a 'on off'
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l no-profile-setup
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'

@@ -30,7 +30,7 @@ const doctor = (sbx: TestSandbox, cfg: string, ...args: string[]) =>
   });
 
 describe('noxus doctor', () => {
-  it('on the full sandbox: every feature available, learnt by probing', async () => {
+  it('on the full sandbox: every feature available, from its /openapi.json', async () => {
     const r = await doctor(full, tempConfigDir(), '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
@@ -39,6 +39,7 @@ describe('noxus doctor', () => {
       command: 'doctor',
       server: full.url,
       reachable: true,
+      discovery: { source: 'openapi' },
       key: { kind: 'workspace', tenant_admin: true, holder: { email: 'owner@example.com' } },
     });
     expect(doc.features.filter((f: { available: boolean }) => !f.available)).toEqual([]);
