@@ -729,8 +729,10 @@ export class ApiClient {
         ? notAvailableMessage(routeFeature)
         : `${what} is not available on this server`;
       const consoleStep = routeFeature ? featureOf(routeFeature).console : undefined;
-      const said = routeFeature ? `${named} (${what} answered HTTP ${status})` : named;
-      return new NotAvailableError(`${said}${rid}`, {
+      const said = routeFeature
+        ? `${named} (${what} answered HTTP ${status}${requestId ? `, request id ${requestId}` : ''})`
+        : `${named}${rid}`;
+      return new NotAvailableError(said, {
         ...base,
         data: { ...data, ...(routeFeature ? { feature: routeFeature } : {}) },
         hint: [

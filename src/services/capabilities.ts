@@ -150,14 +150,14 @@ export const COMMANDS: Record<string, CommandNeeds> = {
   'keys create': { needs: ['keys.create'], optional: KEY_EXTRAS },
   'keys list': { needs: ['keys.list'] },
   'keys explain': { needs: ['keys.list'], optional: ['activity'] },
-  'keys revoke': { needs: ['keys.list', 'keys.revoke'] },
-  'keys rotate': { needs: ['keys.list', 'keys.rotate'] },
+  'keys revoke': { needs: ['keys.revoke', 'keys.list'] },
+  'keys rotate': { needs: ['keys.rotate', 'keys.list'] },
   'keys system create': {
     needs: ['system-keys.create'],
     optional: ['permissions.catalogue', 'system-keys.expiry'],
   },
   'keys system list': { needs: ['system-keys.list'] },
-  'keys system revoke': { needs: ['system-keys.list', 'system-keys.delete'] },
+  'keys system revoke': { needs: ['system-keys.delete', 'system-keys.list'] },
   'keys system rotate': {
     needs: ['system-keys.list', 'system-keys.create', 'system-keys.delete'],
     optional: ['system-keys.rotate'],
@@ -172,6 +172,7 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     needs: ['users.list'],
     optional: [
       'users.remove',
+      'users.suspend',
       'users.access',
       'keys.list',
       'keys.revoke',

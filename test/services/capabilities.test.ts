@@ -245,25 +245,28 @@ describe('COMMANDS', () => {
   });
 });
 
-describe('against a real sandbox (full extended API, no /openapi.json)', () => {
-  let sbx: TestSandbox;
+describe('against a real sandbox (full extended API)', () => {
+  let served: TestSandbox;
+  let hidden: TestSandbox;
   beforeAll(async () => {
-    sbx = await startTestSandbox({ seed: 'demo' });
+    [served, hidden] = await Promise.all([
+      startTestSandbox({ seed: 'demo' }),
+      startTestSandbox({ seed: 'demo', openapi: false }),
+    ]);
   });
   afterAll(async () => {
-    await sbx.cleanup();
+    await Promise.all([served?.cleanup(), hidden?.cleanup()]);
   });
 
-  it('probes every family and finds everything', async () => {
-    const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
-    const caps = await discoverCapabilities({
-      client,
-      server: sbx.url,
-      profileName: 'p',
-      apiKey: sbx.adminKey,
-    });
+  it.each([
+    ['its /openapi.json', () => served, 'openapi'],
+    ['probing, /openapi.json hidden', () => hidden, 'probe'],
+  ])('finds every feature from %s', async (_n, sbx, source) => {
+    const s = sbx();
+    const client = new ApiClient({ baseUrl: s.url, apiKey: s.adminKey });
+    const caps = await discoverCapabilities({ client, server: s.url, profileName: 'p', apiKey: s.adminKey });
     await client.close();
-    expect(caps.source).toBe('probe');
+    expect(caps.source).toBe(source);
     expect(
       FEATURES.filter((f) => !caps.has(f.id as FeatureId)).map((f) => [f.id, caps.reason(f.id as FeatureId)]),
     ).toEqual([]);

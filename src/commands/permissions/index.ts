@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
+import { requireFeatures } from '../shared.js';
 
 export function registerPermissions(program: Command, ctx: Context): void {
   program
@@ -14,6 +15,7 @@ export function registerPermissions(program: Command, ctx: Context): void {
     )
     .addHelpText('after', examples(['noxus permissions list --scope workspace']))
     .action(async (o: { scope?: 'org' | 'workspace' }) => {
+      await requireFeatures(ctx, 'permissions list');
       const [{ listPermissions }, client] = await Promise.all([import('../../api/roles.js'), ctx.client()]);
       const rows = (await listPermissions(client)).filter((p) => !o.scope || p.scope === o.scope);
       ctx.out.list('permissions list', rows, [
