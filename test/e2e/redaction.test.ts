@@ -77,7 +77,10 @@ it('a --debug session leaks no secret, and the trace shows the requests', async 
 
   // Files: only the file store holds the key, and it is private.
   const files = filesUnder(configDir).map((f) => relative(configDir, f));
-  expect(files.sort()).toEqual(['config.json', join('credentials', 'default.key')]);
+  // Besides the file store: the profile and the capability cache (keyed by a hash of the key).
+  expect(files.sort()).toEqual(['capabilities.json', 'config.json', join('credentials', 'default.key')]);
+  const cache = readFileSync(join(configDir, 'capabilities.json'), 'utf8');
+  for (const s of secrets) expect(cache).not.toContain(s);
   const store = join(configDir, 'credentials', 'default.key');
   expect(readFileSync(store, 'utf8')).toBe(`${key}\n`);
   expect(statSync(store).mode & 0o777).toBe(0o600);
