@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import { NotAvailableError, NoxusError, PartialError, UsageError } from '../../cli/errors.js';
 import type { FeatureId } from '../../domain/features.js';
-import { requireFeatures, resolverFor } from '../shared.js';
+import { resolverFor } from '../shared.js';
 
 export interface CsvOpts {
   fromCsv: string;
@@ -20,8 +20,6 @@ export async function runAddCsv(ctx: Context, o: CsvOpts): Promise<void> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) {
     throw new UsageError(`--concurrency must be a whole number from 1 to 32, got "${o.concurrency}"`);
   }
-  // A bulk run on a server without the invitation route stops here, before any row (dry run included).
-  await requireFeatures(ctx, 'users add');
   const file = resolve(ctx.io.cwd, o.fromCsv);
   const [{ planUsersCsv, applyUsers }, bulk, { configDir }] = await Promise.all([
     import('../../services/bulk-users.js'),
