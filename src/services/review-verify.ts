@@ -18,9 +18,9 @@ export interface Verification {
 
 /** The last line of a CSV export: the `record` column says `file_sha256`, the `id` column the hash. */
 export const CSV_TRAILER = /^file_sha256,([0-9a-f]{64})(,)*$/;
-/** The last line of a Markdown export (an HTML comment: invisible once rendered). */
-export const MD_TRAILER = /^<!-- file sha256 of every line above this one: ([0-9a-f]{64}) -->$/;
-export const mdTrailer = (hex: string) => `<!-- file sha256 of every line above this one: ${hex} -->\n`;
+/** The last line of a Markdown export (plain text: the export holds no HTML). */
+export const MD_TRAILER = /^File sha256 of every line above this one: `([0-9a-f]{64})`$/;
+export const mdTrailer = (hex: string) => `File sha256 of every line above this one: \`${hex}\`\n`;
 
 /** Passes the chunks through and appends the trailer line carrying the sha256 of all of them. */
 export function* withFileHash(chunks: Iterable<string>, trailer: (hex: string) => string): Generator<string> {

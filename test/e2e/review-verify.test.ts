@@ -303,7 +303,7 @@ describe('review verify', () => {
       `file_sha256,${sha(csv)},,,,,,,,,,,,,`,
     );
     expect(readFileSync(md, 'utf8').trimEnd().split('\n').pop()).toBe(
-      `<!-- file sha256 of every line above this one: ${sha(md)} -->`,
+      `File sha256 of every line above this one: \`${sha(md)}\``,
     );
   });
 
