@@ -195,6 +195,8 @@ _noxus() {
       'review check|--from') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'review check|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'review check|--url') COMPREPLY=(); return 0 ;;
+      'review verify|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'review verify|--url') COMPREPLY=(); return 0 ;;
       'activity|--actor') COMPREPLY=(); return 0 ;;
       'activity|--resource') COMPREPLY=(); return 0 ;;
       'activity|--action') COMPREPLY=(); return 0 ;;
@@ -291,10 +293,11 @@ _noxus_words() {
       'service-accounts list') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'service-accounts delete') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'offboard') words='--transfer-to --plan-out --apply --resume --force --secrets-dir --report-dir --dry-run --manual-steps --replace-system-keys -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'review') words='export diff check -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'review') words='export diff check verify -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review export') words='--format -o --output --concurrency -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review diff') words='--format -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review check') words='--policy --from -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'review verify') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

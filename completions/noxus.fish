@@ -20,7 +20,7 @@ complete -c noxus -n '__fish_use_subcommand' -a 'permissions' -d 'the permission
 complete -c noxus -n '__fish_use_subcommand' -a 'keys' -d 'workspace API keys: restricted keys, explain, degraded keys, rotation; system keys'
 complete -c noxus -n '__fish_use_subcommand' -a 'service-accounts' -d 'accounts for integrations: no invitation, no sign-in; their keys survive people leaving'
 complete -c noxus -n '__fish_use_subcommand' -a 'offboard' -d 'the offboarding checklist: review access, reassign work, suspend, remove, rotate keys, verify'
-complete -c noxus -n '__fish_use_subcommand' -a 'review' -d 'quarterly access reviews: deterministic snapshots, diffs between them, policy checks'
+complete -c noxus -n '__fish_use_subcommand' -a 'review' -d 'quarterly access reviews: deterministic snapshots, diffs between them, policy checks, hash verification'
 complete -c noxus -n '__fish_use_subcommand' -a 'activity' -d 'the activity log, newest first (entries of removed users included)'
 complete -c noxus -n '__fish_use_subcommand' -a 'completion' -d 'print the shell completion script (bash, zsh or fish)'
 complete -c noxus -n '__fish_use_subcommand' -a 'sandbox' -d 'run a local Noxus-compatible server (SQLite) to try the tool and test scripts against'
@@ -641,6 +641,7 @@ complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -a 'export' -d 'snapshot who has what: users, grants, keys, system keys, service accounts, invitations'
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -a 'diff' -d 'what changed between two JSON exports (escalations marked)'
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -a 'check' -d 'least-privilege findings with the command that fixes each; exit 1 when any reaches the policy'\''s fail_on'
+complete -c noxus -n '__fish_noxus_path '\''review'\''' -a 'verify' -d 'recompute the sha256 of an export (JSON, CSV or Markdown): exit 0 when it matches, 1 when the file was modified, 2 when it is no export'
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l url -r
@@ -683,6 +684,15 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l yes -s 
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l actor -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l resource -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l action -r

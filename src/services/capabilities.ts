@@ -189,6 +189,7 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     optional: REVIEW_OPTIONAL,
   },
   'review diff': { needs: [] },
+  'review verify': { needs: [] },
   'review check': {
     needs: [],
     optional: [

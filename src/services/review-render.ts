@@ -5,6 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { escapeControl } from '../io/text.js';
 import { neutralize } from './bulk.js';
 import type { ReviewDoc } from './review.js';
+import { mdTrailer, withFileHash } from './review-verify.js';
 
 const CSV_COLUMNS = [
   'record',
@@ -24,12 +25,19 @@ const CSV_COLUMNS = [
   'expires_at',
 ];
 
-/** One table, one row per record; the `record` column says which kind (user, grant, key, …). */
-export function* csvChunks(doc: ReviewDoc): Generator<string> {
-  const row = (r: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
-    stringify([
-      CSV_COLUMNS.map((col) => neutralize(Array.isArray(r[col]) ? (r[col] as unknown[]).join(' ') : r[col])),
-    ]);
+const row = (r: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
+  stringify([
+    CSV_COLUMNS.map((col) => neutralize(Array.isArray(r[col]) ? (r[col] as unknown[]).join(' ') : r[col])),
+  ]);
+
+/**
+ * One table, one row per record; the `record` column says which kind (user, grant, key, …). The
+ * last row, `file_sha256`, holds the sha256 of every byte above it (`review verify`).
+ */
+export const csvChunks = (doc: ReviewDoc): Generator<string> =>
+  withFileHash(csvRows(doc), (hex) => row({ record: 'file_sha256', id: hex }));
+
+function* csvRows(doc: ReviewDoc): Generator<string> {
   yield stringify([CSV_COLUMNS]);
   const c = doc.content;
   for (const u of c.users) {
@@ -54,6 +62,8 @@ export function* csvChunks(doc: ReviewDoc): Generator<string> {
       workspace: g.workspace,
       role: g.role,
       via: g.via,
+      // When the grant began (its role was set, or the user became org admin).
+      created_at: g.since ?? '',
     });
   for (const k of c.keys) {
     yield row({
@@ -130,7 +140,11 @@ export function mdText(v: unknown): string {
 }
 const md = mdText;
 
-export function* markdownChunks(doc: ReviewDoc): Generator<string> {
+/** The Markdown record; its last line, a comment, holds the sha256 of every byte above it. */
+export const markdownChunks = (doc: ReviewDoc): Generator<string> =>
+  withFileHash(markdownBody(doc), mdTrailer);
+
+function* markdownBody(doc: ReviewDoc): Generator<string> {
   const c = doc.content;
   const admins = c.users.filter((u) => u.org_admin);
   yield `# Access review: ${md(c.organization ?? doc.server)}\n\n`;
@@ -148,9 +162,9 @@ export function* markdownChunks(doc: ReviewDoc): Generator<string> {
   yield '\n## Users\n\n| Email | Name | Kind | Status | Org role | Last active |\n|---|---|---|---|---|---|\n';
   for (const u of c.users)
     yield `| ${md(u.email)} | ${md(u.name)} | ${md(u.kind)} | ${md(u.status)} | ${md(u.org_role)} | ${md(u.last_active_on ?? 'never')} |\n`;
-  yield '\n## Workspace grants\n\n| User | Workspace | Role | Via |\n|---|---|---|---|\n';
+  yield '\n## Workspace grants\n\n| User | Workspace | Role | Via | Since |\n|---|---|---|---|---|\n';
   for (const g of c.grants)
-    yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} |\n`;
+    yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} | ${md(g.since?.slice(0, 10) ?? '')} |\n`;
   yield '\n## API keys\n\n| Key | Workspace | Holder | Restriction | Effective | Degraded | Created | Last used | Expires |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const k of c.keys) {
     yield `| ${md(k.name)} | ${md(k.workspace)} | ${md(k.holder)}${k.holder_kind === 'service' ? ' (service)' : ''} | ${k.restricted ? md(k.restriction?.join(', ')) : k.tenant_admin ? 'tenant admin' : 'unrestricted'} | ${md(k.effective.join(', '))} | ${k.degraded ? `yes (lost ${md(k.clipped.join(', '))})` : 'no'} | ${md(k.created_at.slice(0, 10))} | ${md(k.last_used_on ?? 'never')} | ${md(k.expires_at?.slice(0, 10) ?? '')} |\n`;

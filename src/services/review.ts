@@ -35,6 +35,11 @@ export interface ReviewGrant {
   workspace: string;
   role: string;
   via: 'membership' | 'org_admin';
+  /**
+   * When the grant began: the membership's role was set, or the user became org admin. Null when
+   * the server does not say (absent in exports made before it existed).
+   */
+  since?: string | null;
 }
 
 export interface ReviewKey {
@@ -187,6 +192,7 @@ export async function collectReview(
         workspace: g.name,
         role: x.role.name,
         via: x.via,
+        since: x.since ?? null,
       });
   }
   grants.sort(
@@ -337,6 +343,8 @@ export function parseReview(text: string, file: string): ReviewDoc {
 
 const ROLE_RANK: Record<string, number> = { Reader: 1, Editor: 2, Admin: 3 };
 
+type Via = ReviewGrant['via'];
+
 export interface ReviewDiff {
   old: { generated_at: string; sha256: string };
   new: { generated_at: string; sha256: string };
@@ -347,13 +355,18 @@ export interface ReviewDiff {
   users_newly_inactive: string[];
   admins_gained: string[];
   admins_lost: string[];
-  grants_added: Array<{ email: string; workspace: string; role: string; escalation: boolean }>;
-  grants_removed: Array<{ email: string; workspace: string; role: string }>;
+  /** Every grant gained is an escalation, whether by membership or through a new org-admin role. */
+  grants_added: Array<{ email: string; workspace: string; role: string; via: Via; escalation: boolean }>;
+  /** A demotion from org admin lists here every workspace admin right it took away. */
+  grants_removed: Array<{ email: string; workspace: string; role: string; via: Via }>;
+  /** A role or a basis (`via`) that changed; an escalation when the new role grants more. */
   grants_changed: Array<{
     email: string;
     workspace: string;
     before: string;
     after: string;
+    before_via: Via;
+    after_via: Via;
     escalation: boolean;
   }>;
   keys_added: Array<{
@@ -419,19 +432,30 @@ export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): Revi
     admins_lost: [...ua.values()].filter((u) => u.org_admin && !ub.get(u.id)?.org_admin).map((u) => u.email),
     grants_added: [...gb.entries()]
       .filter(([k]) => !ga.has(k))
-      .map(([, g]) => ({ email: g.email, workspace: g.workspace, role: g.role, escalation: true })),
-    grants_removed: [...ga.entries()]
-      .filter(([k]) => !gb.has(k))
-      .map(([, g]) => ({ email: g.email, workspace: g.workspace, role: g.role })),
-    grants_changed: [...gb.entries()]
-      .filter(([k, g]) => ga.has(k) && ga.get(k)?.role !== g.role)
-      .map(([k, g]) => ({
+      .map(([, g]) => ({
         email: g.email,
         workspace: g.workspace,
-        before: ga.get(k)?.role as string,
-        after: g.role,
-        escalation: escalates(ga.get(k)?.role, g.role),
+        role: g.role,
+        via: g.via,
+        escalation: true,
       })),
+    grants_removed: [...ga.entries()]
+      .filter(([k]) => !gb.has(k))
+      .map(([, g]) => ({ email: g.email, workspace: g.workspace, role: g.role, via: g.via })),
+    grants_changed: [...gb.entries()]
+      .filter(([k, g]) => ga.has(k) && (ga.get(k)?.role !== g.role || ga.get(k)?.via !== g.via))
+      .map(([k, g]) => {
+        const before = ga.get(k) as ReviewGrant;
+        return {
+          email: g.email,
+          workspace: g.workspace,
+          before: before.role,
+          after: g.role,
+          before_via: before.via,
+          after_via: g.via,
+          escalation: escalates(before.role, g.role),
+        };
+      }),
     keys_added: [...kb.values()]
       .filter((k) => !ka.has(k.id))
       .map((k) => ({

@@ -222,6 +222,13 @@ function table(c: Ctx): Record<string, Invocation[]> {
         args: ['review', 'diff', 'a.json', 'b.json'],
       },
     ],
+    'review verify': [
+      { before: [['review', 'export', '-o', 'v.json']], args: ['review', 'verify', 'v.json'] },
+      {
+        before: [['review', 'export', '--format', 'md', '-o', 'v.md']],
+        args: ['review', 'verify', 'v.md'],
+      },
+    ],
     'review check': [
       { args: ['review', 'check'], alsoOk: FINDINGS },
       {

@@ -55,7 +55,7 @@ interface ReviewDoc {
   generated_at: string;
   content: {
     users: Array<{ email: string; name: string; org_admin: boolean }>;
-    grants: Array<{ email: string; workspace: string; role: string }>;
+    grants: Array<{ email: string; workspace: string; role: string; since?: string | null }>;
     [k: string]: unknown;
   };
   sha256: string;
@@ -202,6 +202,8 @@ describe('review export and diff', () => {
           workspace: 'Support',
           before: 'Reader',
           after: 'Admin',
+          before_via: 'membership',
+          after_via: 'membership',
           escalation: true,
         },
       ],
@@ -218,7 +220,12 @@ describe('review export and diff', () => {
     // 3. The demotion back: reported, but not as an escalation; the organization is as it was.
     await nxOk(e, ['ws', 'set-role', 'Support', 'alan@example.com', '--role', 'Reader']);
     const d = await exportTo(e, 'd.json');
-    expect(d.doc.sha256).toBe(b.doc.sha256);
+    // The grants are as they were; only the Reader grant's "since" is now the demotion's, so the
+    // hash differs from b's.
+    const sinceless = (x: ReviewDoc) =>
+      JSON.stringify({ ...x.content, grants: x.content.grants.map(({ since: _s, ...g }) => g) });
+    expect(sinceless(d.doc)).toBe(sinceless(b.doc));
+    expect(d.doc.sha256).not.toBe(b.doc.sha256);
     const back = JSON.parse((await nxOk(e, ['review', 'diff', c.file, d.file, '--format', 'json'])).stdout);
     expect(back.grants_changed).toEqual([
       {
@@ -226,6 +233,8 @@ describe('review export and diff', () => {
         workspace: 'Support',
         before: 'Admin',
         after: 'Reader',
+        before_via: 'membership',
+        after_via: 'membership',
         escalation: false,
       },
     ]);
@@ -610,9 +619,11 @@ describe('review export as CSV and Markdown', () => {
     expect(userRow('ada@example.com')[3]).toBe('Ada Lovelace');
     for (const row of rows) for (const cell of row) expect(cell, `cell ${cell}`).not.toMatch(/^[=+\-@]/);
     expect(rows.filter((r) => r[0] === 'user')).toHaveLength(19);
-    // The last row carries the hash of the same content as the JSON export.
+    // The row before the last carries the hash of the same content as the JSON export; the last,
+    // the sha256 of the file above it (review verify).
     const json = JSON.parse((await nxOk(e, ['review', 'export'])).stdout) as ReviewDoc;
-    expect(rows.at(-1)?.slice(0, 3)).toEqual(['sha256', json.sha256, e.sbx.url]);
+    expect(rows.at(-2)?.slice(0, 3)).toEqual(['sha256', json.sha256, e.sbx.url]);
+    expect(rows.at(-1)?.[0]).toBe('file_sha256');
   });
 
   it('the Markdown export has the org admins section and the users table', async () => {

@@ -12,6 +12,7 @@ import {
   type ReviewContent,
   skippedRules,
 } from '../../src/services/review.js';
+import { verifyExport } from '../../src/services/review-verify.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 
@@ -112,6 +113,19 @@ describe('partial review exports', () => {
     forged.content.coverage = { complete: true, missing: [] };
     expect(() => parseReview(JSON.stringify(forged), 'q.json')).toThrow(
       'q.json was modified after export: its content does not match its sha256',
+    );
+    // review verify agrees: the partial export verifies; with its coverage edited away it is tampered (exit 1).
+    expect(verifyExport(text, 'q.json')).toEqual({
+      file: 'q.json',
+      format: 'json',
+      covers: 'the "content" object (generated_at, server and tool_version are outside it)',
+      sha256: doc.sha256,
+    });
+    expect(() => verifyExport(JSON.stringify(forged), 'q.json')).toThrow(
+      expect.objectContaining({
+        exitCode: 1,
+        message: `q.json does not match its sha256: its content was modified after export (recorded ${doc.sha256}, computed ${contentHash(forged.content)})`,
+      }),
     );
   });
 

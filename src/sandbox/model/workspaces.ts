@@ -109,6 +109,9 @@ export class Workspaces extends Aggregate {
       "SELECT * FROM users WHERE status != 'removed' AND org_role_id IN (SELECT value FROM json_each(?))",
       JSON.stringify([...adminRoles]),
     );
+    const adminNames = new Set(
+      [...adminRoles].map((id) => this.store.role(id)?.name).filter((n): n is string => !!n),
+    );
     const rows = [
       ...explicit.map((u) => {
         const role = this.store.role(u.role_id);
@@ -133,10 +136,25 @@ export class Workspaces extends Aggregate {
           status: u.status,
           role: { id: 'ws_admin', name: 'Admin' },
           via: 'org_admin' as const,
-          since: u.created_at,
+          since: this.adminSince(u, adminNames),
         })),
     ];
     return { group: g, members: rows.sort((a, b) => a.email.localeCompare(b.email)) };
+  }
+
+  /**
+   * When the user's org role last became an admin one. The users table keeps no such date; the
+   * activity log has every org-role change, so the newest change from a non-admin role is it. A
+   * user created as admin has no such entry: admin since the account's creation.
+   */
+  private adminSince(u: UserRow, adminNames: Set<string>): string {
+    const changes = this.store.all<{ at: string; before: string | null }>(
+      `SELECT at, json_extract(summary, '$.org_role.before') AS before FROM activity
+       WHERE resource_type = 'user' AND resource_id = ? AND action = 'update'
+         AND json_extract(summary, '$.org_role') IS NOT NULL ORDER BY seq DESC`,
+      u.id,
+    );
+    return changes.find((c) => !c.before || !adminNames.has(c.before))?.at ?? u.created_at;
   }
 
   setMember(actor: Actor, groupRef: string, userRef: string, roleRef: string) {
