@@ -47,10 +47,14 @@ async function serverKey(s: TestSandbox, name: string) {
   return found[0] as { restricted: boolean; permissions: string[] | null; expires_at: string | null };
 }
 
-const choiceOf = (o: { choices?: Array<{ value: unknown }> }, v: string) => {
-  if (!o.choices?.some((c) => c.value === v)) throw new Error(`no choice ${v}`);
-  return v;
-};
+/** Ticks the permissions with these names (the choice values), each of which must be offered. */
+const tickPerms =
+  (...perms: string[]) =>
+  (o: { choices?: Array<{ value: unknown }> }) =>
+    perms.map((v) => {
+      if (!o.choices?.some((c) => c.value === v)) throw new Error(`no choice ${v}`);
+      return v;
+    });
 
 describe('keys create in a terminal', () => {
   it('asks the workspace, the name, "Restrict permissions?" (yes by default), the permissions and an expiry (90d by default)', async () => {
@@ -67,7 +71,7 @@ describe('keys create in a terminal', () => {
       {
         kind: 'checkbox',
         message: 'Permissions for the key in Marketing',
-        answer: (o) => [choiceOf(o, 'flows_run'), choiceOf(o, 'kbs_query')],
+        answer: tickPerms('flows_run', 'kbs_query'),
         check: (o) => {
           // The owner is an org admin: every workspace permission can be granted.
           expect(o.choices.map((c) => c.value)).toContain('workspace_admin');
@@ -142,7 +146,7 @@ describe('keys create in a terminal', () => {
       {
         kind: 'checkbox',
         message: 'Permissions for the key in Support',
-        answer: (o) => [choiceOf(o, 'flows_run')],
+        answer: tickPerms('flows_run'),
         check: (o) => {
           const state = Object.fromEntries(o.choices.map((c) => [c.value, c.disabled]));
           // Reader: flows_run, agents_run and kbs_query; everything else is shown, and why not.
