@@ -31,7 +31,10 @@ export function registerMembers(parent: Command, ctx: Context): void {
     .description('add existing users to a workspace with a role (no invitation needed)')
     .argument('[workspace]', 'name or id (asked in a terminal when omitted)')
     .argument('[users...]', 'user ids or emails (picked in a terminal when omitted)')
-    .option('--role <role>', 'workspace role: Admin, Editor, Reader or a custom one')
+    .option(
+      '--role <role>',
+      'workspace role for every user named: Reader, Editor, Admin or a custom one (without it, a terminal asks one per user)',
+    )
     .option('--dry-run', 'show what would change')
     .option(
       '--manual-steps <format>',
@@ -44,6 +47,8 @@ export function registerMembers(parent: Command, ctx: Context): void {
         'noxus ws add-member Marketing alan@example.com ken@example.com --role Reader',
         'noxus ws add-member Marketing alan@example.com --role Reader --manual-steps md',
       ])}
+In a terminal, a role is asked for each user (least privileged first, the cursor on it); a list
+of more than 15 users is searched by typing: each Enter adds one, "done (N chosen)" finishes.
 On a server without the membership API (the public Noxus API), a terminal walks you through
 Workspace settings → Users → Add users in the web console, with each user and their role.
 Without a terminal: exit 8 and the steps; --manual-steps md|json prints them as a checklist.
