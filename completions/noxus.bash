@@ -278,7 +278,7 @@ _noxus_words() {
       'permissions') words='list ls -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'permissions list') words='--scope -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys') words='create list ls explain revoke rotate system -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'keys create') words='--workspace --name --restrict --owner --expires-in --expires-at --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'keys create') words='--workspace --name --restrict --no-restrict --owner --expires-in --expires-at --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys list') words='--workspace --created-by --owner --degraded --expired --revoked --all --unused-days -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys explain') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys revoke') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

@@ -450,6 +450,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l workspace -r -a '(noxus __complete workspace 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l name -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l restrict -r
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l no-restrict
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l owner -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l expires-in -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l expires-at -r

@@ -18,6 +18,21 @@ export interface Prompter {
   select<T>(o: { message: string; choices: Choice<T>[]; default?: T }): Promise<T>;
   checkbox<T>(o: { message: string; choices: Choice<T>[]; required?: boolean }): Promise<T[]>;
   confirm(o: { message: string; default?: boolean }): Promise<boolean>;
+  /** One choice from a list filtered by what is typed (see `filterChoices`); Enter takes the highlighted one. */
+  search<T>(o: { message: string; choices: Choice<T>[] }): Promise<T>;
+}
+
+/**
+ * The choices a search prompt shows for `term`: those whose name (or description) contains every
+ * word of it, case-insensitively, in their original order; all of them for an empty term.
+ */
+export function filterChoices<T>(choices: Choice<T>[], term: string | undefined): Choice<T>[] {
+  const words = (term ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) return choices;
+  return choices.filter((c) => {
+    const text = `${c.name} ${c.description ?? ''}`.toLowerCase();
+    return words.every((w) => text.includes(w));
+  });
 }
 
 export async function inquirerPrompter(io: IO): Promise<Prompter> {
@@ -47,5 +62,20 @@ export async function inquirerPrompter(io: IO): Promise<Prompter> {
         context,
       ),
     confirm: (o) => p.confirm({ message: esc(o.message), default: o.default }, context),
+    search: (o) => {
+      const all = choices(o.choices);
+      return p.search(
+        {
+          message: esc(o.message),
+          source: (term) => filterChoices(all, term),
+          pageSize: 12,
+          instructions: {
+            navigation: 'type to filter • ↑↓ move • ⏎ choose',
+            pager: 'type to filter • ↑↓ move (more below) • ⏎ choose',
+          },
+        },
+        context,
+      );
+    },
   };
 }

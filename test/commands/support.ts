@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Context } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
-import type { Choice, Prompter } from '../../src/io/prompter.js';
+import { type Choice, filterChoices, type Prompter } from '../../src/io/prompter.js';
 import type { Env, IO } from '../../src/io/streams.js';
 import { report } from '../../src/main.js';
 
@@ -76,6 +76,19 @@ export const tick =
   (o: Options): unknown[] =>
     names.map((n) => choiceValue(o, n));
 
+/**
+ * In a search prompt: types `term`, then takes the entry named `name` from the filtered list (it
+ * must be there, as it would be on the screen); `name` defaults to the first entry left.
+ */
+export const typeAndPick =
+  (term: string, name?: string) =>
+  (o: Options): unknown => {
+    const shown = filterChoices(o.choices as Choice<unknown>[], term);
+    const c = name === undefined ? shown[0] : shown.find((x) => x.name === name);
+    if (!c) throw new Error(`typing "${term}" in "${o.message}" leaves no choice${name ? ` "${name}"` : ''}`);
+    return c.value;
+  };
+
 /** Presses Enter: the prompt's default. */
 export const ENTER = (o: Options): unknown => o.default;
 
@@ -120,6 +133,7 @@ export function scriptedPrompter(steps: Step[]): ScriptedPrompter {
     select: (o) => ask('select', o as Options),
     checkbox: (o) => ask('checkbox', o as Options),
     confirm: (o) => ask('confirm', o as Options),
+    search: (o) => ask('search', o as Options),
   };
 }
 

@@ -74,7 +74,7 @@ describe('users add on a terminal', () => {
         message: 'Role in Marketing',
         answer: pick('Editor'),
         check: (o) => {
-          expect(names(o)).toEqual(['Admin', 'Editor', 'Reader']);
+          expect(names(o)).toEqual(['Reader', 'Editor', 'Admin']);
           expect(o.default).toBe('ws_reader');
         },
       },

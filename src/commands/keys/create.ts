@@ -2,10 +2,17 @@ import type { Command } from 'commander';
 import type { CreateKeyBody } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
-import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
+import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues, pickOne } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { parseDuration } from '../../domain/validate.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 import { checkSecretTarget, revealSecret } from './secret.js';
+
+/**
+ * The expiry offered by the interactive prompt (least privilege in time: a forgotten key stops on its
+ * own). Flags and CI are unaffected: without --expires-in/--expires-at a scripted key does not expire.
+ */
+export const DEFAULT_KEY_EXPIRY = '90d';
 
 export interface CreateOpts {
   workspace?: string;
@@ -28,11 +35,15 @@ export function registerCreate(parent: Command, ctx: Context): void {
       '--restrict [perms]',
       'restrict to these workspace permissions (comma-separated); without a list, pick them in a terminal',
     )
+    .option('--no-restrict', 'an unrestricted key (everything its holder can do); asks nothing about it')
     .option(
       '--owner <service-account>',
       'the service account that holds the key (it survives people leaving)',
     )
-    .option('--expires-in <duration>', 'expire after 30m, 12h, 90d, 2w …')
+    .option(
+      '--expires-in <duration>',
+      `expire after 30m, 12h, 90d, 2w …, or "none" (a terminal asks, offering ${DEFAULT_KEY_EXPIRY})`,
+    )
     .option('--expires-at <time>', 'expire at this ISO 8601 time')
     .option(
       '--secret-file <path>',
@@ -45,7 +56,15 @@ export function registerCreate(parent: Command, ctx: Context): void {
         'noxus keys create --workspace Marketing --name campaign-sync --restrict flows_edit,flows_run',
         'noxus keys create --workspace Engineering --name deploy --owner ci-bot@service.example.com --restrict flows_run --expires-in 90d --json',
         'noxus keys create --workspace Marketing --name laptop --restrict        # pick permissions in a terminal',
+        'noxus keys create                                                     # asks everything, as the console does',
       ])}
+In a terminal, what the flags leave open is asked as in Workspace Control → API keys: the workspace,
+the name, "Restrict permissions?" (default yes: least privilege; then a checkbox of the workspace
+permissions, those the holder lacks shown disabled with the reason) and an expiry (default
+${DEFAULT_KEY_EXPIRY}, "none" for a key that never expires). A summary says "unrestricted" when you
+chose so. A server that cannot restrict keys or set an expiry is not asked: the summary says the
+key will be unrestricted or never expire, and you confirm. Without a terminal nothing is asked:
+no --restrict is an unrestricted key, no --expires-in/--expires-at a key without expiry.
 A key can never have more permissions than its creator (nor than its owner service account).
 Its effective permissions are recomputed on every request: restriction ∩ the holder's current
 permissions. If the holder loses a permission the key loses it too, and regains it with the role.
@@ -58,7 +77,10 @@ The secret is shown exactly once.
 export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const svc = await import('../../services/keys.js');
   const requestedFlag = svc.parseRestrict(o.restrict);
-  const expiresAt = svc.parseExpiry(o, ctx.io.now());
+  const noExpiry = o.expiresIn?.trim().toLowerCase() === 'none';
+  if (noExpiry && o.expiresAt !== undefined)
+    throw new UsageError('give --expires-in or --expires-at, not both');
+  let expiresAt = svc.parseExpiry(noExpiry ? { expiresAt: o.expiresAt } : o, ctx.io.now());
   await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   // Extension fields only when asked for, and only to a server that takes them: checked before any call.
   await requireFeatures(ctx, 'keys create', [
@@ -67,6 +89,9 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     expiresAt !== undefined && 'keys.expiry',
   ]);
   const caps = await ctx.capabilities();
+  // Restriction and expiry are asked in a terminal when no flag decided them and the server has them.
+  const askRestrict = o.restrict === undefined && ctx.canPrompt() && caps.has('keys.restrict');
+  const askExpiry = expiresAt === undefined && !noExpiry && ctx.canPrompt() && caps.has('keys.expiry');
   const r = await resolverFor(ctx);
   const [{ listPermissions }, { getMe }] = await Promise.all([
     import('../../api/roles.js'),
@@ -74,7 +99,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   ]);
   // The catalogue only validates names; a server without it gets them passed through.
   const catalogue =
-    requestedFlag !== undefined && caps.has('permissions.catalogue')
+    (requestedFlag !== undefined || askRestrict) && caps.has('permissions.catalogue')
       ? await listPermissions(r.client)
       : undefined;
   if (Array.isArray(requestedFlag) && catalogue) svc.validatePermissionNames(requestedFlag, catalogue);
@@ -88,7 +113,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   }
 
   const groupRef = await fromFlagOrPrompt(ctx, o.workspace, async (p) =>
-    p.select({
+    pickOne(p, {
       message: 'Workspace',
       choices: (await r.groups()).map((g) => ({ name: g.name, value: g.id })),
     }),
@@ -126,7 +151,26 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   // Without member lists the holder's permissions are unknown here: the server decides.
   const bounds = caps.has('members.list') ? await svc.keyBounds(r, me, group.id, owner) : undefined;
   let requested: string[] | null = Array.isArray(requestedFlag) ? requestedFlag : null;
-  if (requestedFlag === 'pick' && catalogue) {
+  const notes: string[] = [];
+  let restrictMode = requestedFlag;
+  if (askRestrict) {
+    const p = await ctx.prompter();
+    if (await p.confirm({ message: 'Restrict permissions?', default: true })) {
+      if (catalogue) restrictMode = 'pick';
+      else {
+        const typed = await p.input({
+          message: 'Permissions for the key (comma-separated)',
+          validate: (v) => (v.split(',').some((x) => x.trim()) ? true : 'name at least one permission'),
+        });
+        requested = svc.parseRestrict(typed) as string[];
+      }
+    }
+  } else if (o.restrict === undefined && ctx.canPrompt()) {
+    notes.push(
+      `this server cannot restrict keys (${caps.reason('keys.restrict') ?? 'no restricted keys'}): the key will be unrestricted, with everything its holder can do in ${group.name}`,
+    );
+  }
+  if (restrictMode === 'pick' && catalogue) {
     const holderPerms = new Set((bounds ?? []).flatMap((b) => b.permissions));
     const lacking = (p: string) =>
       (bounds ?? []).filter((b) => !b.permissions.includes(p)).map((b) => `${b.who}: ${b.source}`);
@@ -146,6 +190,22 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     });
   }
   const effective = bounds ? svc.assertWithinBounds(requested, bounds, group.name) : null;
+  if (askExpiry) {
+    const answer = await (await ctx.prompter()).input({
+      message: 'Expires in (30d, 12h, 2w … or "none")',
+      default: DEFAULT_KEY_EXPIRY,
+      validate: (v) =>
+        v.trim().toLowerCase() === 'none' || parseDuration(v) !== undefined
+          ? true
+          : 'a duration like 30d, 12h or 2w, or "none" for a key that never expires',
+    });
+    if (answer.trim().toLowerCase() !== 'none')
+      expiresAt = svc.parseExpiry({ expiresIn: answer }, ctx.io.now());
+  } else if (expiresAt === undefined && !noExpiry && ctx.canPrompt()) {
+    notes.push(
+      `this server cannot set an expiry (${caps.reason('keys.expiry') ?? 'no key expiry'}): the key will not expire`,
+    );
+  }
   // The SDK's body, {name, tenant_admin}; extension fields only when asked for.
   const body: CreateKeyBody = { name, tenant_admin: false };
   if (requested !== null) body.permissions = requested;
@@ -164,9 +224,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     if (ctx.globals.json) ctx.out.envelope('keys create', [{ ...preview, dry_run: true }]);
     else {
       ctx.out.info(`Dry run: would create key "${name}" in ${group.name}, held by ${preview.holder}`);
-      ctx.out.info(
-        `  restriction: ${requested ? requested.join(', ') : 'none (inherits the holder’s permissions)'}`,
-      );
+      ctx.out.info(`  restriction: ${requested ? requested.join(', ') : UNRESTRICTED}`);
       ctx.out.info(
         `  effective now: ${effective ? effective.join(', ') : 'decided by the server (this server has no member lists to compute it)'}`,
       );
@@ -175,8 +233,17 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     }
     return;
   }
+  for (const n of notes) ctx.out.warn(n);
+  if (ctx.canPrompt() && !ctx.globals.yes) {
+    ctx.out.info(`About to create key "${name}" in ${group.name}, held by ${preview.holder ?? 'you'}:`);
+    ctx.out.info(`  permissions: ${requested ? requested.join(', ') : UNRESTRICTED}`);
+    if (effective) ctx.out.info(`  effective now: ${effective.join(', ')}`);
+    ctx.out.info(`  expires: ${expiresAt ?? 'never'}`);
+  }
   await confirmWrite(ctx, `Create key "${name}" in ${group.name}?`);
   const { createKey } = await import('../../api/keys.js');
   const key = await createKey(r.client, group.id, body);
   await revealSecret(ctx, 'keys create', key, key.value, o.secretFile);
 }
+
+const UNRESTRICTED = 'unrestricted (everything its holder can do in the workspace, now and later)';

@@ -1,7 +1,15 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
-import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
+import {
+  commandLine,
+  confirmWrite,
+  fromFlagOrPrompt,
+  leastPrivilegedFirst,
+  missingValues,
+  pickMany,
+  pickOne,
+} from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
 import { emailProblem, nameProblem } from '../../domain/validate.js';
@@ -243,7 +251,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
 async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolver): Promise<string> {
   const { roleScope } = await import('../../api/roles.js');
   const roles = (await r.roles()).filter((x) => roleScope(x) === 'org');
-  return p.select({
+  return pickOne(p, {
     message: 'Organization role',
     choices: roles.map((x) => ({ name: x.name, value: x.id, description: x.description })),
     default: roles.find((x) => x.name === 'Org Base')?.id,
@@ -255,18 +263,18 @@ async function pickWorkspaces(ctx: Context, r: Resolver) {
   const p = await ctx.prompter();
   const groups = await r.groups();
   if (groups.length === 0) return [];
-  const chosen = await p.checkbox({
+  const chosen = await pickMany(p, {
     message: 'Workspaces to add the user to',
     choices: groups.map((g) => ({ name: g.name, value: g.id })),
   });
-  const roles = (await r.roles()).filter((x) => roleScope(x) === 'workspace');
+  const roles = leastPrivilegedFirst((await r.roles()).filter((x) => roleScope(x) === 'workspace'));
   const out: Array<{ workspace: string; role: string }> = [];
   for (const id of chosen) {
     const g = groups.find((x) => x.id === id);
-    const role = await p.select({
+    const role = await pickOne(p, {
       message: `Role in ${g?.name}`,
       choices: roles.map((x) => ({ name: x.name, value: x.id, description: x.description })),
-      default: roles.find((x) => x.name === 'Reader')?.id,
+      default: roles[0]?.id,
     });
     out.push({ workspace: id, role });
   }

@@ -7,7 +7,11 @@ import {
   confirmDestructive,
   confirmWrite,
   fromFlagOrPrompt,
+  leastPrivilegedFirst,
   missingValues,
+  pickMany,
+  pickOne,
+  shellQuote,
 } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
@@ -27,7 +31,10 @@ export function registerMembers(parent: Command, ctx: Context): void {
     .description('add existing users to a workspace with a role (no invitation needed)')
     .argument('[workspace]', 'name or id (asked in a terminal when omitted)')
     .argument('[users...]', 'user ids or emails (picked in a terminal when omitted)')
-    .option('--role <role>', 'workspace role: Admin, Editor, Reader or a custom one')
+    .option(
+      '--role <role>',
+      'workspace role for every user named: Reader, Editor, Admin or a custom one (without it, a terminal asks one per user)',
+    )
     .option('--dry-run', 'show what would change')
     .option(
       '--manual-steps <format>',
@@ -40,6 +47,8 @@ export function registerMembers(parent: Command, ctx: Context): void {
         'noxus ws add-member Marketing alan@example.com ken@example.com --role Reader',
         'noxus ws add-member Marketing alan@example.com --role Reader --manual-steps md',
       ])}
+In a terminal, a role is asked for each user (least privileged first, the cursor on it); a list
+of more than 15 users is searched by typing: each Enter adds one, "done (N chosen)" finishes.
 On a server without the membership API (the public Noxus API), a terminal walks you through
 Workspace settings → Users → Add users in the web console, with each user and their role.
 Without a terminal: exit 8 and the steps; --manual-steps md|json prints them as a checklist.
@@ -108,7 +117,7 @@ export async function runAddMember(
   const { isOrgAdminRole } = await import('../../services/resolve.js');
   const { roleScope } = await import('../../api/roles.js');
   const groupRef = await fromFlagOrPrompt(ctx, wRef, async (p) =>
-    p.select({
+    pickOne(p, {
       message: 'Workspace',
       choices: (await r.groups()).map((g) => ({ name: g.name, value: g.id })),
     }),
@@ -134,26 +143,19 @@ export async function runAddMember(
       (u) => !current.some((m) => m.user_id === u.id) && !(u.org_role && adminRoleIds.has(u.org_role.id)),
     );
     if (candidates.length === 0) throw new NotFoundError(`every active user is already in ${g.name}`);
-    refs = await (await ctx.prompter()).checkbox({
+    refs = await pickMany(await ctx.prompter(), {
       message: `Users to add to ${g.name}`,
       choices: candidates.map((u) => ({ name: `${u.email} (${u.name ?? u.display_name})`, value: u.id })),
       required: true,
     });
   }
-  const roleRef = await fromFlagOrPrompt(ctx, o.role, async (p) =>
-    p.select({
-      message: `Role in ${g.name}`,
-      choices: (await r.roles())
-        .filter((x) => roleScope(x) === 'workspace')
-        .map((x) => ({ name: x.name, value: x.id, description: x.description })),
-    }),
-  );
-  if (!roleRef)
+  // One --role applies to everyone; in a terminal without it, a role is asked for each user.
+  const flagRole = o.role === undefined ? undefined : await r.role(o.role, 'workspace', '--role');
+  if (!flagRole && !ctx.canPrompt())
     throw missingValues(
       ['--role'],
       commandLine(['ws', 'add-member', g.name, ...refs], [['--role', '<role>']]),
     );
-  const role = await r.role(roleRef, 'workspace', '--role');
 
   // Validate every user before the first write. A key that may not list users (a workspace Reader's)
   // cannot add members either, and only the server can say which permission is missing and whether
@@ -173,18 +175,18 @@ export async function runAddMember(
         hint: `to change that, change their org role: noxus users update ${email} --org-role "Org Base"`,
       },
     );
-  const alreadyMember = (email: string, m: Member) =>
+  const alreadyMember = (email: string, m: Member, role: string) =>
     new ConflictError(`${email} is already a member of ${g.name} as ${m.role.name}`, {
-      hint: `to change the role: noxus ws set-role ${g.name} ${email} --role ${role.name}`,
+      hint: `to change the role: noxus ws set-role ${g.name} ${email} --role ${shellQuote(role)}`,
     });
-  const users: Array<{ email: string; id: string; unchanged: boolean }> = [];
+  const found: Array<{ email: string; id: string; member?: Member }> = [];
   const roles = await r.roles();
   for (const ref of refs) {
     if (!listable) {
       const m = current.find((x) => x.user_id === ref || normalizeEmail(x.email) === normalizeEmail(ref));
       if (m?.via === 'org_admin') throw orgAdminError(m.email);
-      if (m && m.role.id !== role.id) throw alreadyMember(m.email, m);
-      users.push({ email: m?.email ?? ref, id: m?.user_id ?? ref, unchanged: !!m });
+      if (m && flagRole && m.role.id !== flagRole.id) throw alreadyMember(m.email, m, flagRole.name);
+      found.push({ email: m?.email ?? ref, id: m?.user_id ?? ref, member: m });
       continue;
     }
     const u = await r.user(ref);
@@ -192,16 +194,32 @@ export async function runAddMember(
     if ((orgRole && isOrgAdminRole(orgRole)) || (!u.org_role && u.tenant_admin)) throw orgAdminError(u.email);
     if (u.status === 'removed') throw new ConflictError(`${u.email} was removed from the organization`);
     const m = current.find((x) => x.user_id === u.id);
-    if (m && m.role.id !== role.id) throw alreadyMember(u.email, m);
-    users.push({ email: u.email, id: u.id, unchanged: !!m });
+    if (m && flagRole && m.role.id !== flagRole.id) throw alreadyMember(u.email, m, flagRole.name);
+    found.push({ email: u.email, id: u.id, member: m });
   }
-  const rows = users.map(({ email, id, unchanged }) => ({
-    email,
-    user_id: id,
-    workspace: g.name,
-    role: role.name,
-    action: unchanged ? 'unchanged' : 'add',
-  }));
+  // The docs: "Select the appropriate role for each user", least privileged first and preselected.
+  const wsRoles = leastPrivilegedFirst(roles.filter((x) => roleScope(x) === 'workspace'));
+  const roleIds = new Map<string, string>();
+  const rows: Array<{ email: string; user_id: string; workspace: string; role: string; action: string }> = [];
+  for (const { email, id, member } of found) {
+    let role = flagRole ? { id: flagRole.id, name: flagRole.name } : member?.role;
+    if (!role) {
+      const picked = await pickOne(await ctx.prompter(), {
+        message: `Role for ${email} in ${g.name}`,
+        choices: wsRoles.map((x) => ({ name: x.name, value: x.id, description: x.description })),
+        default: wsRoles[0]?.id,
+      });
+      role = wsRoles.find((x) => x.id === picked) ?? (await r.role(picked, 'workspace', '--role'));
+    }
+    roleIds.set(id, role.id);
+    rows.push({
+      email,
+      user_id: id,
+      workspace: g.name,
+      role: role.name,
+      action: member ? 'unchanged' : 'add',
+    });
+  }
   const guided = !caps.has('members.manage');
   if (guided || manual) {
     const { planAddMembers } = await import('../../services/guided.js');
@@ -211,10 +229,15 @@ export async function runAddMember(
       guided ? ['members.manage'] : [],
     );
     if (manual) return printManualSteps(ctx, steps, manual);
-    const rerun = commandLine(
-      ['ws', 'add-member', g.name, ...rows.map((x) => x.email)],
-      [['--role', role.name]],
-    );
+    // One command per role: --role applies to every user it names.
+    const rerun = [...new Set(rows.map((x) => x.role))]
+      .map((name) =>
+        commandLine(
+          ['ws', 'add-member', g.name, ...rows.filter((x) => x.role === name).map((x) => x.email)],
+          [['--role', name]],
+        ),
+      )
+      .join(' && ');
     if (o.dryRun || !ctx.canPrompt()) throw consoleStepsNeeded(steps, rerun);
     ctx.out.info(`${notAvailableMessage('members.manage')}: add them in the Noxus web console:`);
     const results = await walkSteps(ctx, r.client, steps, {
@@ -228,7 +251,7 @@ export async function runAddMember(
       );
     else
       ctx.out.success(
-        `added ${rows.map((x) => x.email).join(', ')} to ${g.name} as ${role.name} in the web console (confirmed by the operator; the public API cannot read workspace members)`,
+        `added ${rows.map((x) => `${x.email} as ${x.role}`).join(', ')} to ${g.name} in the web console (confirmed by the operator; the public API cannot read workspace members)`,
       );
     return;
   }
@@ -245,9 +268,9 @@ export async function runAddMember(
   }
   if (ctx.canPrompt() && !ctx.globals.yes && rows.some((x) => x.action === 'add')) {
     ctx.out.info(
-      `About to add to ${g.name} as ${role.name}: ${rows
+      `About to add to ${g.name}: ${rows
         .filter((x) => x.action === 'add')
-        .map((x) => x.email)
+        .map((x) => `${x.email} as ${x.role}`)
         .join(', ')}`,
     );
   }
@@ -261,7 +284,7 @@ export async function runAddMember(
       continue;
     }
     try {
-      const change = await setMember(r.client, g.id, row.user_id, role.id);
+      const change = await setMember(r.client, g.id, row.user_id, roleIds.get(row.user_id) as string);
       results.push({ ...row, user_id: change?.user_id ?? row.user_id, outcome: 'added' });
     } catch (e) {
       if (rows.length === 1) throw e;
