@@ -496,13 +496,13 @@ async function askTransferTarget(
 ): Promise<User | undefined> {
   const svc = await import('../services/offboard.js');
   const prompter = await ctx.prompter();
-  for (;;) {
+  for (let round = 0; ; round++) {
     const { eligible, ineligible } = await svc.transferCandidates(r, user, owned);
-    if (ineligible.length)
+    if (ineligible.length && round === 0)
       ctx.out.info(
         `not offered (cannot own all the resources): ${ineligible.map((x) => `${x.user.email} (${x.reason})`).join('; ')}`,
       );
-    if (!eligible.length)
+    if (!eligible.length && round === 0)
       ctx.out.warn(
         'nobody can take over all the resources; give someone an editing role in those workspaces first, or leave them with nobody',
       );

@@ -259,7 +259,10 @@ async function ownCheck(r: Resolver, resources: Access['resources_owned']): Prom
   const { expandWorkspacePermissions } = await import('../domain/permissions.js');
   const roles = await r.roles();
   const groups = await r.groups();
-  const groupIds = [...new Set(resources.map((x) => x.group_id))];
+  const nameOf = (id: string) => groups.find((g) => g.id === id)?.name ?? id;
+  const groupIds = [...new Set(resources.map((x) => x.group_id))].sort((a, b) =>
+    nameOf(a).localeCompare(nameOf(b)),
+  );
   // One member list per workspace, shared by every candidate.
   const members = new Map(
     await Promise.all(groupIds.map(async (id) => [id, await listMembers(r.client, id)] as const)),
@@ -282,9 +285,10 @@ async function ownCheck(r: Resolver, resources: Access['resources_owned']): Prom
             .map((x) => OWN_PERMISSION[x.resource_type] ?? 'flows_edit'),
         ),
       ];
-      const lacking = needed.filter((p) => !has(p));
+      const order = Object.values(OWN_PERMISSION);
+      const lacking = needed.filter((p) => !has(p)).sort((a, b) => order.indexOf(a) - order.indexOf(b));
       if (lacking.length) {
-        const name = groups.find((g) => g.id === groupId)?.name ?? groupId;
+        const name = nameOf(groupId);
         problems.push(
           `${name}: needs ${lacking.join(', ')} (${m ? `role ${m.role.name}` : 'no role there'})`,
         );
