@@ -224,6 +224,11 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   const missing =
     caps.missing(GUIDED_WHEN_MISSING).length && !named.length ? ['users.suspend' as const] : named;
   if (missing.length || manual) {
+    if (o.overlap)
+      throw new UsageError(
+        '--overlap needs the full user-management API: the removal waits for the old secrets, and removing is done in the web console here',
+        { hint: `rotate the keys yourself first: noxus keys system rotate <key> --overlap ${o.overlap}` },
+      );
     if (o.planOut || o.apply || o.resume || o.transferTo) {
       const id = missing[0] ?? 'users.access';
       throw new NotAvailableError(
@@ -431,7 +436,8 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         `${unwritten.length} secret file(s) could not be written: ${unwritten.join(', ')}; those secrets were printed to stdout instead`,
         { hint: `store them now: they are not shown again; ${message}` },
       );
-    if (!ctx.globals.json) ctx.out.info(message);
+    // Also under --json: stdout has the document, and this is what to do next.
+    ctx.out.info(message);
     return;
   }
   journal.finish();

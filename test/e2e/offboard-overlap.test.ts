@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/sandbox/clock.js';
+import { startTestSandbox } from '../helpers/sandbox.js';
 import {
   BOT_KEY_NAME,
   buildFixture,
@@ -79,9 +80,17 @@ describe('noxus offboard U --transfer-to T --overlap 1h', () => {
 
       // Before the time: --resume does nothing more and says the same; a second offboarding is refused.
       clock.advance(30 * 60_000);
-      const early = await run(['--resume']);
+      const early = await run(['--resume', '--json']);
       expect(early.code, show(early)).toBe(0);
-      expect(early.stderr.trimEnd().split('\n').at(-1)).toBe(pending);
+      expect(early.stderr).toBe(`${pending}\n`);
+      expect(JSON.parse(early.stdout)).toMatchObject({
+        schema_version: 1,
+        command: 'offboard',
+        status: 'removal_pending',
+        removal_due_at: due,
+        secrets: [],
+        report: null,
+      });
       expect((await ok(f.sbx, 'GET', `/v1/admin/users/${f.u.id}`)).status).toBe('suspended');
       expect(await status(f, f.botKey.secret, '/v1/workflows')).toBe(200);
       const again = await run(['--transfer-to', T_EMAIL]);
@@ -122,6 +131,25 @@ describe('noxus offboard U --transfer-to T --overlap 1h', () => {
       expect(done.stderr).toBe(`the offboarding of ${U_EMAIL} already finished; nothing to resume\n`);
     } finally {
       await f.sbx.cleanup();
+    }
+  });
+
+  it('on a server without the user-management API --overlap is refused before anything changes', async () => {
+    const sbx = await startTestSandbox({ seed: 'demo', api: 'public' });
+    try {
+      const root = mkdtempSync(join(tmpdir(), 'noxus-offboard-overlap-'));
+      made.push(root);
+      const r = await noxus({ sbx }, ['offboard', 'grace@example.com', '--overlap', '1h', '--yes'], {
+        configDir: join(root, 'config'),
+      });
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(
+        'error: --overlap needs the full user-management API: the removal waits for the old secrets, and removing is done in the web console here\n',
+      );
+      const users: Array<{ email: string; is_active: boolean }> = await ok(sbx, 'GET', '/v1/admin/users');
+      expect(users.find((u) => u.email === 'grace@example.com')?.is_active).toBe(true);
+    } finally {
+      await sbx.cleanup();
     }
   });
 
