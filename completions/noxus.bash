@@ -176,6 +176,7 @@ _noxus() {
       'offboard|--plan-out') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'offboard|--apply') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'offboard|--secrets-dir') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
+      'offboard|--overlap') COMPREPLY=(); return 0 ;;
       'offboard|--report-dir') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
       'offboard|--manual-steps') COMPREPLY=(); return 0 ;;
       'offboard|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -292,7 +293,7 @@ _noxus_words() {
       'service-accounts create') words='--workspace --email --key --key-workspace --restrict --expires-in --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'service-accounts list') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'service-accounts delete') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'offboard') words='--transfer-to --plan-out --apply --resume --force --secrets-dir --report-dir --dry-run --manual-steps --replace-system-keys -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'offboard') words='--transfer-to --plan-out --apply --resume --force --secrets-dir --overlap --report-dir --dry-run --manual-steps --replace-system-keys -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review') words='export diff check verify -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review export') words='--format -o --output --concurrency -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'review diff') words='--format -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;

@@ -626,6 +626,7 @@ complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l apply -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l resume
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l secrets-dir -r -F
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l overlap -r
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l report-dir -r -F
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l manual-steps -r

@@ -10,6 +10,7 @@ import { examples } from '../cli/options.js';
 import { fileInDir } from '../config/paths.js';
 import { type FeatureId, notAvailableMessage } from '../domain/features.js';
 import { normalizeEmail } from '../domain/validate.js';
+import { escapeControl } from '../io/text.js';
 import type { GuidedStep, Outcome } from '../services/guided.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
 import type { Resolver } from '../services/resolve.js';
@@ -37,6 +38,7 @@ interface OffboardOpts {
   dryRun?: boolean;
   manualSteps?: string;
   replaceSystemKeys?: boolean;
+  overlap?: string;
 }
 
 export function registerOffboard(program: Command, ctx: Context): void {
@@ -56,8 +58,12 @@ export function registerOffboard(program: Command, ctx: Context): void {
       'write the new secrets of rotated keys here (files 0600) instead of printing them once',
     )
     .option(
+      '--overlap <duration>',
+      'rotate the shared keys (service-account and system keys they created or saw) so that the old secrets keep working this long (30m, 1h, 2d; at most 30d); the user is suspended at once and removed by --resume afterwards',
+    )
+    .option(
       '--report-dir <dir>',
-      'where to write the report (Markdown and JSON); default: the current directory',
+      'where to write the report (Markdown and JSON) when the offboarding finishes; default: the current directory',
     )
     .option('--dry-run', 'print the plan, change nothing')
     .option(
@@ -74,14 +80,22 @@ export function registerOffboard(program: Command, ctx: Context): void {
         'noxus offboard margaret@example.com --transfer-to dennis@example.com --plan-out margaret.plan.json',
         'noxus offboard margaret@example.com --apply margaret.plan.json --secrets-dir ./rotated --yes',
         'noxus offboard margaret@example.com --resume --yes',
+        'noxus offboard margaret@example.com --transfer-to dennis@example.com --overlap 1h --secrets-dir ./rotated --yes',
       ])}
 Steps, in order: review access; reassign owned resources (--transfer-to) and read them back;
 suspend (reversible); remove from the organization (memberships deleted, personal keys revoked;
 resources and activity kept); rotate the system and service-account keys the user created;
-verify that work and activity are intact; write a report. Each step is journaled before and after
-under the config dir, so a crash is finished with --resume and nothing is done twice.
+verify that work and activity are intact; write a report (to --report-dir, default the current
+directory). Each step is journaled before and after under the config dir, so a crash is finished
+with --resume and nothing is done twice.
+With --overlap: the new secrets are delivered (--secrets-dir or stdout) while the old ones still
+work for the overlap; the user is suspended at once; the removal, which revokes every key whose
+secret they saw, waits until the old secrets stopped: the run exits 0 with "removal of <user> is
+due after <time>", and noxus offboard <user> --resume after that time removes them and verifies.
+On a terminal the access review is shown first, then you pick who takes over the resources (only
+users who can own them all are offered; nobody asks again).
 Refused: the last org admin, yourself, service accounts (use service-accounts delete), and a
---transfer-to that is suspended, removed or the user themself.
+--transfer-to that is suspended, removed or the user themself (on a terminal: asked again).
 On a server without the user-management API (the public Noxus API) a terminal walks the documented
 offboarding instead: review access through what the public API can read, remove the user from the
 organization in the web console (verified: they leave GET /v1/admin/users or become inactive), revoke
@@ -99,6 +113,8 @@ class FileJournal implements JournalIO {
   private readonly idem = new Map<string, string>();
   plan?: Plan;
   complete = false;
+  /** Set while the removal waits for the old secrets of an overlapping rotation to stop. */
+  removalDueAt?: string;
 
   constructor(readonly path: string) {
     if (!existsSync(path)) return;
@@ -111,6 +127,7 @@ class FileJournal implements JournalIO {
         idempotency_key?: string;
         result?: StepResult;
         secrets_dir?: string | null;
+        due_at?: string;
       };
       try {
         e = JSON.parse(line);
@@ -124,6 +141,7 @@ class FileJournal implements JournalIO {
         this.idem.set(e.step, e.idempotency_key);
       else if (e.type === 'refused' && e.step) this.idem.delete(e.step);
       else if (e.type === 'done' && e.result) this.doneMap.set(e.result.id, e.result);
+      else if (e.type === 'deferred') this.removalDueAt = e.due_at;
       else if (e.type === 'complete') this.complete = true;
     }
   }
@@ -158,6 +176,10 @@ class FileJournal implements JournalIO {
     this.doneMap.set(result.id, result);
     this.append({ type: 'done', result });
   }
+  defer(dueAt: string) {
+    this.removalDueAt = dueAt;
+    this.append({ type: 'deferred', step: 'remove', due_at: dueAt });
+  }
   finish() {
     this.complete = true;
     this.append({ type: 'complete' });
@@ -187,6 +209,10 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   if (o.force && !o.apply) throw new UsageError('--force goes with --apply');
   if (o.resume && o.transferTo)
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
+  if (o.resume && o.overlap)
+    throw new UsageError('--resume continues the recorded plan; --overlap cannot change it');
+  const { parseOverlap } = await import('./keys/revoke.js');
+  const overlap = parseOverlap(o.overlap);
   // Where secrets and the report go is checked before the first write to the server.
   const { checkWritableDir } = await import('./keys/secret.js');
   if (o.secretsDir) await checkWritableDir(resolve(ctx.io.cwd, o.secretsDir), '--secrets-dir', true);
@@ -198,6 +224,11 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   const missing =
     caps.missing(GUIDED_WHEN_MISSING).length && !named.length ? ['users.suspend' as const] : named;
   if (missing.length || manual) {
+    if (o.overlap)
+      throw new UsageError(
+        '--overlap needs the full user-management API: the removal waits for the old secrets, and removing is done in the web console here',
+        { hint: `rotate the keys yourself first: noxus keys system rotate <key> --overlap ${o.overlap}` },
+      );
     if (o.planOut || o.apply || o.resume || o.transferTo) {
       const id = missing[0] ?? 'users.access';
       throw new NotAvailableError(
@@ -221,6 +252,8 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
 
   let plan: Plan;
   let journal: FileJournal;
+  /** Whether the access review was already shown (before the transfer question). */
+  let reviewShown = false;
   if (o.resume) {
     const user = await userOrRemoved(r, ref).catch((e) => {
       if (e instanceof NotFoundError) return undefined;
@@ -241,6 +274,11 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     const user = await userOrRemoved(r, ref);
     journal = new FileJournal(fileInDir(dir, `offboard-${user.id}`, '.jsonl'));
     if (journal.plan && !journal.complete && !o.planOut && !o.dryRun) {
+      if (journal.removalDueAt)
+        throw new ConflictError(
+          `an offboarding of ${user.email} is under way: their removal is due after ${journal.removalDueAt}`,
+          { hint: `run then: noxus offboard ${user.email} --resume` },
+        );
       throw new ConflictError(`an offboarding of ${user.email} was interrupted`, {
         hint: `finish it with: noxus offboard ${user.email} --resume`,
       });
@@ -249,6 +287,14 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       plan = svc.parsePlan(readFileSync(resolve(ctx.io.cwd, o.apply), 'utf8'), o.apply);
       if (plan.user.id !== user.id)
         throw new UsageError(`${o.apply} is the plan for ${plan.user.email}, not ${user.email}`);
+      // The overlap is part of the reviewed plan: the command line may repeat it, not change it.
+      if (o.overlap && overlap !== (plan.overlap_seconds ?? 0))
+        throw new UsageError(
+          `${o.apply} was planned ${plan.overlap_seconds ? `with --overlap ${svc.overlapText(plan.overlap_seconds)}` : 'without --overlap'}; --overlap ${o.overlap} would change it`,
+          {
+            hint: `write a new plan: noxus offboard ${user.email} --overlap ${o.overlap} --plan-out ${o.apply}`,
+          },
+        );
       const target = plan.transfer_to ? await userOrRemoved(r, plan.transfer_to.id) : undefined;
       await svc.checkOffboardable(r, user, target);
       const { getAccess } = await import('../api/users.js');
@@ -267,30 +313,36 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       }
       if (diff.length) {
         ctx.out.warn(`applying a stale plan (--force): ${diff.join('; ')}`);
-        const fresh = svc.buildPlan(t.url, user, target, await getAccess(r.client, user.id));
+        const fresh = svc.buildPlan(t.url, user, target, await getAccess(r.client, user.id), {
+          overlapSeconds: plan.overlap_seconds,
+        });
         plan = { ...fresh, created_at: plan.created_at };
       }
     } else {
-      let targetRef = o.transferTo;
       const { getAccess } = await import('../api/users.js');
       const access = await getAccess(r.client, user.id);
-      if (!targetRef && ctx.canPrompt() && access.resources_owned.length > 0) {
-        const users = (await r.users({ status: 'active' })).filter(
-          (u) => u.id !== user.id && (u.kind ?? 'human') === 'human',
-        );
-        const picked = await (await ctx.prompter()).select({
-          message: `${user.email} owns ${access.resources_owned.length} resource(s). Who takes them over?`,
-          choices: [
-            { name: 'nobody (they stay owned by a removed user)', value: '' },
-            ...users.map((u) => ({ name: `${u.email} (${u.name ?? u.display_name})`, value: u.id })),
-          ],
-        });
-        targetRef = picked || undefined;
+      await svc.checkOffboardable(r, user, undefined);
+      let target = o.transferTo ? await userOrRemoved(r, o.transferTo) : undefined;
+      const owned = access.resources_owned;
+      // On a terminal the access review comes first, so that the operator picks a successor
+      // knowing what they take over; a --transfer-to that cannot take it is asked again.
+      const ask = ctx.canPrompt() && !ctx.globals.json && owned.length > 0;
+      if (ask) {
+        printInventory(ctx, user, svc.inventoryOf(access));
+        reviewShown = true;
       }
-      const target = targetRef ? await userOrRemoved(r, targetRef) : undefined;
-      await svc.checkOffboardable(r, user, target);
-      if (target) await svc.checkTargetCanOwn(r, target, access.resources_owned);
-      plan = svc.buildPlan(t.url, user, target, access);
+      if (target) {
+        try {
+          await svc.checkOffboardable(r, user, target);
+          await svc.checkTargetCanOwn(r, target, owned);
+        } catch (e) {
+          if (!ask || !(e instanceof ConflictError || e instanceof UsageError)) throw e;
+          ctx.out.warn(e.message);
+          target = undefined;
+        }
+      }
+      if (!target && ask) target = await askTransferTarget(ctx, r, user, owned);
+      plan = svc.buildPlan(t.url, user, target, access, { overlapSeconds: overlap });
     }
   }
 
@@ -305,7 +357,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
         dry_run: true,
       });
     else {
-      printPlan(ctx, plan);
+      printPlan(ctx, plan, reviewShown);
       ctx.out.info(
         o.planOut
           ? `plan written to ${o.planOut}; nothing was changed. Apply it with: noxus offboard ${plan.user.email} --apply ${o.planOut}`
@@ -316,11 +368,11 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
   }
 
   if (!o.resume) {
-    if (!ctx.globals.json) printPlan(ctx, plan);
+    if (!ctx.globals.json) printPlan(ctx, plan, reviewShown);
     await confirmDestructive(
       ctx,
       `offboard ${plan.user.email} (suspend, remove, rotate ${plan.steps.filter((s) => s.id.startsWith('rotate')).length} key(s))`,
-      `noxus offboard ${plan.user.email}${plan.transfer_to ? ` --transfer-to ${plan.transfer_to.email}` : ''}`,
+      `noxus offboard ${plan.user.email}${plan.transfer_to ? ` --transfer-to ${plan.transfer_to.email}` : ''}${plan.overlap_seconds ? ` --overlap ${svc.overlapText(plan.overlap_seconds)}` : ''}`,
     );
     journal.begin(plan, o.secretsDir ? resolve(ctx.io.cwd, o.secretsDir) : undefined);
   } else if (!ctx.globals.yes && !ctx.canPrompt()) {
@@ -336,17 +388,17 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     if (!ctx.globals.json) ctx.out.info(`new secrets go to ${o.secretsDir}, as in the interrupted run`);
   }
   if (o.secretsDir) mkdirSync(resolve(ctx.io.cwd, o.secretsDir), { recursive: true, mode: 0o700 });
+  const progress = stepProgress(ctx);
   const sink = secretSink(ctx, o.secretsDir, secrets, unwritten);
   const crashAfter = ctx.env.NOXUS_TEST_CRASH_AFTER;
-  let results: StepResult[];
+  let outcome: Awaited<ReturnType<typeof svc.runPlan>>;
   try {
-    results = await svc.runPlan(r.client, plan, journal, {
-      onStep: (step, state, detail) => {
-        if (ctx.globals.json) return;
-        if (state === 'running') ctx.out.info(`[ ] ${step.title} …`);
-        else ctx.out.info(`[${state === 'done' ? '✓' : '-'}] ${step.title}${detail ? `: ${detail}` : ''}`);
+    outcome = await svc.runPlan(r.client, plan, journal, {
+      onStep: progress.step,
+      onSecret: (step: PlanStep, key) => {
+        progress.interrupt();
+        return sink(step.title, key);
       },
-      onSecret: (step: PlanStep, key) => sink(step.title, key),
       afterStep: (step) => {
         // Test seam for the crash matrix: die right after a step is journaled.
         if (crashAfter && (crashAfter === step.id || crashAfter === step.id.split(':')[0]))
@@ -354,6 +406,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       },
     });
   } catch (e) {
+    progress.end();
     const err = e instanceof NoxusError ? e : new NoxusError(String((e as Error)?.message ?? e));
     throw new NoxusError(`offboarding of ${plan.user.email} stopped: ${err.message}`, {
       hint: `nothing is lost: fix the cause and finish with: noxus offboard ${plan.user.email} --resume --yes`,
@@ -362,42 +415,134 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
       cause: e,
     });
   }
+  const { results, deferred } = outcome;
+  const doc = (extra: Record<string, unknown>) => ({
+    command: 'offboard',
+    user: plan.user,
+    transfer_to: plan.transfer_to,
+    steps: results,
+    secrets,
+    ...extra,
+  });
+  if (deferred) {
+    // The rotated secrets are out and the user is suspended; the old secrets still work, and the
+    // removal would revoke them (every key the user saw), so it waits for them to stop.
+    journal.defer(deferred.due_at);
+    const message = `removal of ${plan.user.email} is due after ${deferred.due_at}; run noxus offboard ${plan.user.email} --resume${ctx.canPrompt() ? '' : ' --yes'} then`;
+    if (ctx.globals.json)
+      ctx.out.document(doc({ status: 'removal_pending', removal_due_at: deferred.due_at, report: null }));
+    if (unwritten.length)
+      throw new NoxusError(
+        `${unwritten.length} secret file(s) could not be written: ${unwritten.join(', ')}; those secrets were printed to stdout instead`,
+        { hint: `store them now: they are not shown again; ${message}` },
+      );
+    // Also under --json: stdout has the document, and this is what to do next.
+    ctx.out.info(message);
+    return;
+  }
   journal.finish();
   const report = writeReport(ctx, plan, results, o.reportDir);
+  if (ctx.globals.json) ctx.out.document(doc({ status: 'complete', report }));
   if (unwritten.length) {
-    if (ctx.globals.json)
-      ctx.out.document({
-        command: 'offboard',
-        user: plan.user,
-        transfer_to: plan.transfer_to,
-        steps: results,
-        secrets,
-        report,
-      });
     throw new NoxusError(
       `offboarded ${plan.user.email}, but ${unwritten.length} secret file(s) could not be written: ${unwritten.join(', ')}; those secrets were printed to stdout instead`,
       { hint: `store them now: they are not shown again; report: ${report.markdown}` },
     );
   }
-  if (ctx.globals.json) {
-    ctx.out.document({
-      command: 'offboard',
-      user: plan.user,
-      transfer_to: plan.transfer_to,
-      steps: results,
-      secrets,
-      report,
-    });
-    return;
-  }
-  ctx.out.success(`offboarded ${plan.user.email}; report: ${report.markdown}`);
+  if (!ctx.globals.json) ctx.out.success(`offboarded ${plan.user.email}; report: ${report.markdown}`);
 }
 
-function printPlan(ctx: Context, plan: Plan): void {
-  const inv = plan.inventory;
+/**
+ * Step progress on stderr. Off a terminal (logs) a step gets a line when it starts and one when it
+ * ends, so that a log shows where a run stopped. On a terminal the start line is rewritten in place
+ * by the end line, so each step shows once.
+ */
+function stepProgress(ctx: Context) {
+  const tty = !!ctx.io.stderr.isTTY;
+  let open = false;
+  const write = (s: string) => ctx.io.stderr.write(s);
+  return {
+    step(step: PlanStep, state: 'running' | 'done' | 'skipped', detail?: string): void {
+      if (ctx.globals.json) return;
+      if (state === 'running') {
+        if (!tty) ctx.out.info(`[ ] ${step.title} …`);
+        else {
+          write(`[ ] ${escapeControl(step.title)} …`);
+          open = true;
+        }
+        return;
+      }
+      if (open) write('\r\x1b[2K');
+      open = false;
+      ctx.out.info(`[${state === 'done' ? '✓' : '-'}] ${step.title}${detail ? `: ${detail}` : ''}`);
+    },
+    /** Something else is printed during a step (a new secret): the start line gives way to it. */
+    interrupt(): void {
+      if (open) write('\r\x1b[2K');
+      open = false;
+    },
+    /** The run stopped during a step: its start line stays, and what follows starts on a new line. */
+    end(): void {
+      if (open) write('\n');
+      open = false;
+    },
+  };
+}
+
+/**
+ * Who takes over the resources, asked after the access review: the people who can own all of
+ * them first (the first one is the default), then nobody. Nobody needs a second yes; a choice the
+ * server would refuse (the state changed meanwhile) is explained and asked again.
+ */
+async function askTransferTarget(
+  ctx: Context,
+  r: Resolver,
+  user: User,
+  owned: Awaited<ReturnType<typeof import('../api/users.js').getAccess>>['resources_owned'],
+): Promise<User | undefined> {
+  const svc = await import('../services/offboard.js');
+  const prompter = await ctx.prompter();
+  for (let round = 0; ; round++) {
+    const { eligible, ineligible } = await svc.transferCandidates(r, user, owned);
+    if (ineligible.length && round === 0)
+      ctx.out.info(
+        `not offered (cannot own all the resources): ${ineligible.map((x) => `${x.user.email} (${x.reason})`).join('; ')}`,
+      );
+    if (!eligible.length && round === 0)
+      ctx.out.warn(
+        'nobody can take over all the resources; give someone an editing role in those workspaces first, or leave them with nobody',
+      );
+    const picked = await prompter.select<string>({
+      message: `${user.email} owns ${owned.length} resource(s). Who takes them over?`,
+      choices: [
+        ...eligible.map((u) => ({ name: `${u.email} (${u.name ?? u.display_name})`, value: u.id })),
+        { name: 'nobody (they stay owned by a removed user)', value: '' },
+      ],
+      default: eligible[0]?.id ?? '',
+    });
+    if (!picked) {
+      ctx.out.warn(
+        `${owned.length} resource(s) stay owned by a removed user (they keep working, but nobody owns them)`,
+      );
+      if (await prompter.confirm({ message: 'Leave them with nobody?', default: false })) return undefined;
+      continue;
+    }
+    const target = eligible.find((u) => u.id === picked) as User;
+    try {
+      await svc.checkOffboardable(r, user, target);
+      await svc.checkTargetCanOwn(r, target, owned);
+      return target;
+    } catch (e) {
+      if (!(e instanceof ConflictError || e instanceof UsageError)) throw e;
+      ctx.out.warn(`${e.message}; pick again`);
+    }
+  }
+}
+
+function printInventory(ctx: Context, user: Plan['user'] | User, inv: Plan['inventory']): void {
   const out = ctx.out;
   out.info(
-    `Offboarding ${plan.user.email} (${plan.user.name}), org role ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
+    `Offboarding ${user.email} (${user.name ?? (user as User).display_name}), org role ${inv.org_role}${inv.org_admin ? ' (org admin)' : ''}`,
   );
   out.info(
     `  workspaces: ${inv.workspaces.map((w) => `${w.group_name}=${w.role}${w.via === 'org_admin' ? ' (via org admin)' : ''}`).join(', ') || 'none'}`,
@@ -416,9 +561,13 @@ function printPlan(ctx: Context, plan: Plan): void {
   out.info(
     `  last activity: ${inv.last_activity_at ?? 'never'} (${inv.activity_count} activity entries, all kept)`,
   );
-  out.info('Steps:');
-  for (const [i, s] of plan.steps.entries()) out.info(`  ${i + 1}. ${s.title} [${s.kind}]`);
-  for (const w of plan.warnings) out.warn(w);
+}
+
+function printPlan(ctx: Context, plan: Plan, reviewShown = false): void {
+  if (!reviewShown) printInventory(ctx, plan.user, plan.inventory);
+  ctx.out.info('Steps:');
+  for (const [i, s] of plan.steps.entries()) ctx.out.info(`  ${i + 1}. ${s.title} [${s.kind}]`);
+  for (const w of plan.warnings) ctx.out.warn(w);
 }
 
 interface ReportInput {

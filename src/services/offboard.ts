@@ -74,6 +74,12 @@ export interface Plan {
   fingerprint: string;
   steps: PlanStep[];
   warnings: string[];
+  /**
+   * How long the old secret of each rotated shared key keeps working (`--overlap`); absent or 0:
+   * it stops at once. With an overlap the removal, which revokes every key the user saw, waits
+   * until the old secrets have stopped.
+   */
+  overlap_seconds?: number;
 }
 
 /** The access report as a sandbox that records key exposure returns it (`keys_exposed`). */
@@ -241,40 +247,64 @@ const OWN_PERMISSION: Record<string, string> = {
   knowledge_base: 'kbs_edit',
 };
 
+/**
+ * Why `target` cannot own the resources (one line per workspace: the edit permission of each kind
+ * it lacks there), empty when it can: the server's transfer rule.
+ */
+type OwnCheck = (target: User) => Promise<string[]>;
+
+async function ownCheck(r: Resolver, resources: Access['resources_owned']): Promise<OwnCheck> {
+  const { listMembers } = await import('../api/groups.js');
+  const { grantedPermissions } = await import('../api/roles.js');
+  const { expandWorkspacePermissions } = await import('../domain/permissions.js');
+  const roles = await r.roles();
+  const groups = await r.groups();
+  const nameOf = (id: string) => groups.find((g) => g.id === id)?.name ?? id;
+  const groupIds = [...new Set(resources.map((x) => x.group_id))].sort((a, b) =>
+    nameOf(a).localeCompare(nameOf(b)),
+  );
+  // One member list per workspace, shared by every candidate.
+  const members = new Map(
+    await Promise.all(groupIds.map(async (id) => [id, await listMembers(r.client, id)] as const)),
+  );
+  return async (target) => {
+    const problems: string[] = [];
+    for (const groupId of groupIds) {
+      const m = members.get(groupId)?.find((x) => x.user_id === target.id);
+      const role = m ? roles.find((x) => x.id === m.role.id) : undefined;
+      const perms = new Set(
+        m?.via === 'org_admin'
+          ? ['workspace_admin']
+          : expandWorkspacePermissions(role ? grantedPermissions(role) : []),
+      );
+      const has = (p: string) => perms.has(p) || perms.has('workspace_admin');
+      const needed = [
+        ...new Set(
+          resources
+            .filter((x) => x.group_id === groupId)
+            .map((x) => OWN_PERMISSION[x.resource_type] ?? 'flows_edit'),
+        ),
+      ];
+      const order = Object.values(OWN_PERMISSION);
+      const lacking = needed.filter((p) => !has(p)).sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      if (lacking.length) {
+        const name = nameOf(groupId);
+        problems.push(
+          `${name}: needs ${lacking.join(', ')} (${m ? `role ${m.role.name}` : 'no role there'})`,
+        );
+      }
+    }
+    return problems;
+  };
+}
+
 /** The transfer target must be able to own each resource where it lives (edit rights of that kind). */
 export async function checkTargetCanOwn(
   r: Resolver,
   target: User,
   resources: Access['resources_owned'],
 ): Promise<void> {
-  const { listMembers } = await import('../api/groups.js');
-  const { grantedPermissions } = await import('../api/roles.js');
-  const { expandWorkspacePermissions } = await import('../domain/permissions.js');
-  const roles = await r.roles();
-  const groups = await r.groups();
-  const problems: string[] = [];
-  for (const groupId of [...new Set(resources.map((x) => x.group_id))]) {
-    const m = (await listMembers(r.client, groupId)).find((x) => x.user_id === target.id);
-    const role = m ? roles.find((x) => x.id === m.role.id) : undefined;
-    const perms = new Set(
-      m?.via === 'org_admin'
-        ? ['workspace_admin']
-        : expandWorkspacePermissions(role ? grantedPermissions(role) : []),
-    );
-    const has = (p: string) => perms.has(p) || perms.has('workspace_admin');
-    const needed = [
-      ...new Set(
-        resources
-          .filter((x) => x.group_id === groupId)
-          .map((x) => OWN_PERMISSION[x.resource_type] ?? 'flows_edit'),
-      ),
-    ];
-    const lacking = needed.filter((p) => !has(p));
-    if (lacking.length) {
-      const name = groups.find((g) => g.id === groupId)?.name ?? groupId;
-      problems.push(`${name}: needs ${lacking.join(', ')} (${m ? `role ${m.role.name}` : 'no role there'})`);
-    }
-  }
+  const problems = await (await ownCheck(r, resources))(target);
   if (problems.length) {
     throw new ConflictError(
       `--transfer-to ${target.email} cannot own all the resources: ${problems.join('; ')}`,
@@ -285,8 +315,50 @@ export async function checkTargetCanOwn(
   }
 }
 
-export function buildPlan(server: string, user: User, target: User | undefined, access: Access): Plan {
+/**
+ * Who may take over `user`'s resources: active people other than the user who hold the edit
+ * permission of each owned kind in its workspace. The others are listed with the reason.
+ */
+export async function transferCandidates(
+  r: Resolver,
+  user: User,
+  resources: Access['resources_owned'],
+): Promise<{ eligible: User[]; ineligible: Array<{ user: User; reason: string }> }> {
+  const check = await ownCheck(r, resources);
+  const eligible: User[] = [];
+  const ineligible: Array<{ user: User; reason: string }> = [];
+  const people = (await r.users({ status: 'active' })).filter(
+    (u) => u.id !== user.id && (u.kind ?? 'human') === 'human',
+  );
+  for (const u of people) {
+    const problems = await check(u);
+    if (problems.length) ineligible.push({ user: u, reason: problems.join('; ') });
+    else eligible.push(u);
+  }
+  return { eligible, ineligible };
+}
+
+/** `3600` → `1h`, `5400` → `90m`: the overlap as the operator wrote it. */
+export function overlapText(seconds: number): string {
+  for (const [unit, n] of [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['m', 60],
+  ] as const)
+    if (seconds % n === 0) return `${seconds / n}${unit}`;
+  return `${seconds}s`;
+}
+
+export function buildPlan(
+  server: string,
+  user: User,
+  target: User | undefined,
+  access: Access,
+  opts: { overlapSeconds?: number } = {},
+): Plan {
   const inv = inventoryOf(access);
+  const overlap = opts.overlapSeconds ?? 0;
+  const after = overlap ? `; the old secret stops ${overlapText(overlap)} later` : '';
   const steps: PlanStep[] = [{ id: 'review', title: 'Review access', kind: 'read' }];
   const warnings: string[] = [];
   if (inv.resources.length) {
@@ -313,14 +385,14 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
   for (const k of inv.system_keys_created)
     steps.push({
       id: `rotate-system:${k.id}`,
-      title: `Rotate system key "${k.name}" they created`,
+      title: `Rotate system key "${k.name}" they created${after}`,
       kind: 'destructive',
       target: k.id,
     });
   for (const k of inv.service_account_keys_created) {
     steps.push({
       id: `rotate-key:${k.id}`,
-      title: `Rotate service-account key "${k.name}" (${k.holder}) they created`,
+      title: `Rotate service-account key "${k.name}" (${k.holder}) they created${after}`,
       kind: 'destructive',
       target: k.id,
     });
@@ -328,20 +400,26 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
   for (const k of inv.keys_seen ?? []) {
     steps.push({
       id: `${k.kind === 'system' ? 'rotate-system' : 'rotate-key'}:${k.id}`,
-      title: `Rotate ${k.kind === 'system' ? 'system key' : 'key'} "${k.name}"${k.holder ? ` (${k.holder})` : ''} whose secret they saw (${k.how.join(', ')})`,
+      title: `Rotate ${k.kind === 'system' ? 'system key' : 'key'} "${k.name}"${k.holder ? ` (${k.holder})` : ''} whose secret they saw (${k.how.join(', ')})${after}`,
       kind: 'destructive',
       target: k.id,
     });
   }
+  const rotations = steps.filter((s) => s.id.startsWith('rotate')).length;
   steps.push({
     id: 'remove',
-    title: `Remove from the organization (${inv.org_admin ? 'org admin role' : `${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s)`}, ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
+    title: `Remove from the organization${overlap && rotations ? ` once the old secrets stopped (${overlapText(overlap)} after their rotation)` : ''} (${inv.org_admin ? 'org admin role' : `${inv.workspaces.filter((w) => w.via === 'membership').length} membership(s)`}, ${inv.keys_held.length} personal key(s) revoked; work and activity kept)`,
     kind: 'destructive',
   });
   steps.push({ id: 'verify', title: 'Verify work and activity are preserved', kind: 'read' });
   if (inv.invitations_pending.length) {
     warnings.push(
       `${inv.invitations_pending.length} invitation(s) they sent are still pending (${inv.invitations_pending.map((i) => i.email).join(', ')}); they stay valid`,
+    );
+  }
+  if (overlap && rotations) {
+    warnings.push(
+      `--overlap ${overlapText(overlap)}: the old secrets of ${rotations} rotated key(s) keep working until the new ones are in place; ${user.email} is suspended at once and removed by --resume once they stopped`,
     );
   }
   return {
@@ -360,6 +438,7 @@ export function buildPlan(server: string, user: User, target: User | undefined, 
     fingerprint: fingerprint(inv),
     steps,
     warnings,
+    ...(overlap && rotations ? { overlap_seconds: overlap } : {}),
   };
 }
 
@@ -405,13 +484,19 @@ export interface RunHooks {
   afterStep?(step: PlanStep): void;
 }
 
-/** Runs (or resumes) the plan's steps in order. */
+/** The removal waits for the old secrets of an overlapping rotation: until then it is `deferred`. */
+export interface RunOutcome {
+  results: StepResult[];
+  deferred?: { step: string; due_at: string };
+}
+
+/** Runs (or resumes) the plan's steps in order, up to a removal that is not due yet. */
 export async function runPlan(
   client: ApiClient,
   plan: Plan,
   journal: JournalIO,
   hooks: RunHooks,
-): Promise<StepResult[]> {
+): Promise<RunOutcome> {
   const results: StepResult[] = [];
   for (const step of plan.steps) {
     const prior = journal.done(step.id);
@@ -419,6 +504,10 @@ export async function runPlan(
       hooks.onStep(step, 'skipped', `${prior.detail} (done earlier)`);
       results.push(prior);
       continue;
+    }
+    if (step.id === 'remove' && plan.overlap_seconds) {
+      const due = await removalDueAt(client, results);
+      if (due) return { results, deferred: { step: step.id, due_at: due } };
     }
     hooks.onStep(step, 'running');
     const idem = journal.idempotencyKey(step.id) ?? `noxus-offboard-${randomUUID()}`;
@@ -436,7 +525,36 @@ export async function runPlan(
     results.push(result);
     hooks.afterStep?.(step);
   }
-  return results;
+  return { results };
+}
+
+/**
+ * When the last old secret of this run's overlapping rotations stops, if one still works. The
+ * server's view decides (its clock set the expiry), so a removal is never early by a skewed local
+ * clock; a key that is gone or already stopped does not hold the removal back.
+ */
+async function removalDueAt(client: ApiClient, results: StepResult[]): Promise<string | undefined> {
+  const { getKey, listSystemKeys } = await import('../api/keys.js');
+  let systemKeys: Awaited<ReturnType<typeof listSystemKeys>> | undefined;
+  let due: string | undefined;
+  for (const r of results) {
+    const old = r.data?.old_key;
+    if (!r.id.startsWith('rotate') || typeof old !== 'string' || !r.data?.old_expires_at) continue;
+    let key: { status?: string; expires_at: string | null } | undefined;
+    if (r.id.startsWith('rotate-system:')) {
+      systemKeys ??= await listSystemKeys(client);
+      key = systemKeys.find((k) => k.id === old);
+    } else {
+      key = await getKey(client, old).catch((e) => {
+        if ((e as { status?: number }).status === 404) return undefined;
+        throw e;
+      });
+    }
+    if (key?.status !== 'active') continue;
+    const at = key.expires_at ?? String(r.data.old_expires_at);
+    if (!due || at > due) due = at;
+  }
+  return due;
 }
 
 async function runStep(
@@ -495,13 +613,17 @@ async function runStep(
   if (step.id.startsWith('rotate-system:') || step.id.startsWith('rotate-key:')) {
     const system = step.id.startsWith('rotate-system:');
     const id = step.target as string;
+    const overlap = plan.overlap_seconds ?? 0;
     try {
-      const res = system ? await rotateSystemKey(client, id, 0, idem) : await rotateKey(client, id, 0, idem);
+      const res = system
+        ? await rotateSystemKey(client, id, overlap, idem)
+        : await rotateKey(client, id, overlap, idem);
       const where = await hooks.onSecret(step, res);
+      const until = overlap ? (res.replaces?.expires_at ?? null) : null;
       return {
         ...base,
-        detail: `rotated: new key ${res.id}; old key ${id} revoked; new secret ${where}`,
-        data: { old_key: id, new_key: res.id, secret: where },
+        detail: `rotated: new key ${res.id}; old key ${id} ${until ? `stops at ${until}` : 'revoked'}; new secret ${where}`,
+        data: { old_key: id, new_key: res.id, secret: where, ...(until ? { old_expires_at: until } : {}) },
       };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Clock } from '../../src/sandbox/clock.js';
 import type { FaultRule } from '../../src/sandbox/server.js';
 import { BIN } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -102,8 +103,9 @@ export async function actAs(
   return { id: k.id, secret: k.value };
 }
 
-export async function buildFixture(faults?: FaultRule[]): Promise<Fixture> {
-  const sbx = await startTestSandbox({ seed: 'empty', faults });
+/** `clock`: the sandbox's "now" (a manual clock lets a test pass an overlap without sleeping). */
+export async function buildFixture(faults?: FaultRule[], clock?: Clock): Promise<Fixture> {
+  const sbx = await startTestSandbox({ seed: 'empty', faults, clock });
   const groups = {} as Record<Ws, string>;
   for (const name of WORKSPACES)
     groups[name] = (await ok(sbx, 'POST', '/v1/admin/groups', { name, description: `${name} team` })).id;
