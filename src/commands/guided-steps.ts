@@ -109,7 +109,7 @@ export async function walkSteps(
     let detail: string;
     let data: Record<string, unknown> | undefined;
     if (step.mode === 'api') {
-      ctx.out.info(`[${i + 1}/${n}] ${step.title} …`);
+      // One line per step: the result line below says what the API did.
       ({ detail, data } = await hooks.api(step));
     } else {
       ctx.out.info('');

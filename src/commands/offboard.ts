@@ -763,6 +763,9 @@ async function runGuidedOffboard(
         tenant_admin: user.tenant_admin,
       },
       systemKeys: created.map((k) => ({ id: k.id, name: k.name })),
+      unattributedSystemKeys: g
+        .unattributedSystemKeys(allSystemKeys)
+        .map((k) => ({ id: k.id, name: k.name })),
       replace,
       can,
     },

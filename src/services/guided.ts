@@ -155,6 +155,8 @@ export interface OffboardInput {
   user: { id: string; email: string; display_name: string; tenant_admin: boolean };
   /** The system keys to invalidate: those the user created (and any the operator added). */
   systemKeys: Array<{ id: string; name: string }>;
+  /** Active system keys whose creator the server does not report: the operator must judge them. */
+  unattributedSystemKeys?: Array<{ id: string; name: string }>;
   /** Create a replacement for each system key before revoking it. */
   replace: boolean;
   /** What the server can do by API; each missing one becomes a console step. */
@@ -218,6 +220,21 @@ export function planOffboard(o: OffboardInput, missing: FeatureId[]): GuidedPlan
             values: [{ field: 'Key', value: `${k.name} (${k.id})` }],
           },
     );
+  }
+  const unknown = o.unattributedSystemKeys ?? [];
+  if (unknown.length) {
+    // The public key list need not say who created a key: never conclude "none" from silence.
+    steps.push({
+      id: 'review-system-keys',
+      mode: 'console',
+      title: `Review ${unknown.length} system key(s) whose creator this server does not report; rotate any ${u.email} created or saw`,
+      where: 'Settings → API keys',
+      actions: [
+        'Open Settings → API keys',
+        `For each key below: if ${u.email} created it or knew its secret, create a replacement, move its integrations, then revoke it`,
+      ],
+      values: unknown.map((k) => ({ field: 'Key', value: `${k.name} (${k.id})` })),
+    });
   }
   steps.push({
     id: 'workspace-keys',
@@ -284,6 +301,11 @@ export async function verify(client: ApiClient, check: Check): Promise<Verdict> 
 /** The system keys a user created, as far as the list says (`created_by` may be absent on a public server). */
 export function systemKeysCreatedBy(keys: SystemKey[], userId: string): SystemKey[] {
   return keys.filter((k) => k.created_by === userId && (k.status ?? 'active') === 'active');
+}
+
+/** Active system keys whose creator the list does not name. */
+export function unattributedSystemKeys(keys: SystemKey[]): SystemKey[] {
+  return keys.filter((k) => !k.created_by && (k.status ?? 'active') === 'active');
 }
 
 /** A new system key with the old one's name and permissions (the public API has no rotate call). */

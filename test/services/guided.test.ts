@@ -1,6 +1,15 @@
 // The console-step planner and the verdicts read from the public API: pure functions, exact values.
 import { describe, expect, it } from 'vitest';
-import { judge, outcomeOf, planAddMembers, planOffboard, planUserAdd } from '../../src/services/guided.js';
+import type { SystemKey } from '../../src/api/keys.js';
+import {
+  judge,
+  outcomeOf,
+  planAddMembers,
+  planOffboard,
+  planUserAdd,
+  systemKeysCreatedBy,
+  unattributedSystemKeys,
+} from '../../src/services/guided.js';
 
 const nina = {
   name: 'Nina Newhire',
@@ -87,6 +96,39 @@ describe('planOffboard', () => {
     { id: 'sk1', name: 'nightly export' },
     { id: 'sk2', name: 'billing sync' },
   ];
+
+  it('a server that does not say who created system keys gets an operator review step, never a silent "none"', () => {
+    const listed = [
+      { id: 'sk1', name: 'nightly export', created_by: null, status: 'active' },
+      { id: 'sk2', name: 'old', created_by: null, status: 'revoked' },
+      { id: 'sk3', name: 'mine', created_by: 'u1', status: 'active' },
+    ] as unknown as SystemKey[];
+    expect(systemKeysCreatedBy(listed, 'u1').map((k) => k.id)).toEqual(['sk3']);
+    const unknown = unattributedSystemKeys(listed).map((k) => ({ id: k.id, name: k.name }));
+    expect(unknown).toEqual([{ id: 'sk1', name: 'nightly export' }]);
+    const p = planOffboard(
+      {
+        user,
+        systemKeys: [{ id: 'sk3', name: 'mine' }],
+        unattributedSystemKeys: unknown,
+        replace: false,
+        can,
+      },
+      ['users.access', 'users.remove'],
+    );
+    expect(p.steps.map((s) => [s.id, s.mode, outcomeOf(s)])).toEqual([
+      ['review', 'api', 'automated'],
+      ['remove', 'console', 'verified'],
+      ['revoke-system:sk3', 'api', 'verified'],
+      ['review-system-keys', 'console', 'confirmed'],
+      ['workspace-keys', 'console', 'confirmed'],
+    ]);
+    expect(p.steps[3]).toMatchObject({
+      title:
+        'Review 1 system key(s) whose creator this server does not report; rotate any linus@example.com created or saw',
+      values: [{ field: 'Key', value: 'nightly export (sk1)' }],
+    });
+  });
 
   it('review (API) → remove in the console (verified) → revoke each system key by API (verified) → workspace keys (console)', () => {
     const p = planOffboard({ user, systemKeys: keys, replace: false, can }, ['users.access', 'users.remove']);
