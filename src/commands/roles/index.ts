@@ -4,7 +4,7 @@ import type { Context } from '../../cli/context.js';
 import { CancelledError, ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { closeMatches } from '../../domain/match.js';
+import { didYouMean } from '../../domain/match.js';
 import { resolverFor } from '../shared.js';
 
 export function registerRoles(program: Command, ctx: Context): void {
@@ -163,7 +163,7 @@ export async function runRolesCreate(
   if (unknown.length) {
     throw new UsageError(`unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, {
       hint: unknown
-        .map((p) => `${p}: did you mean ${closeMatches(p, known.keys()).join(', ') || '?'}`)
+        .map((p) => `${p}: ${didYouMean(p, known.keys()) ?? 'see noxus permissions list'}`)
         .join('; '),
     });
   }
