@@ -6,6 +6,7 @@ import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
 import { resolverFor } from '../shared.js';
+import { registerRolesUpdate } from './update.js';
 
 export function registerRoles(program: Command, ctx: Context): void {
   const cmd = program.command('roles').description('organization and workspace roles');
@@ -40,6 +41,7 @@ export function registerRoles(program: Command, ctx: Context): void {
     .action((o: { name?: string; permissions?: string; description: string; dryRun?: boolean }) =>
       runRolesCreate(ctx, o),
     );
+  registerRolesUpdate(cmd, ctx);
   cmd
     .command('delete')
     .alias('rm')
