@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
 import type { Context } from '../../cli/context.js';
 import { ConflictError, UsageError } from '../../cli/errors.js';
-import { confirmDestructive, confirmWrite } from '../../cli/interact.js';
+import { commandLine, confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
 import { checkName } from '../../services/users.js';
@@ -101,7 +101,15 @@ export async function runRolesUpdate(ctx: Context, ref: string, o: UpdateOpts): 
     else ctx.out.info(`would change ${summary}; nothing changed`);
     return;
   }
-  const cmdLine = `noxus roles update ${role.id}${o.revoke ? ` --revoke ${revoke.join(',')}` : ''}`;
+  const cmdLine = commandLine(
+    ['roles', 'update', role.id],
+    [
+      ['--name', o.name],
+      ['--description', o.description],
+      ['--grant', grant.length ? grant.join(',') : undefined],
+      ['--revoke', revoke.join(',')],
+    ],
+  );
   if (taken.length)
     await confirmDestructive(ctx, `change ${summary}, for its holders and their keys at once`, cmdLine);
   else await confirmWrite(ctx, `Change ${summary}?`);

@@ -107,7 +107,7 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
       await confirmDestructive(
         ctx,
         `wipe the sandbox organization in ${dataDir} (its users, keys and activity)`,
-        `noxus sandbox start --reset --data ${dataDir}`,
+        `noxus sandbox start --reset --data ${dataDir}${o.detach ? ' --detach' : ''}${o.seedGiven ? ` --seed ${o.seed}` : ''}`,
       );
       await svc.wipeSandboxData(dataDir);
       if (!ctx.env.NOXUS_SANDBOX_CHILD) ctx.out.info(`wiped the organization in ${dataDir}`);

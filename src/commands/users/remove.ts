@@ -6,7 +6,7 @@ import { examples } from '../../cli/options.js';
 import { isCurrentHolder, requireFeatures, resolverFor } from '../shared.js';
 
 const OFFBOARD_TIP = (email: string) =>
-  `for the full checklist (access review, resource transfer, rotating shared keys) run instead: noxus offboard ${email}`;
+  `tip: noxus offboard ${email} runs the full checklist (access review, resource transfer, rotating shared keys)`;
 
 export function registerRemove(parent: Command, ctx: Context): void {
   parent
