@@ -426,6 +426,10 @@ const FAMILIES: Array<{ probe: (ids: { user?: string; group?: string }) => strin
         'users.onboarding',
         'transfers',
         'invitations.accept',
+        // Invitation lists and role changes come with the extended user routes (one probe fewer).
+        'invitations.list',
+        'invitations.cancel',
+        'roles.update',
         // POST-only and sandbox-only: it comes with the sandbox's extended user routes.
         'sandbox.act-as',
       ],
