@@ -105,7 +105,7 @@ function table(c: Ctx): Record<string, Invocation[]> {
       {
         local: true,
         before: [['auth', 'login', '--with-token', '--credential-store', 'file', '--profile', 'walk-rm']],
-        args: ['profiles', 'remove', 'walk-rm', '--yes'],
+        args: ['profiles', 'remove', 'walk-rm', '--force', '--yes'],
       },
     ],
     me: [{ args: ['me'] }],
