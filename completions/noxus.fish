@@ -14,6 +14,7 @@ complete -c noxus -n '__fish_use_subcommand' -a 'profiles' -d 'named servers and
 complete -c noxus -n '__fish_use_subcommand' -a 'me' -d 'show who the current key belongs to, whether it is tenant admin, and its permissions'
 complete -c noxus -n '__fish_use_subcommand' -a 'doctor' -d 'check the server: reachable, how its capabilities were learnt, the key (kind, tenant admin, holder), and which features it supports'
 complete -c noxus -n '__fish_use_subcommand' -a 'users' -d 'people and service accounts of the organization'
+complete -c noxus -n '__fish_use_subcommand' -a 'invitations' -d 'email invitations of users who have not joined yet'
 complete -c noxus -n '__fish_use_subcommand' -a 'ws' -d 'workspaces ("groups" on the wire) and their members'
 complete -c noxus -n '__fish_use_subcommand' -a 'roles' -d 'organization and workspace roles'
 complete -c noxus -n '__fish_use_subcommand' -a 'permissions' -d 'the permission catalogue of the server'
@@ -29,6 +30,7 @@ complete -c noxus -n '__fish_use_subcommand' -l profile -r -a '(noxus __complete
 complete -c noxus -n '__fish_use_subcommand' -l url -r
 complete -c noxus -n '__fish_use_subcommand' -l json
 complete -c noxus -n '__fish_use_subcommand' -l no-color
+complete -c noxus -n '__fish_use_subcommand' -l wide
 complete -c noxus -n '__fish_use_subcommand' -l yes -s y
 complete -c noxus -n '__fish_use_subcommand' -l no-input
 complete -c noxus -n '__fish_use_subcommand' -l debug
@@ -42,6 +44,7 @@ complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l profile -r -a '(noxus _
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''auth'\''' -l debug
@@ -53,6 +56,7 @@ complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l profile -
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''login'\''' -l debug
@@ -62,6 +66,7 @@ complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''status'\''' -l debug
@@ -71,6 +76,7 @@ complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''logout'\''' -l debug
@@ -80,17 +86,20 @@ complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l profile -
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''auth'\'' '\''token'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -a 'list' -d 'list profiles (* marks the current one)'
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -a 'use' -d 'make a profile the current one'
+complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -a 'remove' -d 'remove a profile and its stored key (keychain or file store)'
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''profiles'\''' -l debug
@@ -100,6 +109,7 @@ complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l profil
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''list'\''' -l debug
@@ -109,15 +119,28 @@ complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''use'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l force
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''profiles'\'' '\''remove'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''me'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''me'\''' -l debug
@@ -127,23 +150,26 @@ complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l profile -r -a '(noxus
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''doctor'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'list' -d 'list users (removed users only with --status removed)'
-complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'get' -d 'show one user'
+complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'get' -d 'show one user (a removed one too, with when they were removed)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'add' -d 'add a new user and send the invitation email (walks the documented steps in a terminal)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'update' -d 'change a user'\''s profile or organization role'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'suspend' -d 'suspend a user: sign-in and all their keys stop working at once (reversible)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'reactivate' -d 'reactivate a suspended user (their keys work again)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'resend-invite' -d 'send a fresh invitation (the previous link stops working)'
+complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'remove' -d 'remove a user from the organization (memberships deleted, keys revoked; work and activity kept)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -a 'onboarding' -d 'where a user stands in the five onboarding steps'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\''' -l debug
@@ -156,6 +182,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l profile -
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''list'\''' -l debug
@@ -165,6 +192,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''get'\''' -l debug
@@ -185,6 +213,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l debug
@@ -200,6 +229,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''update'\''' -l debug
@@ -211,6 +241,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l profil
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''suspend'\''' -l debug
@@ -221,6 +252,7 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l pro
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''reactivate'\''' -l debug
@@ -231,23 +263,72 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l 
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''resend-invite'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l force
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''remove'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''onboarding'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -a 'list' -d 'list invitations, newest first (pending ones unless --status says otherwise)'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -a 'cancel' -d 'withdraw an invitation: its link stops working at once (the user stays invited, without a link)'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''invitations'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l status -r -a 'pending accepted expired cancelled all'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''list'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''invitations'\'' '\''cancel'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'list' -d 'list workspaces'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'get' -d 'show one workspace'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'create' -d 'create a workspace'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'delete' -d 'delete a workspace: its keys are revoked and its resources deleted (activity is kept)'
+complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'rename' -d 'rename a workspace (its id, members, keys and resources stay)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'members' -d 'list the members of a workspace, org admins included (marked "via org admin")'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'add-member' -d 'add existing users to a workspace with a role (no invitation needed)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -a 'set-role' -d 'change a member'\''s role in a workspace'
@@ -258,6 +339,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l profile -r -a '(noxus __c
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\''' -l debug
@@ -267,6 +349,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l profile -r -
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''list'\''' -l debug
@@ -276,6 +359,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l profile -r -a
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''get'\''' -l debug
@@ -287,6 +371,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''create'\''' -l debug
@@ -297,15 +382,28 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''delete'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''rename'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l debug
@@ -318,6 +416,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l profil
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l debug
@@ -329,6 +428,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l debug
@@ -339,6 +439,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l pro
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''remove-member'\''' -l debug
@@ -352,6 +453,7 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l profile -r 
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l debug
@@ -359,12 +461,14 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''apply'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -a 'list' -d 'list roles'
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -a 'get' -d 'show a role and its permissions'
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -a 'create' -d 'create a custom role (its scope follows from its permissions)'
+complete -c noxus -n '__fish_noxus_path '\''roles'\''' -a 'update' -d 'rename a custom role, or change its description or what it grants'
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -a 'delete' -d 'delete a custom role (refused while anyone holds it)'
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''roles'\''' -l debug
@@ -375,6 +479,7 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l profile -
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''list'\''' -l debug
@@ -384,6 +489,7 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''get'\''' -l debug
@@ -397,10 +503,26 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''create'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l name -r
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l description -r
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l grant -r
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l revoke -r
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''update'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l confirm-builtin -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l version -s v
@@ -408,6 +530,7 @@ complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''roles'\'' '\''delete'\''' -l debug
@@ -418,6 +541,7 @@ complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l profile -r -a '(
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''permissions'\''' -l debug
@@ -428,6 +552,7 @@ complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l pro
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''permissions'\'' '\''list'\''' -l debug
@@ -443,6 +568,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l profile -r -a '(noxus _
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\''' -l debug
@@ -461,6 +587,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l debug
@@ -478,6 +605,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l profile -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''list'\''' -l debug
@@ -487,6 +615,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''explain'\''' -l debug
@@ -497,6 +626,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l debug
@@ -509,6 +639,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l debug
@@ -522,6 +653,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\''' -l debug
@@ -538,6 +670,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''create'\''' -l debug
@@ -547,6 +680,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''list'\''' -l debug
@@ -557,6 +691,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''revoke'\''' -l debug
@@ -568,6 +703,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''system'\'' '\''rotate'\''' -l debug
@@ -580,6 +716,7 @@ complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l profile -r 
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\''' -l debug
@@ -597,6 +734,7 @@ complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\'''
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''create'\''' -l debug
@@ -606,6 +744,7 @@ complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''list'\''' -l debug
@@ -616,6 +755,7 @@ complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\'''
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''service-accounts'\'' '\''delete'\''' -l debug
@@ -636,6 +776,7 @@ complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l profile -r -a '(nox
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''offboard'\''' -l debug
@@ -649,6 +790,7 @@ complete -c noxus -n '__fish_noxus_path '\''review'\''' -l profile -r -a '(noxus
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\''' -l debug
@@ -661,6 +803,7 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l profil
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''export'\''' -l debug
@@ -671,6 +814,7 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l profile 
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''diff'\''' -l debug
@@ -682,6 +826,7 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''check'\''' -l debug
@@ -691,6 +836,7 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l profil
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l debug
@@ -707,6 +853,7 @@ complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l profile -r -a '(nox
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l debug
@@ -716,6 +863,7 @@ complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l profile -r -a '(n
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''completion'\''' -l debug
@@ -729,6 +877,7 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l profile -r -a '(noxu
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\''' -l debug
@@ -745,11 +894,13 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l api -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l unknown-routes -r -a 'fastapi html gateway-403'
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l openapi -r -a 'on off'
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l no-profile-setup
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l reset
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''start'\''' -l debug
@@ -760,6 +911,7 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l profile
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''stop'\''' -l debug
@@ -770,6 +922,7 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l profi
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''status'\''' -l debug
@@ -783,6 +936,7 @@ complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l profi
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l url -r
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l json
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l wide
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''sandbox'\'' '\''act-as'\''' -l debug

@@ -69,3 +69,9 @@ export const setMember = (c: ApiClient, groupId: string, userId: string, role: s
   c.put<MembershipChange>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, { role }, x);
 export const removeMember = (c: ApiClient, groupId: string, userId: string) =>
   c.delete<{ removed: boolean }>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, x);
+export const updateGroup = async (c: ApiClient, id: string, body: { name?: string; description?: string }) =>
+  parse(
+    'PATCH /v1/admin/groups/{id}',
+    groupShape,
+    await c.patch<unknown>(`/v1/admin/groups/${enc(id)}`, body, x),
+  ) as Group;

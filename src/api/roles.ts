@@ -62,3 +62,13 @@ export const listPermissions = async (c: ApiClient) =>
     arr(permissionShape),
     await c.get<unknown>('/v1/admin/permissions', undefined, x),
   ) as PermissionInfo[];
+export const updateRole = async (
+  c: ApiClient,
+  id: string,
+  body: { name?: string; description?: string; permissions?: Record<string, boolean> },
+) =>
+  parse(
+    'PATCH /v1/admin/roles/{id}',
+    roleShape,
+    await c.patch<unknown>(`/v1/admin/roles/${encodeURIComponent(id)}`, body, x),
+  ) as Role;

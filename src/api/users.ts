@@ -21,6 +21,8 @@ export interface User {
   created_at?: string;
   accepted_at?: string | null;
   last_active_at?: string | null;
+  suspended_at?: string | null;
+  removed_at?: string | null;
   invitation?: {
     id: string;
     created_at: string;

@@ -22,6 +22,8 @@ export interface Globals {
   yes: boolean;
   input: boolean;
   debug: boolean;
+  /** Tables show every column in full, whatever the terminal's width. */
+  wide?: boolean;
 }
 
 export const DEFAULT_URL = 'https://backend.noxus.ai';
@@ -70,6 +72,7 @@ export class Context {
     this.outCache ??= new Output(this.io, {
       json: this.globals.json,
       color: colorEnabled(this.io, this.globals.color),
+      wide: this.globals.wide,
     });
     return this.outCache;
   }

@@ -3,6 +3,7 @@ import { registerActivity } from '../commands/activity.js';
 import { registerAuth } from '../commands/auth/index.js';
 import { registerCompletion } from '../commands/completion.js';
 import { registerDoctor } from '../commands/doctor.js';
+import { registerInvitations } from '../commands/invitations/index.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
 import { registerOffboard } from '../commands/offboard.js';
@@ -28,6 +29,7 @@ export function buildProgram(ctx: Context): Command {
     )
     .option('--json', 'machine-readable output: one JSON document with schema_version')
     .option('--no-color', 'no colour (also NO_COLOR)')
+    .option('--wide', 'tables show every column in full (by default they fit the terminal)')
     .option('-y, --yes', 'assume yes for confirmations (needed for destructive commands without a terminal)')
     .option('--no-input', 'never prompt; fail with the full command to run instead')
     .addOption(new Option('--debug', 'print a redacted HTTP trace to stderr'))
@@ -48,6 +50,7 @@ export function buildProgram(ctx: Context): Command {
       yes: !!o.yes,
       input: o.input !== false,
       debug: !!o.debug,
+      wide: !!o.wide,
     };
   });
 
@@ -56,6 +59,7 @@ export function buildProgram(ctx: Context): Command {
   registerMe(program, ctx);
   registerDoctor(program, ctx);
   registerUsers(program, ctx);
+  registerInvitations(program, ctx);
   registerWs(program, ctx);
   registerRoles(program, ctx);
   registerPermissions(program, ctx);

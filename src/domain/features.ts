@@ -255,6 +255,24 @@ export const FEATURES = [
     routes: ['GET /v1/invitations/{token}', 'POST /v1/invitations/{token}/accept'],
     public: false,
   }),
+  F('invitations.list', {
+    title: 'listing invitations',
+    plural: false,
+    routes: ['GET /v1/admin/invitations'],
+    public: false,
+  }),
+  F('invitations.cancel', {
+    title: 'cancelling invitations',
+    plural: false,
+    routes: ['DELETE /v1/admin/invitations/{invitation_id}'],
+    public: false,
+  }),
+  F('roles.update', {
+    title: 'changing roles',
+    plural: false,
+    routes: ['PATCH /v1/admin/roles/{role_id}'],
+    public: false,
+  }),
   F('sandbox.act-as', {
     title: 'acting as a user',
     plural: false,

@@ -22,3 +22,14 @@ export function closeMatches(input: string, candidates: Iterable<string>, limit 
     .slice(0, limit)
     .map(([c]) => c);
 }
+
+/**
+ * The one wording of a suggestion, for the CLI and the sandbox alike: `did you mean a?`, or
+ * `did you mean a, b or c?`; undefined when nothing is close.
+ */
+export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
+  const near = closeMatches(input, candidates);
+  if (near.length === 0) return undefined;
+  const list = near.length === 1 ? near[0] : `${near.slice(0, -1).join(', ')} or ${near[near.length - 1]}`;
+  return `did you mean ${list}?`;
+}

@@ -1,4 +1,5 @@
 import type { ChalkInstance } from 'chalk';
+import { fitTable } from './fit.js';
 import type { IO } from './streams.js';
 import { cell, escapeControl, relativeTime, safeJson } from './text.js';
 import { makeTheme } from './theme.js';
@@ -10,6 +11,8 @@ export interface Column<T> {
   value: (row: T) => unknown;
   /** ISO timestamps: relative on a terminal, ISO otherwise. */
   time?: boolean;
+  /** Optional on a narrow terminal: hidden first, the highest first (default 0: kept). */
+  priority?: number;
 }
 
 /**
@@ -22,7 +25,7 @@ export class Output {
 
   constructor(
     private readonly io: IO,
-    readonly opts: { json: boolean; color: boolean },
+    readonly opts: { json: boolean; color: boolean; wide?: boolean },
   ) {
     this.theme = makeTheme(opts.color);
     this.tty = !!io.stdout.isTTY;
@@ -65,12 +68,21 @@ export class Output {
       this.info(opts.empty ?? 'No results.');
       return;
     }
-    this.io.stdout.write(
-      `${this.table(
-        columns.map((c) => c.header),
-        items.map((r) => columns.map((c) => this.fmt(c, r))),
-      )}\n`,
+    const width = this.opts.wide ? undefined : this.io.stdout.columns;
+    const fit = fitTable(
+      columns.map((c) => c.header),
+      items.map((r) => columns.map((c) => this.fmt(c, r))),
+      columns.map((c) => c.priority ?? 0),
+      width,
     );
+    this.io.stdout.write(`${this.table(fit.head, fit.rows)}\n`);
+    if (fit.hidden.length || fit.cut) {
+      const what = [
+        fit.hidden.length && `${fit.hidden.join(', ')} hidden`,
+        fit.cut && 'long cells cut (…)',
+      ].filter(Boolean);
+      this.info(`(${what.join(' and ')} to fit ${width} columns; --wide shows everything)`);
+    }
   }
 
   item<T>(

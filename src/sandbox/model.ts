@@ -59,6 +59,7 @@ export class Model {
   readonly roleView: Roles['roleView'] = (...a) => this.roles.roleView(...a);
   readonly createRole: Roles['createRole'] = (...a) => this.roles.createRole(...a);
   readonly deleteRole: Roles['deleteRole'] = (...a) => this.roles.deleteRole(...a);
+  readonly updateRole: Roles['updateRole'] = (...a) => this.roles.updateRole(...a);
 
   // ---- users ----
   readonly findUser: Users['findUser'] = (...a) => this.users.findUser(...a);

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
 import { listMembers, setMember } from '../api/groups.js';
 import { createUser, type DeliveryState, listUsers, type User, updateUser } from '../api/users.js';
-import { closeMatches } from '../domain/match.js';
+import { didYouMean } from '../domain/match.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
 import { type InputProblem, inputError, type Journal, readCsv, runPool } from './bulk.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
@@ -118,8 +118,8 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
         const g = findGroup(part.slice(0, i).trim());
         const role = findRole(part.slice(i + 1).trim());
         const near = (ref: string, names: string[]) => {
-          const m = closeMatches(ref, names);
-          return m.length ? ` (did you mean ${m.join(', ')}?)` : '';
+          const m = didYouMean(ref, names);
+          return m ? ` (${m})` : '';
         };
         if (!g)
           bad(

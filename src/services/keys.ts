@@ -10,7 +10,7 @@ import { grantedPermissions } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { NotAvailableError, NotFoundError, PermissionError, UsageError } from '../cli/errors.js';
 import { checkRestriction, intersect } from '../domain/effective.js';
-import { closeMatches } from '../domain/match.js';
+import { didYouMean } from '../domain/match.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
 import { parseDuration } from '../domain/validate.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
@@ -40,10 +40,8 @@ export function validatePermissionNames(requested: string[], catalogue: Permissi
     throw new UsageError(`unknown permission${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, {
       hint: unknown
         .map((p) => {
-          const near = closeMatches(p, ws);
-          return near.length
-            ? `${p}: did you mean ${near.join(', ')}?`
-            : `${p}: see noxus permissions list --scope workspace`;
+          const near = didYouMean(p, ws);
+          return near ? `${p}: ${near}` : `${p}: see noxus permissions list --scope workspace`;
         })
         .join('\n'),
     });
@@ -193,15 +191,11 @@ export async function resolveKey(
     });
   }
   throw new NotFoundError(`no API key ${ref}`, {
-    hint: closeMatches(
-      ref,
-      all.map((k) => k.name),
-    ).length
-      ? `did you mean ${closeMatches(
-          ref,
-          all.map((k) => k.name),
-        ).join(', ')}?`
-      : 'list keys with: noxus keys list',
+    hint:
+      didYouMean(
+        ref,
+        all.map((k) => k.name),
+      ) ?? 'list keys with: noxus keys list',
   });
 }
 

@@ -6,11 +6,9 @@ import { type Group, listGroups } from '../api/groups.js';
 import { grantedPermissions, listRoles, type Role, roleScope } from '../api/roles.js';
 import { listUsers, type User, type UserFilter } from '../api/users.js';
 import { NotFoundError, UsageError } from '../cli/errors.js';
-import { closeMatches } from '../domain/match.js';
+import { didYouMean } from '../domain/match.js';
 import { isAdminOrgRole } from '../domain/roles.js';
 import { normalizeEmail } from '../domain/validate.js';
-
-const didYouMean = (near: string[]) => (near.length ? `did you mean ${near.join(', ')}?` : undefined);
 
 export class Resolver {
   private usersP?: Promise<User[]>;
@@ -50,10 +48,8 @@ export class Resolver {
     throw new NotFoundError(`no user ${ref}`, {
       hint:
         didYouMean(
-          closeMatches(
-            ref,
-            all.map((u) => u.email),
-          ),
+          ref,
+          all.map((u) => u.email),
         ) ?? 'list users with: noxus users list',
     });
   }
@@ -83,10 +79,8 @@ export class Resolver {
     throw new NotFoundError(`no workspace ${ref}`, {
       hint:
         didYouMean(
-          closeMatches(
-            ref,
-            all.map((g) => g.name),
-          ),
+          ref,
+          all.map((g) => g.name),
         ) ?? `known workspaces: ${all.map((g) => g.name).join(', ')}`,
     });
   }
@@ -100,7 +94,7 @@ export class Resolver {
       throw new UsageError(
         `unknown ${scope ? `${scope === 'org' ? 'organization' : 'workspace'} ` : ''}role "${ref}" for ${flag}`,
         {
-          hint: `${didYouMean(closeMatches(ref, candidates)) ?? ''} known: ${candidates.join(', ')}`.trim(),
+          hint: `${didYouMean(ref, candidates) ?? ''} known: ${candidates.join(', ')}`.trim(),
         },
       );
     }

@@ -45,6 +45,28 @@ export const stateFile = (dataDir: string) => join(resolve(dataDir), 'sandbox.js
 export const logFile = (dataDir: string) => join(resolve(dataDir), 'sandbox.log');
 export const keyFile = (dataDir: string) => join(resolve(dataDir), 'admin-key');
 
+/** Whether the data directory already holds an organization (a seed only fills a new one). */
+export function hasOrganization(dataDir: string): boolean {
+  return existsSync(join(resolve(dataDir), 'noxus.db'));
+}
+
+/**
+ * Deletes the organization of a data directory that no sandbox is serving: the database, the
+ * bootstrap key and the invitation outbox. The next start bootstraps a new organization.
+ */
+export async function wipeSandboxData(dataDir: string): Promise<void> {
+  const running = await runningSandbox(dataDir);
+  if (running) {
+    throw new ConflictError(
+      `a sandbox is running at ${running.url} (pid ${running.pid}) with data ${running.data_dir}; nothing was wiped`,
+      { hint: `stop it first: noxus sandbox stop --data ${running.data_dir}` },
+    );
+  }
+  for (const f of ['noxus.db', 'noxus.db-wal', 'noxus.db-shm', 'admin-key'])
+    rmSync(join(resolve(dataDir), f), { force: true });
+  rmSync(join(resolve(dataDir), 'outbox'), { recursive: true, force: true });
+}
+
 export function defaultDataDir(configDir: string): string {
   return join(configDir, 'sandbox');
 }

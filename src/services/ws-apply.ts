@@ -4,7 +4,7 @@
 
 import type { ApiClient } from '../api/client.js';
 import { listMembers, type Member, removeMember, setMember } from '../api/groups.js';
-import { closeMatches } from '../domain/match.js';
+import { didYouMean } from '../domain/match.js';
 import { normalizeEmail } from '../domain/validate.js';
 import { type InputProblem, inputError, readCsv } from './bulk.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
@@ -144,8 +144,8 @@ export async function planWsApply(file: string, r: Resolver, prune: boolean): Pr
 }
 
 function hint(ref: string, names: string[]): string {
-  const m = closeMatches(ref, names);
-  return m.length ? ` (did you mean ${m.join(', ')}?)` : '';
+  const near = didYouMean(ref, names);
+  return near ? ` (${near})` : '';
 }
 
 export async function applyWsSteps(client: ApiClient, steps: ApplyStep[]): Promise<ApplyStep[]> {

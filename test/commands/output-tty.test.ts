@@ -61,7 +61,8 @@ describe('bidi controls and zero-width characters from the server are shown, not
   const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u{e0000}-\u{e007f}]/u;
 
   it('in a terminal table', async () => {
-    const r = await runInProcess(['users', 'list'], { env: { ...env, NO_COLOR: '1' } });
+    // Wide enough that the long name is not cut to fit (test/commands/table-width.test.ts).
+    const r = await runInProcess(['users', 'list'], { env: { ...env, NO_COLOR: '1' }, columns: 220 });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`│ alan@example\\.com +│ ${shown.replace(/[\\.{}]/g, '\\$&')} +│`));
     expect(r.stdout).not.toMatch(INVISIBLE);

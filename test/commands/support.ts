@@ -17,9 +17,9 @@ export interface FakeTerminal {
 }
 
 /** Streams that say they are a terminal (or not), with everything written collected. */
-export function fakeTerminal(env: Env, tty = true): FakeTerminal {
+export function fakeTerminal(env: Env, tty = true, columns = 160): FakeTerminal {
   const stdin = Object.assign(new PassThrough(), { isTTY: tty, setRawMode: () => undefined });
-  const stdout = Object.assign(new PassThrough(), { isTTY: tty, columns: 160 });
+  const stdout = Object.assign(new PassThrough(), { isTTY: tty, columns });
   const stderr = Object.assign(new PassThrough(), { isTTY: tty });
   let out = '';
   let err = '';
@@ -146,9 +146,9 @@ export interface RunResult {
 /** Runs `noxus <argv>` in-process; the error → exit code mapping is src/main.ts's own. */
 export async function runInProcess(
   argv: string[],
-  opts: { env: Env; prompter?: Prompter; tty?: boolean },
+  opts: { env: Env; prompter?: Prompter; tty?: boolean; columns?: number },
 ): Promise<RunResult> {
-  const term = fakeTerminal(opts.env, opts.tty ?? true);
+  const term = fakeTerminal(opts.env, opts.tty ?? true, opts.columns);
   const ctx = new Context(term.io, '0.0.0');
   ctx.prompterFactory = () => {
     if (!opts.prompter) throw new Error('this test expects no prompt at all');

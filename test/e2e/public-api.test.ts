@@ -101,6 +101,13 @@ function table(c: Ctx): Record<string, Invocation[]> {
         args: ['profiles', 'use', 'walk'],
       },
     ],
+    'profiles remove': [
+      {
+        local: true,
+        before: [['auth', 'login', '--with-token', '--credential-store', 'file', '--profile', 'walk-rm']],
+        args: ['profiles', 'remove', 'walk-rm', '--force', '--yes'],
+      },
+    ],
     me: [{ args: ['me'] }],
     doctor: [{ args: ['doctor'] }, { args: ['doctor', '--json'] }],
     'users list': [
@@ -139,6 +146,9 @@ function table(c: Ctx): Record<string, Invocation[]> {
     'users reactivate': [{ args: ['users', 'reactivate', 'tim@example.com', '--yes'] }],
     'users resend-invite': [{ args: ['users', 'resend-invite', 'newhire@example.com', '--yes'] }],
     'users onboarding': [{ args: ['users', 'onboarding', 'ada@example.com'] }],
+    'users remove': [{ args: ['users', 'remove', 'grace@example.com', '--yes'] }],
+    'invitations list': [{ args: ['invitations', 'list', '--status', 'all'] }],
+    'invitations cancel': [{ args: ['invitations', 'cancel', 'contractor@example.com', '--yes'] }],
     'ws list': [{ args: ['ws', 'list'] }],
     'ws get': [{ args: ['ws', 'get', 'Marketing'] }],
     'ws create': [
@@ -146,6 +156,7 @@ function table(c: Ctx): Record<string, Invocation[]> {
       { args: ['ws', 'create', 'Walk Dry', '--dry-run'] },
     ],
     'ws delete': [{ args: ['ws', 'delete', 'Walk Doomed', '--yes'] }],
+    'ws rename': [{ args: ['ws', 'rename', 'Support', 'Walk Support'] }],
     'ws members': [{ args: ['ws', 'members', 'Marketing'] }],
     'ws add-member': [{ args: ['ws', 'add-member', 'Finance', 'alan@example.com', '--role', 'Reader'] }],
     'ws set-role': [{ args: ['ws', 'set-role', 'Engineering', 'ken@example.com', '--role', 'Editor'] }],
@@ -162,6 +173,7 @@ function table(c: Ctx): Record<string, Invocation[]> {
       { args: ['roles', 'create', '--name', 'Walk Runner', '--permissions', 'flows_run,kbs_query'] },
     ],
     'roles delete': [{ args: ['roles', 'delete', 'Walk Doomed Role', '--yes'] }],
+    'roles update': [{ args: ['roles', 'update', 'Walk Runner', '--grant', 'agents_run'] }],
     'permissions list': [{ args: ['permissions', 'list'] }],
     'keys create': [
       { args: ['keys', 'create', '--workspace', 'Marketing', '--name', 'walk plain'] },

@@ -167,6 +167,13 @@ async function makeTarget(kind: string, c: Caller): Promise<Target> {
       });
       return { label: kind, id: r.id };
     }
+    case 'inv.fresh': {
+      const u = await b.ok('POST', '/v1/admin/users', {
+        email: `${b.uniq('invitee')}@example.com`,
+        name: 'Invitee',
+      });
+      return { label: kind, id: u.invitation.invitation_id };
+    }
     default: {
       const res = /^r\.(W1|W2)\.(.+)$/.exec(kind);
       if (res) {
@@ -513,6 +520,28 @@ function specs(): Spec[] {
       destructive: true,
       call: (_c, t) => ({ path: `/v1/admin/roles/${t.id}` }),
       rule: (c) => yes(has(org(c), 'org:admin')),
+    },
+    {
+      method: 'PATCH',
+      route: '/v1/admin/roles/{id}',
+      targets: ['role.fresh'],
+      call: (_c, t) => ({ path: `/v1/admin/roles/${t.id}`, body: { description: 'same' } }),
+      rule: (c) => yes(has(org(c), 'org:admin')),
+    },
+    {
+      method: 'GET',
+      route: '/v1/admin/invitations',
+      targets: [''],
+      call: () => ({ path: '/v1/admin/invitations?status=all&size=1' }),
+      rule: (c) => yes(has(org(c), 'users:read')),
+    },
+    {
+      method: 'DELETE',
+      route: '/v1/admin/invitations/{id}',
+      targets: ['inv.fresh'],
+      destructive: true,
+      call: (_c, t) => ({ path: `/v1/admin/invitations/${t.id}` }),
+      rule: (c) => yes(has(org(c), 'users:write')),
     },
     {
       method: 'POST',

@@ -30,9 +30,10 @@ export const keyColumns: Column<ApiKey>[] = [
     header: 'Degraded',
     value: (k) => (k.degraded ? `yes (-${k.clipped.map((c) => c.permission).join(',')})` : 'no'),
   },
-  { header: 'Created', value: (k) => k.created_at, time: true },
-  { header: 'Last used', value: (k) => k.last_used_at ?? 'never', time: true },
-  { header: 'Expires', value: (k) => k.expires_at ?? '', time: true },
+  // On a narrow terminal these go first (Created first); --wide shows them.
+  { header: 'Created', value: (k) => k.created_at, time: true, priority: 3 },
+  { header: 'Last used', value: (k) => k.last_used_at ?? 'never', time: true, priority: 1 },
+  { header: 'Expires', value: (k) => k.expires_at ?? '', time: true, priority: 2 },
   { header: 'Status', value: (k) => k.status },
   { header: 'ID', value: (k) => k.id },
 ];

@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { NotFoundError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { closeMatches } from '../../domain/match.js';
+import { didYouMean } from '../../domain/match.js';
 import { requireFeatures } from '../shared.js';
 import { parseOverlap } from './revoke.js';
 import { checkSecretTarget, revealSecret } from './secret.js';
@@ -68,12 +68,12 @@ async function findSystemKey(ctx: Context, ref: string) {
     throw new UsageError(`"${ref}" matches ${pick.length} system keys`, {
       hint: `use an id: ${pick.map((k) => k.id).join(', ')}`,
     });
-  const near = closeMatches(
-    ref,
-    all.map((k) => k.name),
-  );
   throw new NotFoundError(`no system key ${ref}`, {
-    hint: near.length ? `did you mean ${near.join(', ')}?` : 'list them with: noxus keys system list',
+    hint:
+      didYouMean(
+        ref,
+        all.map((k) => k.name),
+      ) ?? 'list them with: noxus keys system list',
   });
 }
 
@@ -120,9 +120,7 @@ export async function runSystemCreate(ctx: Context, o: CreateOpts): Promise<void
   if (bad.length) {
     throw new UsageError(`unknown org permission${bad.length > 1 ? 's' : ''}: ${bad.join(', ')}`, {
       hint: bad
-        .map(
-          (p) => `${p}: ${closeMatches(p, org ?? []).join(', ') || 'see noxus permissions list --scope org'}`,
-        )
+        .map((p) => `${p}: ${didYouMean(p, org ?? []) ?? 'see noxus permissions list --scope org'}`)
         .join('\n'),
     });
   }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
+import { registerProfilesRemove } from './remove.js';
 
 export function registerProfiles(program: Command, ctx: Context): void {
   const cmd = program.command('profiles').description('named servers and credentials');
@@ -37,4 +38,5 @@ export function registerProfiles(program: Command, ctx: Context): void {
       if (ctx.globals.json) ctx.out.envelope('profiles use', [{ name, current: true }]);
       else ctx.out.success(`current profile is now ${name}`);
     });
+  registerProfilesRemove(cmd, ctx);
 }

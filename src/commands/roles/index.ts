@@ -4,8 +4,9 @@ import type { Context } from '../../cli/context.js';
 import { CancelledError, ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { closeMatches } from '../../domain/match.js';
+import { didYouMean } from '../../domain/match.js';
 import { resolverFor } from '../shared.js';
+import { registerRolesUpdate } from './update.js';
 
 export function registerRoles(program: Command, ctx: Context): void {
   const cmd = program.command('roles').description('organization and workspace roles');
@@ -40,6 +41,7 @@ export function registerRoles(program: Command, ctx: Context): void {
     .action((o: { name?: string; permissions?: string; description: string; dryRun?: boolean }) =>
       runRolesCreate(ctx, o),
     );
+  registerRolesUpdate(cmd, ctx);
   cmd
     .command('delete')
     .alias('rm')
@@ -163,7 +165,7 @@ export async function runRolesCreate(
   if (unknown.length) {
     throw new UsageError(`unknown permission${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}`, {
       hint: unknown
-        .map((p) => `${p}: did you mean ${closeMatches(p, known.keys()).join(', ') || '?'}`)
+        .map((p) => `${p}: ${didYouMean(p, known.keys()) ?? 'see noxus permissions list'}`)
         .join('; '),
     });
   }

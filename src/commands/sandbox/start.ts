@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
+import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { dataDirOf, parsePort, parsePositive } from './shared.js';
 
@@ -17,6 +18,9 @@ export interface StartOpts {
   api: 'full' | 'public';
   unknownRoutes: 'fastapi' | 'html' | 'gateway-403';
   openapi: 'on' | 'off';
+  reset?: boolean;
+  /** --seed was given on the command line (not the default). */
+  seedGiven?: boolean;
 }
 
 export function registerStart(parent: Command, ctx: Context): void {
@@ -61,6 +65,10 @@ export function registerStart(parent: Command, ctx: Context): void {
         .default('on'),
     )
     .option('--no-profile-setup', 'do not create or update the "sandbox" profile')
+    .option(
+      '--reset',
+      "wipe the data directory's organization (users, keys, activity) first; asks on a terminal, needs --yes without one",
+    )
     .addHelpText(
       'after',
       examples([
@@ -68,9 +76,16 @@ export function registerStart(parent: Command, ctx: Context): void {
         'noxus sandbox start --port 0 --data ./tmp/sbx --json',
         'noxus sandbox start --smtp smtp://127.0.0.1:2525 --rate-limit 50',
         'noxus sandbox start --detach --api public --unknown-routes gateway-403',
+        'noxus sandbox start --detach --reset --seed demo --yes',
       ]),
     )
-    .action((o) => runStart(ctx, o as StartOpts));
+    .addHelpText(
+      'after',
+      '\n--seed fills only a new organization: on a data directory that has one it is ignored (with a\nwarning); add --reset to start afresh.\n',
+    )
+    .action((o, cmd: Command) =>
+      runStart(ctx, { ...(o as StartOpts), seedGiven: cmd.getOptionValueSource('seed') === 'cli' }),
+    );
 }
 
 export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
@@ -87,6 +102,21 @@ export async function runStart(ctx: Context, o: StartOpts): Promise<void> {
   }
   const svc = await import('../../services/sandbox.js');
   const dataDir = await dataDirOf(ctx, o.data);
+  if (svc.hasOrganization(dataDir)) {
+    if (o.reset) {
+      await confirmDestructive(
+        ctx,
+        `wipe the sandbox organization in ${dataDir} (its users, keys and activity)`,
+        `noxus sandbox start --reset --data ${dataDir}${o.detach ? ' --detach' : ''}${o.seedGiven ? ` --seed ${o.seed}` : ''}`,
+      );
+      await svc.wipeSandboxData(dataDir);
+      if (!ctx.env.NOXUS_SANDBOX_CHILD) ctx.out.info(`wiped the organization in ${dataDir}`);
+    } else if (o.seedGiven && !ctx.env.NOXUS_SANDBOX_CHILD) {
+      ctx.out.warn(
+        `--seed ${o.seed} was ignored: ${dataDir} already holds an organization, and a seed fills only a new one; to start afresh run: noxus sandbox start --reset --seed ${o.seed}`,
+      );
+    }
+  }
   const opts = {
     dataDir,
     port: o.port,

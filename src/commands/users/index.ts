@@ -4,6 +4,7 @@ import { registerAdd } from './add.js';
 import { registerGet } from './get.js';
 import { registerList } from './list.js';
 import { registerOnboarding } from './onboarding.js';
+import { registerRemove } from './remove.js';
 import { registerStatusVerbs } from './status.js';
 import { registerUpdate } from './update.js';
 
@@ -14,5 +15,6 @@ export function registerUsers(program: Command, ctx: Context): void {
   registerAdd(cmd, ctx);
   registerUpdate(cmd, ctx);
   registerStatusVerbs(cmd, ctx);
+  registerRemove(cmd, ctx);
   registerOnboarding(cmd, ctx);
 }

@@ -3,6 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { registerApply } from './apply.js';
 import { registerCrud } from './crud.js';
 import { registerMembers } from './members.js';
+import { registerRename } from './rename.js';
 
 export function registerWs(program: Command, ctx: Context): void {
   const cmd = program
@@ -10,6 +11,7 @@ export function registerWs(program: Command, ctx: Context): void {
     .alias('workspaces')
     .description('workspaces ("groups" on the wire) and their members');
   registerCrud(cmd, ctx);
+  registerRename(cmd, ctx);
   registerMembers(cmd, ctx);
   registerApply(cmd, ctx);
 }

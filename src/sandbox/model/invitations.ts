@@ -9,7 +9,7 @@
 // link then answers "not found"): delivery is at least once, and exactly once unless the crash
 // falls in that window.
 
-import { HttpError } from '../errors.js';
+import { conflict, HttpError, notFound } from '../errors.js';
 import { hashSecret, newId, newToken } from '../secrets.js';
 import type { InvitationRow, UserRow } from '../store.js';
 import { Aggregate } from './base.js';
@@ -21,6 +21,7 @@ const RETRY_BASE_MS = 2_000;
 const RETRY_MAX_MS = 60_000;
 
 export type DeliveryState = 'pending' | 'sent' | 'failed';
+export type InvitationStatus = 'pending' | 'accepted' | 'expired' | 'cancelled';
 
 interface OutboxRow extends InvitationRow {
   delivery_state: DeliveryState;
@@ -104,6 +105,67 @@ export class Invitations extends Aggregate {
       'SELECT * FROM invitations WHERE user_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1',
       userId,
     );
+  }
+
+  /** An invitation as an administrator lists it: its state from the row and the clock. */
+  listView(r: OutboxRow & { email: string }) {
+    return {
+      id: r.id,
+      user_id: r.user_id,
+      email: r.email,
+      status: this.statusOf(r),
+      invited_by: r.invited_by,
+      created_at: r.created_at,
+      expires_at: r.expires_at,
+      accepted_at: r.used_at,
+      cancelled_at: r.revoked_at,
+      delivery: {
+        state: r.delivery_state,
+        attempts: r.attempts,
+        last_error: r.last_error,
+        sent_at: r.sent_at,
+      },
+    };
+  }
+
+  private statusOf(r: OutboxRow): InvitationStatus {
+    if (r.used_at) return 'accepted';
+    if (r.revoked_at) return 'cancelled';
+    return r.expires_at <= this.now() ? 'expired' : 'pending';
+  }
+
+  /** Newest first; `pending` by default (accepted, expired, cancelled or all on request). */
+  list(status: InvitationStatus | 'all' = 'pending') {
+    const rows = this.store.all<OutboxRow & { email: string }>(
+      `SELECT i.*, u.email FROM invitations i JOIN users u ON u.id = i.user_id
+       ORDER BY i.created_at DESC, i.rowid DESC`,
+    );
+    return rows.map((r) => this.listView(r)).filter((v) => status === 'all' || v.status === status);
+  }
+
+  /**
+   * Withdraws an invitation by its id, or a user's pending one by user id or email: its link stops
+   * working at once (the accept page answers 410) and the outbox no longer sends it. The user stays
+   * invited without a link; \`POST /v1/admin/users/{id}/invitation\` sends a new one.
+   */
+  cancel(actor: Actor, ref: string) {
+    return this.store.tx(() => {
+      let r = this.row(ref);
+      if (!r) {
+        const user = this.m.findUser(ref);
+        const pending = user && this.store.pendingInvitation(user.id);
+        if (!user) throw notFound(`invitation ${ref}`);
+        if (!pending) throw notFound(`pending invitation for ${user.email}`);
+        r = this.row(pending.id) as OutboxRow;
+      }
+      const email = (this.store.user(r.user_id) as UserRow).email;
+      if (r.used_at) throw conflict(`the invitation of ${email} was already accepted on ${r.used_at}`);
+      if (r.revoked_at) return { invitation: this.listView({ ...r, email }), changed: false };
+      const t = this.now();
+      this.store.run('UPDATE invitations SET revoked_at = ?, next_attempt_at = NULL WHERE id = ?', t, r.id);
+      this.m.audit(actor, 'delete', 'invitation', r.id, null, { user_id: r.user_id, email });
+      return { invitation: this.listView({ ...(this.row(r.id) as OutboxRow), email }), changed: true };
+    });
   }
 
   /** Sends one pending invitation now; a second caller for the same one waits for the first. */

@@ -2,7 +2,7 @@
 
 import { checkRestriction, clippedPermissions, keyWorkspacePermissions } from '../../domain/effective.js';
 import { maskKey } from '../../domain/keys.js';
-import { closeMatches } from '../../domain/match.js';
+import { didYouMean } from '../../domain/match.js';
 import {
   expandOrgPermissions,
   isWorkspacePermission,
@@ -258,8 +258,8 @@ export class Keys extends Aggregate {
           ['body', 'permissions'],
           check.unknown
             .map((p) => {
-              const near = closeMatches(p, WORKSPACE_PERMISSIONS);
-              return `unknown permission "${p}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`;
+              const near = didYouMean(p, WORKSPACE_PERMISSIONS);
+              return `unknown permission "${p}"${near ? ` (${near})` : ''}`;
             })
             .join('; '),
           'unknown_permission',
@@ -362,11 +362,11 @@ export class Keys extends Aggregate {
         ['body', 'permissions'],
         bad
           .map((p) => {
-            const near = closeMatches(p, ORG_PERMISSIONS);
+            const near = didYouMean(p, ORG_PERMISSIONS);
             const ws = isWorkspacePermission(p)
               ? ' (a workspace permission; system keys take org permissions)'
               : '';
-            return `unknown org permission "${p}"${ws}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`;
+            return `unknown org permission "${p}"${ws}${near ? ` (${near})` : ''}`;
           })
           .join('; '),
         'unknown_permission',

@@ -1,4 +1,4 @@
-import { closeMatches } from '../../domain/match.js';
+import { didYouMean } from '../../domain/match.js';
 import {
   expandOrgPermissions,
   isWorkspacePermission,
@@ -6,6 +6,7 @@ import {
   sortPermissions,
   WORKSPACE_PERMISSIONS,
 } from '../../domain/permissions.js';
+import { isAdminOrgRole } from '../../domain/roles.js';
 import { nameProblem } from '../../domain/validate.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import { newId } from '../secrets.js';
@@ -25,10 +26,10 @@ export class Roles extends Aggregate {
         .roles()
         .filter((r) => !scope || r.scope === scope)
         .map((r) => r.name);
-      const near = closeMatches(ref, names);
+      const near = didYouMean(ref, names);
       throw unprocessable(
         loc,
-        `unknown ${scope ?? ''}${scope ? ' ' : ''}role "${ref}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (known: ${names.join(', ')})`,
+        `unknown ${scope ?? ''}${scope ? ' ' : ''}role "${ref}"${near ? `; ${near}` : ''} (known: ${names.join(', ')})`,
         'unknown_role',
       );
     }
@@ -56,13 +57,12 @@ export class Roles extends Aggregate {
     };
   }
 
-  createRole(
-    actor: Actor,
-    body: { name: string; description?: string; permissions: Record<string, boolean> },
-  ) {
-    const problem = nameProblem(body.name, 100);
-    if (problem) throw unprocessable(['body', 'name'], `name ${problem}`);
-    const granted = Object.entries(body.permissions)
+  /** D9: known permissions only, at least one, and never org and workspace ones mixed. */
+  private checkPermissions(permissions: Record<string, boolean>): {
+    granted: string[];
+    scope: 'org' | 'workspace';
+  } {
+    const granted = Object.entries(permissions)
       .filter(([, on]) => on)
       .map(([p]) => p);
     // D9: a wildcard is known only when it names at least one permission (`foo:*` names none).
@@ -74,8 +74,8 @@ export class Roles extends Aggregate {
         ['body', 'permissions'],
         unknown
           .map((p) => {
-            const near = closeMatches(p, [...ORG_PERMISSIONS, ...WORKSPACE_PERMISSIONS]);
-            return `unknown permission "${p}"${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}`;
+            const near = didYouMean(p, [...ORG_PERMISSIONS, ...WORKSPACE_PERMISSIONS]);
+            return `unknown permission "${p}"${near ? ` (${near})` : ''}`;
           })
           .join('; '),
         'unknown_permission',
@@ -90,7 +90,16 @@ export class Roles extends Aggregate {
         'a role is either an organization role or a workspace role; do not mix org and workspace permissions',
       );
     }
-    const scope = org.length ? 'org' : 'workspace';
+    return { granted, scope: org.length ? 'org' : 'workspace' };
+  }
+
+  createRole(
+    actor: Actor,
+    body: { name: string; description?: string; permissions: Record<string, boolean> },
+  ) {
+    const problem = nameProblem(body.name, 100);
+    if (problem) throw unprocessable(['body', 'name'], `name ${problem}`);
+    const { granted, scope } = this.checkPermissions(body.permissions);
     return this.store.tx(() => {
       if (this.store.roleByName(body.name)) throw conflict(`a role named "${body.name}" already exists`);
       const id = newId();
@@ -131,5 +140,93 @@ export class Roles extends Aggregate {
       this.m.audit(actor, 'delete', 'role', role.id, null, { name: role.name });
       return role;
     });
+  }
+
+  /**
+   * Renames, re-describes or changes what a custom role grants. Nothing is copied into keys or
+   * memberships: every holder's (and every key's) permissions are computed from the role per request,
+   * so a change takes effect at the next request. The scope cannot change while anyone holds it.
+   */
+  updateRole(
+    actor: Actor,
+    ref: string,
+    body: { name?: string; description?: string; permissions?: Record<string, boolean> },
+  ) {
+    const role = this.store.role(ref) ?? this.store.roleByName(ref);
+    if (!role) throw notFound(`role ${ref}`);
+    if (role.builtin) throw conflict(`"${role.name}" is a built-in role and cannot be changed`);
+    if (body.name !== undefined) {
+      const problem = nameProblem(body.name, 100);
+      if (problem) throw unprocessable(['body', 'name'], `name ${problem}`);
+    }
+    const next = body.permissions ? this.checkPermissions(body.permissions) : undefined;
+    return this.store.tx(() => {
+      const norm = (x: string) => x.normalize('NFC').toLowerCase();
+      if (body.name !== undefined && norm(body.name) !== norm(role.name)) {
+        if (this.store.roleByName(body.name)) throw conflict(`a role named "${body.name}" already exists`);
+      }
+      const perms = next
+        ? next.scope === 'org'
+          ? expandOrgPermissions(next.granted)
+          : sortPermissions(next.granted)
+        : role.permissions;
+      if (next) this.checkHolders(role, next.scope, perms);
+      const name = body.name ?? role.name;
+      const changed: string[] = [];
+      if (name !== role.name) changed.push('name');
+      if (body.description !== undefined && body.description !== role.description)
+        changed.push('description');
+      if (JSON.stringify(perms) !== JSON.stringify(role.permissions)) changed.push('permissions');
+      if (!changed.length) return { role, changed };
+      this.store.run(
+        'UPDATE roles SET name = ?, name_norm = ?, scope = ?, description = ?, permissions = ? WHERE id = ?',
+        name,
+        name.normalize('NFC').toLowerCase(),
+        next?.scope ?? role.scope,
+        body.description ?? role.description,
+        JSON.stringify(perms),
+        role.id,
+      );
+      this.m.audit(actor, 'update', 'role', role.id, null, {
+        before: { name: role.name, permissions: role.permissions },
+        after: { name, permissions: perms },
+      });
+      return { role: this.store.role(role.id) as RoleRow, changed };
+    });
+  }
+
+  /** A role in use keeps its scope and its admin-ness, and the last active org admin stays one. */
+  private checkHolders(role: RoleRow, scope: 'org' | 'workspace', perms: string[]): void {
+    const holders = this.store.all<{ id: string; status: string }>(
+      `SELECT DISTINCT u.id, u.status FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+       WHERE u.status != 'removed' AND (u.org_role_id = ? OR m.role_id = ?)`,
+      role.id,
+      role.id,
+    );
+    if (!holders.length) return;
+    if (scope !== role.scope) {
+      const kind = (x: string) => (x === 'org' ? 'an organization' : 'a workspace');
+      throw conflict(
+        `role "${role.name}" is ${kind(role.scope)} role in use; it cannot become ${kind(scope)} role`,
+      );
+    }
+    const wasAdmin = isAdminOrgRole(role);
+    const isAdmin = isAdminOrgRole({ ...role, permissions: perms });
+    if (!wasAdmin && isAdmin)
+      throw conflict(
+        `role "${role.name}" is in use; it cannot become an org admin role (give people the Org Admin role instead)`,
+      );
+    if (wasAdmin && !isAdmin) {
+      const others = this.store
+        .all<{ id: string; org_role_id: string }>(
+          "SELECT id, org_role_id FROM users WHERE status = 'active' AND org_role_id != ?",
+          role.id,
+        )
+        .filter((u) => isAdminOrgRole(this.store.role(u.org_role_id)));
+      if (others.length === 0 && holders.some((h) => h.status === 'active'))
+        throw conflict(
+          `role "${role.name}" is held by the last active org admin; it cannot stop granting org:admin`,
+        );
+    }
   }
 }

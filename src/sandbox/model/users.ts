@@ -55,6 +55,8 @@ export class Users extends Aggregate {
       created_at: u.created_at,
       accepted_at: u.accepted_at,
       last_active_at: u.last_active_at,
+      suspended_at: u.status === 'suspended' ? u.suspended_at : undefined,
+      removed_at: u.status === 'removed' ? u.removed_at : undefined,
       invitation:
         inv && out
           ? {

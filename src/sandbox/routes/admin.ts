@@ -119,6 +119,63 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     return model.roleView(model.deleteRole(p.actor, req.params.id));
   });
 
+  app.patch<{
+    Params: { id: string };
+    Body: { name?: string; description?: string; permissions?: Record<string, boolean> };
+  }>(
+    '/v1/admin/roles/:id',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            name: str(200),
+            description: str(2000),
+            permissions: { type: 'object', maxProperties: 100, additionalProperties: { type: 'boolean' } },
+          },
+        },
+      },
+    },
+    async (req) => {
+      const p = principal(req);
+      requireOrg(p, 'org:admin');
+      const { role, changed } = model.updateRole(p.actor, req.params.id, req.body ?? {});
+      return { ...model.roleView(role), changed };
+    },
+  );
+
+  // ---- invitations ----
+  app.get<{ Querystring: Record<string, string | number | undefined> }>(
+    '/v1/admin/invitations',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            ...pagingQuery,
+            status: { type: 'string', enum: ['pending', 'accepted', 'expired', 'cancelled', 'all'] },
+          },
+        },
+      },
+    },
+    async (req) => {
+      requireOrg(principal(req), 'users:read');
+      const all = model.invitations.list(
+        (req.query.status as 'pending' | 'accepted' | 'expired' | 'cancelled' | 'all' | undefined) ??
+          'pending',
+      );
+      const pg = paging(req.query, 100, true);
+      return pg ? pageOf(all, pg) : all;
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/v1/admin/invitations/:id', async (req) => {
+    const p = principal(req);
+    requireOrg(p, 'users:write');
+    const { invitation, changed } = model.invitations.cancel(p.actor, req.params.id);
+    return { ...invitation, changed };
+  });
+
   // ---- users ----
   app.get<{ Querystring: Record<string, string | number | undefined> }>(
     '/v1/admin/users',
