@@ -137,6 +137,8 @@ _noxus() {
       'keys revoke|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'keys revoke|--url') COMPREPLY=(); return 0 ;;
       'keys rotate|--overlap') COMPREPLY=(); return 0 ;;
+      'keys rotate|--expires-in') COMPREPLY=(); return 0 ;;
+      'keys rotate|--expires-at') COMPREPLY=(); return 0 ;;
       'keys rotate|--secret-file') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'keys rotate|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'keys rotate|--url') COMPREPLY=(); return 0 ;;
@@ -276,11 +278,11 @@ _noxus_words() {
       'permissions') words='list ls -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'permissions list') words='--scope -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys') words='create list ls explain revoke rotate system -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'keys create') words='--workspace --name --restrict --owner --expires-in --expires-at --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'keys create') words='--workspace --name --restrict --owner --expires-in --expires-at --secret-file --if-missing --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys list') words='--workspace --created-by --owner --degraded --expired --revoked --all --unused-days -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys explain') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys revoke') words='--dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
-      'keys rotate') words='--overlap --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
+      'keys rotate') words='--overlap --expires-in --expires-at --secret-file --force --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys system') words='create list ls revoke rotate -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys system create') words='--name --permissions --tenant-admin --expires-in --expires-at --secret-file --dry-run -v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
       'keys system list') words='-v --version --profile --url --json --no-color -y --yes --no-input --debug -h --help' ;;
