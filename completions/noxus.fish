@@ -581,6 +581,7 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l owner -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l expires-in -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l expires-at -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l secret-file -r -F
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l if-missing
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''create'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
@@ -632,7 +633,10 @@ complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''revoke'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l overlap -r
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l expires-in -r
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l expires-at -r
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l secret-file -r -F
+complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l force
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''keys'\'' '\''rotate'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'

@@ -142,10 +142,17 @@ export const getKey = async (c: ApiClient, id: string) =>
   ) as unknown as ApiKey;
 export const revokeKey = (c: ApiClient, id: string) =>
   c.delete<ApiKey & { changed: boolean }>(`/v1/admin/api-keys/${enc(id)}`, x);
-export const rotateKey = (c: ApiClient, id: string, overlapSeconds: number, idempotencyKey?: string) =>
+/** `expiresAt` (extension): the new key's expiry, null for none; left out, the server keeps the old key's. */
+export const rotateKey = (
+  c: ApiClient,
+  id: string,
+  overlapSeconds: number,
+  idempotencyKey?: string,
+  expiresAt?: string | null,
+) =>
   c.post<ApiKey & { replaces: ApiKey }>(
     `/v1/admin/api-keys/${enc(id)}/rotate`,
-    { overlap_seconds: overlapSeconds },
+    { overlap_seconds: overlapSeconds, ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}) },
     { ...x, idempotencyKey },
   );
 

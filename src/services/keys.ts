@@ -182,7 +182,7 @@ export async function resolveKey(
   }
   const all = await listKeys(client, { status });
   const byName = all.filter((k) => k.name.toLowerCase() === ref.toLowerCase());
-  const active = byName.filter((k) => k.status === 'active');
+  const active = currentKeys(byName.filter((k) => k.status === 'active'));
   const pick = active.length === 1 ? active : byName;
   if (pick.length === 1) return pick[0] as ApiKey;
   if (pick.length > 1) {
@@ -197,6 +197,60 @@ export async function resolveKey(
         all.map((k) => k.name),
       ) ?? 'list keys with: noxus keys list',
   });
+}
+
+/**
+ * Drops the outgoing key of a rotation still in its overlap when its replacement is in the same list:
+ * the name means the replacement. (The sandbox renames an outgoing key; another server may not.)
+ */
+function currentKeys(keys: ApiKey[]): ApiKey[] {
+  const replaced = new Set(keys.map((k) => k.rotated_from).filter(Boolean));
+  const current = keys.filter((k) => !replaced.has(k.id));
+  return current.length ? current : keys;
+}
+
+/** The active keys called `name` (case-insensitively, as references match) in one workspace. */
+export async function activeKeysNamed(client: ApiClient, groupId: string, name: string): Promise<ApiKey[]> {
+  const keys = await listKeys(client, { group_id: groupId, status: 'active' });
+  return currentKeys(
+    keys.filter((k) => k.group_id === groupId && k.name.toLowerCase() === name.toLowerCase()),
+  );
+}
+
+/** Same restriction: both unrestricted, or the same set of permissions. */
+export function sameRestriction(a: string[] | null | undefined, b: string[] | null | undefined): boolean {
+  if (!a || !b) return !a && !b;
+  const sa = new Set(a);
+  return sa.size === new Set(b).size && b.every((p) => sa.has(p));
+}
+
+/** The outgoing key of the rotation that made `key`, while it still works (the overlap). */
+export async function outgoingInOverlap(client: ApiClient, key: ApiKey): Promise<ApiKey | undefined> {
+  if (!key.rotated_from) return undefined;
+  try {
+    const old = await getKey(client, key.rotated_from);
+    return old.status === 'active' ? old : undefined;
+  } catch (e) {
+    if (e instanceof NotFoundError) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The expiry of a rotated key: the one asked for, else the old key's lifetime counted from now
+ * (a key made for 90 days is replaced by one for 90 days), else none when the old key had none.
+ */
+export function rotatedExpiry(
+  o: { expiresIn?: string; expiresAt?: string },
+  old: { created_at: string; expires_at: string | null },
+  now: Date,
+): string | null {
+  const asked = parseExpiry(o, now);
+  if (asked) return asked;
+  if (!old.expires_at) return null;
+  const lifetime = Date.parse(old.expires_at) - Date.parse(old.created_at);
+  if (!(lifetime > 0)) return null;
+  return new Date(now.getTime() + lifetime).toISOString();
 }
 
 export interface Explanation {

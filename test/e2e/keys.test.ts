@@ -469,7 +469,7 @@ describe('noxus keys against the sandbox (built binary)', () => {
     expect(readFileSync(file, 'utf8')).toBe(content);
   });
 
-  it('under GitHub Actions the secret is masked (::add-mask::) before it is printed', async () => {
+  it('under GitHub Actions the secret is masked (::add-mask:: on stderr) and stdout is only the data', async () => {
     for (const json of [false, true]) {
       const r = await noxus(
         sbx.adminKey,
@@ -487,13 +487,17 @@ describe('noxus keys against the sandbox (built binary)', () => {
         { GITHUB_ACTIONS: 'true' },
       );
       expect(r.code).toBe(0);
-      const first = r.stdout.split('\n')[0] as string;
+      const first = r.stderr.split('\n')[0] as string;
       expect(first).toMatch(/^::add-mask::noxus_[0-9A-Za-z]{20,}$/);
       const secret = first.slice('::add-mask::'.length);
-      const rest = r.stdout.slice(first.length + 1);
-      if (json) expect(JSON.parse(rest).items[0].secret).toBe(secret);
-      else expect(rest).toBe(`${secret}\n`);
-      expect(r.stderr).not.toContain(secret);
+      if (json) {
+        const doc = JSON.parse(r.stdout);
+        expect([doc.key.secret, doc.items[0].secret, doc.changed]).toEqual([secret, secret, true]);
+        expect(r.stderr).toBe(`::add-mask::${secret}\n`);
+      } else {
+        expect(r.stdout).toBe(`${secret}\n`);
+        expect(r.stderr.split('\n').filter((l) => l.includes(secret))).toEqual([first]);
+      }
       secrets.push({ label: `gha ${json}`, secret, createdIn: r.index });
     }
   });

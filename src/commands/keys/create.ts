@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
-import type { CreateKeyBody } from '../../api/keys.js';
+import type { ApiClient } from '../../api/client.js';
+import type { ApiKey, CreateKeyBody } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
+import { ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues, pickOne } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
 import { requireFeatures, resolverFor } from '../shared.js';
-import { checkSecretTarget, revealSecret } from './secret.js';
+import { checkSecretTarget, reportUnchanged, revealSecret } from './secret.js';
 
 /**
  * The expiry offered by the interactive prompt (least privilege in time: a forgotten key stops on its
@@ -22,6 +23,7 @@ export interface CreateOpts {
   expiresIn?: string;
   expiresAt?: string;
   secretFile?: string;
+  ifMissing?: boolean;
   dryRun?: boolean;
 }
 
@@ -49,6 +51,10 @@ export function registerCreate(parent: Command, ctx: Context): void {
       '--secret-file <path>',
       'write the secret only to this new file (mode 0600) instead of printing it',
     )
+    .option(
+      '--if-missing',
+      'do nothing (exit 0, "unchanged") when the workspace already has an active key of this name for the same holder and restriction',
+    )
     .option('--dry-run', 'show the key that would be made and any permission that would be refused')
     .addHelpText(
       'after',
@@ -57,6 +63,7 @@ export function registerCreate(parent: Command, ctx: Context): void {
         'noxus keys create --workspace Engineering --name deploy --owner ci-bot@service.example.com --restrict flows_run --expires-in 90d --json',
         'noxus keys create --workspace Marketing --name laptop --restrict        # pick permissions in a terminal',
         'noxus keys create                                                     # asks everything, as the console does',
+        'noxus keys create --workspace Engineering --name deploy --owner ci-bot@service.example.com --restrict flows_run --if-missing --secret-file deploy.key',
       ])}
 In a terminal, what the flags leave open is asked as in Workspace Control → API keys: the workspace,
 the name, "Restrict permissions?" (default yes: least privilege; then a checkbox of the workspace
@@ -68,7 +75,9 @@ no --restrict is an unrestricted key, no --expires-in/--expires-at a key without
 A key can never have more permissions than its creator (nor than its owner service account).
 Its effective permissions are recomputed on every request: restriction ∩ the holder's current
 permissions. If the holder loses a permission the key loses it too, and regains it with the role.
-The secret is shown exactly once.
+The secret is shown exactly once. With --if-missing a re-run finds the key it made and shows no
+secret (an existing --secret-file is then fine); a key of that name with another holder or
+restriction is a conflict (exit 7).
 `,
     )
     .action((o: CreateOpts) => runCreate(ctx, o));
@@ -81,12 +90,14 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   if (noExpiry && o.expiresAt !== undefined)
     throw new UsageError('give --expires-in or --expires-at, not both');
   let expiresAt = svc.parseExpiry(noExpiry ? { expiresAt: o.expiresAt } : o, ctx.io.now());
-  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  // With --if-missing the file may exist from the run that made the key: checked once we know.
+  if (!o.ifMissing) await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   // Extension fields only when asked for, and only to a server that takes them: checked before any call.
   await requireFeatures(ctx, 'keys create', [
     requestedFlag !== undefined && 'keys.restrict',
     !!o.owner && 'keys.owner',
     expiresAt !== undefined && 'keys.expiry',
+    !!o.ifMissing && 'keys.list',
   ]);
   const caps = await ctx.capabilities();
   // Restriction and expiry are asked in a terminal when no flag decided them and the server has them.
@@ -148,6 +159,23 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     }
   }
   const me = await getMe(r.client);
+  if (o.ifMissing) {
+    const existing = await findSameKey(r.client, group, name, {
+      ownerId: owner?.id ?? null,
+      holderId: owner?.id ?? me.holder?.id ?? null,
+      restriction: Array.isArray(requestedFlag) ? requestedFlag : requestedFlag === 'pick' ? undefined : null,
+    });
+    if (existing) {
+      reportUnchanged(
+        ctx,
+        'keys create',
+        existing,
+        `key "${existing.name}" already exists in ${group.name} (${existing.id}, ${existing.value})`,
+      );
+      return;
+    }
+    await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  }
   // Without member lists the holder's permissions are unknown here: the server decides.
   const bounds = caps.has('members.list') ? await svc.keyBounds(r, me, group.id, owner) : undefined;
   let requested: string[] | null = Array.isArray(requestedFlag) ? requestedFlag : null;
@@ -247,3 +275,36 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
 }
 
 const UNRESTRICTED = 'unrestricted (everything its holder can do in the workspace, now and later)';
+/**
+ * The key a previous run of the same command made: active, same workspace and name, same holder
+ * and restriction (`undefined`: not compared). A same-named key that differs is a conflict, so a
+ * re-run never reports a key it would not have made as "unchanged".
+ */
+export async function findSameKey(
+  client: ApiClient,
+  group: { id: string; name: string },
+  name: string,
+  want: { ownerId: string | null; holderId: string | null; restriction: string[] | null | undefined },
+): Promise<ApiKey | undefined> {
+  const { activeKeysNamed, sameRestriction } = await import('../../services/keys.js');
+  const found = await activeKeysNamed(client, group.id, name);
+  if (found.length === 0) return undefined;
+  const same = found.filter(
+    (k) =>
+      (k.owner_id ?? null) === want.ownerId &&
+      (want.holderId === null || k.holder_id === want.holderId) &&
+      (want.restriction === undefined || sameRestriction(k.permissions, want.restriction)),
+  );
+  if (same.length) return same[0];
+  const k = found[0] as ApiKey;
+  throw new ConflictError(
+    `key "${k.name}" already exists in ${group.name} (${k.id}) with another ${
+      (k.owner_id ?? null) !== want.ownerId || (want.holderId !== null && k.holder_id !== want.holderId)
+        ? `holder (${k.holder_email ?? k.holder_id})`
+        : `restriction (${k.permissions?.join(', ') ?? 'none'})`
+    }`,
+    {
+      hint: `nothing was changed; choose another name, or replace it: noxus keys revoke ${k.id}`,
+    },
+  );
+}

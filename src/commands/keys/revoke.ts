@@ -5,7 +5,7 @@ import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
 import { requireFeatures } from '../shared.js';
-import { checkSecretTarget, revealSecret } from './secret.js';
+import { checkSecretTarget, reportUnchanged, revealSecret } from './secret.js';
 
 export function registerRevokeRotate(parent: Command, ctx: Context): void {
   parent
@@ -25,18 +25,37 @@ export function registerRevokeRotate(parent: Command, ctx: Context): void {
       '--overlap <duration>',
       'keep the old key working this long (e.g. 10m, 1h) so deployments can switch',
     )
+    .option(
+      '--expires-in <duration>',
+      "the new key expires after 30m, 12h, 90d … (default: the old key's lifetime)",
+    )
+    .option('--expires-at <time>', 'the new key expires at this ISO 8601 time')
     .option('--secret-file <path>', 'write the new secret only to this new file (0600)')
+    .option('--force', 'rotate again although the previous rotation of this key is still in its overlap')
     .option('--dry-run', 'show what would happen')
     .addHelpText(
       'after',
-      examples([
+      `${examples([
         'noxus keys rotate deploy --overlap 1h --json',
-        'noxus keys rotate deploy --secret-file ./deploy.key',
-      ]),
+        'noxus keys rotate deploy --secret-file ./deploy.key --expires-in 90d',
+      ])}
+The new key keeps the workspace, restriction and holder. Its expiry is --expires-in/--expires-at,
+else the old key's lifetime (expires_at − created_at) counted from now, else none if the old key
+never expired. During an --overlap the outgoing key is renamed "NAME (rotated <time>)" by the
+sandbox, so NAME means the new key. Running the same rotation again while that overlap lasts
+changes nothing: exit 0, "unchanged", no new secret (a CI step can run twice); --force rotates again.
+`,
     )
-    .action((key: string, o: { overlap?: string; secretFile?: string; dryRun?: boolean }) =>
-      runRotate(ctx, key, o),
-    );
+    .action((key: string, o: RotateOpts) => runRotate(ctx, key, o));
+}
+
+export interface RotateOpts {
+  overlap?: string;
+  expiresIn?: string;
+  expiresAt?: string;
+  secretFile?: string;
+  force?: boolean;
+  dryRun?: boolean;
 }
 
 export async function runRevoke(ctx: Context, ref: string, o: { dryRun?: boolean }): Promise<void> {
@@ -83,22 +102,34 @@ export function parseOverlap(v: string | undefined): number {
   return Math.ceil(ms / 1000);
 }
 
-export async function runRotate(
-  ctx: Context,
-  ref: string,
-  o: { overlap?: string; secretFile?: string; dryRun?: boolean },
-): Promise<void> {
-  await requireFeatures(ctx, 'keys rotate');
+export async function runRotate(ctx: Context, ref: string, o: RotateOpts): Promise<void> {
+  await requireFeatures(ctx, 'keys rotate', [
+    (o.expiresIn !== undefined || o.expiresAt !== undefined) && 'keys.expiry',
+  ]);
   const overlap = parseOverlap(o.overlap);
-  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
-  const [{ resolveKey }, { rotateKey }, client] = await Promise.all([
+  const [svc, { rotateKey }, client] = await Promise.all([
     import('../../services/keys.js'),
     import('../../api/keys.js'),
     ctx.client(),
   ]);
-  const key = await resolveKey(client, ref, 'active');
+  svc.parseExpiry(o, ctx.io.now()); // refuses a bad --expires-in/--expires-at before any call
+  const key = await svc.resolveKey(client, ref, 'active');
   if (key.status !== 'active')
     throw new UsageError(`key "${key.name}" is ${key.status}; only active keys can be rotated`);
+  const outgoing = o.force ? undefined : await svc.outgoingInOverlap(client, key);
+  if (outgoing) {
+    // The rotation this command would start is already under way: a re-run changes nothing.
+    const replaces = { id: outgoing.id, name: outgoing.name, expires_at: outgoing.expires_at };
+    reportUnchanged(
+      ctx,
+      'keys rotate',
+      { ...key, replaces },
+      `key "${key.name}" (${key.id}) was rotated at ${key.created_at}; the previous key ${outgoing.id} ("${outgoing.name}") keeps working until ${outgoing.expires_at}. To rotate again now: --force`,
+      { replaces },
+    );
+    return;
+  }
+  const expiresAt = svc.rotatedExpiry(o, key, ctx.io.now());
   if (o.dryRun) {
     const plan = {
       id: key.id,
@@ -107,35 +138,30 @@ export async function runRotate(
       restriction: key.permissions,
       holder: key.holder_email,
       overlap_seconds: overlap,
+      expires_at: expiresAt,
       dry_run: true,
     };
-    if (ctx.globals.json) ctx.out.envelope('keys rotate', [plan]);
+    if (ctx.globals.json) ctx.out.envelope('keys rotate', [plan], { key: plan });
     else
       ctx.out.info(
-        `would replace key "${key.name}" (${key.id}) with a new one (same workspace, restriction and holder); the old key would stop ${overlap ? `after ${o.overlap}` : 'at once'}; nothing changed`,
+        `would replace key "${key.name}" (${key.id}) with a new one (same workspace, restriction and holder, expiring ${expiresAt ?? 'never'}); the old key would stop ${overlap ? `after ${o.overlap}` : 'at once'}; nothing changed`,
       );
     return;
   }
-  const res = await rotateKey(client, key.id, overlap);
+  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
+  const res = await rotateKey(client, key.id, overlap, undefined, expiresAt);
   if (!ctx.globals.json) {
     ctx.out.info(
       overlap
-        ? `old key ${key.id} keeps working until ${res.replaces.expires_at}`
+        ? `old key ${key.id} keeps working until ${res.replaces.expires_at}${res.replaces.name !== key.name ? `, now named "${res.replaces.name}"` : ''}`
         : `old key ${key.id} is revoked`,
     );
   }
-  await revealSecret(
-    ctx,
-    'keys rotate',
-    {
-      ...res,
-      replaces: {
-        id: res.replaces.id,
-        expires_at: res.replaces.expires_at,
-        revoked_at: res.replaces.revoked_at,
-      },
-    },
-    res.value,
-    o.secretFile,
-  );
+  const replaces = {
+    id: res.replaces.id,
+    name: res.replaces.name,
+    expires_at: res.replaces.expires_at,
+    revoked_at: res.replaces.revoked_at,
+  };
+  await revealSecret(ctx, 'keys rotate', { ...res, replaces }, res.value, o.secretFile, { replaces });
 }

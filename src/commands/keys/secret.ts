@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import { NoxusError, UsageError } from '../../cli/errors.js';
 import { maskSecret } from '../../domain/keys.js';
+import { maskForRunner } from '../../io/runner-mask.js';
 
 /**
  * Checks where a new secret will go before anything is created on the server: a new file in an
@@ -41,32 +42,36 @@ export async function checkWritableDir(dir: string, flag: string, mayCreate = fa
   }
 }
 
-/** Under GitHub Actions, asks the runner to mask the secret before it is printed. */
-function maskForRunner(ctx: Context, secret: string): void {
-  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${secret}\n`);
-}
-
 /**
  * The one place a new secret leaves the CLI: into a new 0600 file, or once to stdout (masked first
- * under GitHub Actions). Everything else shows only the masked value. If the file cannot be written
- * the key already exists, so the secret goes to stdout instead and the exit code is 1.
+ * under GitHub Actions, on stderr). Everything else shows only the masked value. If the file cannot
+ * be written the key already exists, so the secret goes to stdout instead and the exit code is 1.
+ * With --json the document names the key (`key`, also `items[0]` for older scripts) next to `extra`
+ * (such as the service account it belongs to).
  */
 export async function revealSecret<
   K extends { id: string; name: string; value: string; effective_permissions?: string[] },
->(ctx: Context, command: string, key: K, secret: string, secretFile?: string): Promise<void> {
+>(
+  ctx: Context,
+  command: string,
+  key: K,
+  secret: string,
+  secretFile?: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
   const { value: _secret, ...meta } = key;
   const masked = maskSecret(secret);
+  const emit = (item: Record<string, unknown>) =>
+    ctx.out.envelope(command, [item], { changed: true, ...extra, key: item });
   if (secretFile) {
     const path = resolve(ctx.io.cwd, secretFile);
     try {
       await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
-      maskForRunner(ctx, secret);
+      maskForRunner(ctx.io, ctx.env, secret);
       if (ctx.globals.json) {
-        ctx.out.envelope(command, [
-          { ...meta, value: masked, secret, secret_file_error: `${path}: ${code}` },
-        ]);
+        emit({ ...meta, value: masked, secret, secret_file_error: `${path}: ${code}` });
       } else {
         ctx.out.warn(
           `created key "${key.name}" (${key.id}) but could not write ${path} (${code}); its secret follows on stdout, shown once: store it now`,
@@ -78,14 +83,14 @@ export async function revealSecret<
         { hint: 'store it now: it is not shown again', cause: e },
       );
     }
-    if (ctx.globals.json) ctx.out.envelope(command, [{ ...meta, value: masked, secret_file: path }]);
+    if (ctx.globals.json) emit({ ...meta, value: masked, secret_file: path });
     else
       ctx.out.success(`created key "${key.name}" (${key.id}, ${masked}); secret written to ${path} (0600)`);
     return;
   }
-  maskForRunner(ctx, secret);
+  maskForRunner(ctx.io, ctx.env, secret);
   if (ctx.globals.json) {
-    ctx.out.envelope(command, [{ ...meta, value: masked, secret }]);
+    emit({ ...meta, value: masked, secret });
     return;
   }
   ctx.out.success(`created key "${key.name}" (${key.id})`);
@@ -95,4 +100,19 @@ export async function revealSecret<
     'this is the only time the secret is shown; store it now (a password manager, or your CI secret store)',
   );
   ctx.io.stdout.write(`${secret}\n`);
+}
+
+/**
+ * A re-run that found what it would have made: no secret (the first run delivered it), exit 0, the
+ * same named document with `changed: false`, and "unchanged" on stderr.
+ */
+export function reportUnchanged(
+  ctx: Context,
+  command: string,
+  key: object,
+  message: string,
+  extra: Record<string, unknown> = {},
+): void {
+  if (ctx.globals.json) ctx.out.envelope(command, [key], { changed: false, ...extra, key });
+  else ctx.out.info(`${message} (unchanged)`);
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
+import { maskForRunner } from '../../io/runner-mask.js';
 import { requireFeatures } from '../shared.js';
 
 interface ActAsOpts {
@@ -53,7 +54,7 @@ export async function runActAs(ctx: Context, user: string, o: ActAsOpts): Promis
     { user_id: user, group_id: o.workspace, name: o.name, permissions, tenant_admin: o.tenantAdmin },
     { extension: true },
   );
-  if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+  maskForRunner(ctx.io, ctx.env, key.value);
   if (ctx.globals.json) {
     const { value, ...rest } = key;
     ctx.out.envelope('sandbox act-as', [{ ...rest, secret: value }]);

@@ -3,6 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { maskForRunner } from '../../io/runner-mask.js';
 import { dataDirOf, parsePort, parsePositive } from './shared.js';
 
 export interface StartOpts {
@@ -188,6 +189,7 @@ function report(
   // The detached child's stdout is sandbox.log: the key stays in admin-key (0600) only, and the
   // parent that started the child shows it once.
   const r = ctx.env.NOXUS_SANDBOX_CHILD ? { ...given, adminKey: undefined } : given;
+  if (r.adminKey) maskForRunner(ctx.io, ctx.env, r.adminKey);
   if (ctx.globals.json) {
     ctx.out.document({
       url: r.url,
@@ -200,7 +202,6 @@ function report(
     return;
   }
   const out = ctx.out;
-  if (ctx.env.GITHUB_ACTIONS === 'true' && r.adminKey) ctx.io.stdout.write(`::add-mask::${r.adminKey}\n`);
   out.success(`sandbox ${r.detached ? `running in the background (pid ${r.pid})` : 'listening'} at ${r.url}`);
   out.info(`data: ${r.dataDir}`);
   if (r.api === 'public') out.info('serving only the endpoints of the public Noxus API');

@@ -3,7 +3,9 @@ import type { Context } from '../../cli/context.js';
 import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { checkSecretTarget, revealSecret } from '../keys/secret.js';
+import type { Resolver } from '../../services/resolve.js';
+import { findSameKey } from '../keys/create.js';
+import { checkSecretTarget, reportUnchanged, revealSecret } from '../keys/secret.js';
 import { collect, requireFeatures, resolverFor } from '../shared.js';
 
 interface CreateOpts {
@@ -66,12 +68,13 @@ const slug = (s: string) =>
     .slice(0, 60) || 'service';
 
 export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Promise<void> {
-  const [users, keysSvc] = await Promise.all([
+  const [users, keysSvc, saSvc] = await Promise.all([
     import('../../services/users.js'),
     import('../../services/keys.js'),
+    import('../../services/service-accounts.js'),
   ]);
-  const grants = (o.workspace ?? []).map((w) => users.parseWorkspaceGrant(w));
-  if (grants.length === 0)
+  const grantsIn = (o.workspace ?? []).map((w) => users.parseWorkspaceGrant(w));
+  if (grantsIn.length === 0)
     throw new UsageError(
       'give the account at least one --workspace W=ROLE (least privilege: only what the integration needs)',
     );
@@ -81,7 +84,6 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
   if (!o.key && (o.restrict || o.expiresIn || o.secretFile || o.keyWorkspace))
     throw new UsageError('--restrict, --expires-in, --key-workspace and --secret-file apply to --key');
   const expiresAt = keysSvc.parseExpiry({ expiresIn: o.expiresIn }, ctx.io.now());
-  await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   // Service accounts need membership writes as well (they are created with workspace roles).
   await requireFeatures(ctx, 'service-accounts create', [
     'members.manage',
@@ -89,22 +91,21 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
     expiresAt !== undefined && 'keys.expiry',
   ]);
   const r = await resolverFor(ctx);
-  const plan = await users.planNewUser(r, {
-    name,
-    email,
-    orgRole: 'Org Base',
-    workspaces: grants,
-    kind: 'service',
-  });
-  const keyGroup = o.key ? await r.group(o.keyWorkspace ?? grants[0]?.workspace ?? '') : undefined;
-  if (keyGroup && !plan.grants.some((g) => g.groupId === keyGroup.id)) {
+  // A re-run finds the account (and key) it made: only reads until we know what is missing.
+  const grants = await resolveGrants(r, grantsIn);
+  const existing = await saSvc.findSameServiceAccount(r, { name, email, grants });
+  const plan = existing
+    ? undefined
+    : await users.planNewUser(r, { name, email, orgRole: 'Org Base', workspaces: grantsIn, kind: 'service' });
+  const keyGroup = o.key ? await r.group(o.keyWorkspace ?? grantsIn[0]?.workspace ?? '') : undefined;
+  if (keyGroup && !grants.some((g) => g.groupId === keyGroup.id)) {
     throw new UsageError(`--key-workspace ${keyGroup.name} is not one of the account's workspaces`);
   }
   if (restriction) {
     const { listPermissions } = await import('../../api/roles.js');
     keysSvc.validatePermissionNames(restriction, await listPermissions(r.client));
     const role = (await r.roles()).find(
-      (x) => x.id === plan.grants.find((g) => g.groupId === keyGroup?.id)?.roleId,
+      (x) => x.id === grants.find((g) => g.groupId === keyGroup?.id)?.roleId,
     );
     const { grantedPermissions } = await import('../../api/roles.js');
     const { expandWorkspacePermissions } = await import('../../domain/permissions.js');
@@ -120,51 +121,107 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
       keyGroup?.name ?? '',
     );
   }
+  const existingKey =
+    existing && o.key && keyGroup
+      ? await findSameKey(r.client, keyGroup, o.key, {
+          ownerId: existing.user.id,
+          holderId: existing.user.id,
+          restriction: restriction ?? null,
+        })
+      : undefined;
+  const workspaces = grants.map((g) => ({ workspace: g.workspace, role: g.role }));
+  const needKey = !!o.key && !existingKey;
+  if (needKey) await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   if (o.dryRun) {
     const preview = {
       name,
       email,
       kind: 'service',
-      workspaces: plan.grants.map((g) => ({ workspace: g.workspace, role: g.role })),
+      workspaces,
+      exists: !!existing,
       key: o.key
         ? {
             name: o.key,
             workspace: keyGroup?.name,
             restriction: restriction ?? null,
             expires_at: expiresAt ?? null,
+            exists: !!existingKey,
           }
         : null,
       dry_run: true,
     };
-    if (ctx.globals.json) ctx.out.envelope('service-accounts create', [preview]);
+    if (ctx.globals.json)
+      ctx.out.envelope('service-accounts create', [preview], {
+        changed: !existing || needKey,
+        account: preview,
+        ...(preview.key ? { key: preview.key } : {}),
+      });
+    else if (existing && !needKey)
+      ctx.out.info(`service account ${email} already exists as asked; nothing to do`);
     else
       ctx.out.info(
-        `would create service account ${email} with ${plan.grants.map((g) => `${g.workspace}=${g.role}`).join(', ')}${o.key ? ` and key "${o.key}"` : ''}; nothing changed`,
+        `would ${existing ? 'keep' : 'create'} service account ${email} with ${workspaces.map((g) => `${g.workspace}=${g.role}`).join(', ')}${needKey ? ` and create key "${o.key}"` : ''}; nothing changed`,
       );
     return;
   }
-  const { createUser } = await import('../../api/users.js');
-  const sa = await createUser(r.client, plan.body);
+  let account: Record<string, unknown> & { id: string; email: string };
+  if (existing) {
+    account = { ...existing.user, workspaces, changed: false };
+    if (!ctx.globals.json)
+      ctx.out.info(
+        `service account ${existing.user.email} (${existing.user.id}) already exists with these roles (unchanged)`,
+      );
+  } else {
+    const { createUser } = await import('../../api/users.js');
+    const sa = await createUser(r.client, (plan as NonNullable<typeof plan>).body);
+    account = { ...sa, workspaces, changed: true };
+    if (!ctx.globals.json) ctx.out.success(`created service account ${sa.email} (${sa.id})`);
+  }
   if (!o.key || !keyGroup) {
-    if (ctx.globals.json) ctx.out.envelope('service-accounts create', [sa]);
-    else ctx.out.success(`created service account ${sa.email} (${sa.id})`);
+    if (ctx.globals.json)
+      ctx.out.envelope('service-accounts create', [account], { changed: !existing, account });
     return;
   }
-  if (!ctx.globals.json) ctx.out.success(`created service account ${sa.email} (${sa.id})`);
+  const item = <K extends object>(k: K) => ({
+    ...k,
+    service_account: { id: account.id, email: account.email },
+  });
+  if (existingKey) {
+    reportUnchanged(
+      ctx,
+      'service-accounts create',
+      item(existingKey),
+      `key "${existingKey.name}" of ${account.email} already exists in ${keyGroup.name} (${existingKey.id}, ${existingKey.value})`,
+      { account },
+    );
+    return;
+  }
   const { createKey } = await import('../../api/keys.js');
   const key = await createKey(r.client, keyGroup.id, {
     name: o.key,
     permissions: restriction ?? null,
-    owner_id: sa.id,
+    owner_id: account.id,
     expires_at: expiresAt ?? null,
   });
-  await revealSecret(
-    ctx,
-    'service-accounts create',
-    { ...key, service_account: { id: sa.id, email: sa.email } },
-    key.value,
-    o.secretFile,
-  );
+  await revealSecret(ctx, 'service-accounts create', item(key), key.value, o.secretFile, {
+    account,
+  });
+}
+
+/** `W=ROLE` flags against the server's workspaces and roles (what planNewUser checks, minus the email). */
+async function resolveGrants(
+  r: Resolver,
+  input: Array<{ workspace: string; role: string }>,
+): Promise<Array<{ groupId: string; workspace: string; roleId: string; role: string }>> {
+  const out: Array<{ groupId: string; workspace: string; roleId: string; role: string }> = [];
+  for (const w of input) {
+    const g = await r.group(w.workspace);
+    if (out.some((x) => x.groupId === g.id))
+      throw new UsageError(`workspace ${g.name} is given twice; a user has one role per workspace`);
+    const role = await r.role(w.role, 'workspace', `--workspace ${w.workspace}=`);
+    out.push({ groupId: g.id, workspace: g.name, roleId: role.id, role: role.name });
+  }
+  return out;
 }
 
 export async function runSaList(ctx: Context): Promise<void> {

@@ -459,12 +459,23 @@ export class Keys extends Aggregate {
     });
   }
 
-  /** Replacement with the same workspace, restriction and holder; the old key stops now or after the overlap. */
-  rotateKey(actor: Actor, id: string, overlapSeconds: number, callerKeyId: string | null) {
+  /**
+   * Replacement with the same workspace, restriction and holder; the old key stops now or after the
+   * overlap. `expiresAt` is the new key's expiry (null: none); left out, it is the old key's. During
+   * an overlap the old key is renamed "NAME (rotated <time>)" so that NAME still means one active key.
+   */
+  rotateKey(
+    actor: Actor,
+    id: string,
+    overlapSeconds: number,
+    callerKeyId: string | null,
+    expiresAt?: string | null,
+  ) {
     const old = this.store.key(id);
     if (!old) throw notFound(`API key ${id}`);
     if (this.keyStatus(old) !== 'active')
       throw conflict(`API key ${id} is ${this.keyStatus(old)} and cannot be rotated`);
+    const newExpiry = expiresAt === undefined ? old.expires_at : this.normalizeExpiry(expiresAt);
     return this.store.tx(() => {
       let created: { key: KeyRow; secret: string };
       if (old.kind === 'system') {
@@ -474,7 +485,7 @@ export class Keys extends Aggregate {
             name: old.name,
             permissions: old.permissions ?? [],
             tenant_admin: old.tenant_admin,
-            expires_at: old.expires_at,
+            expires_at: newExpiry,
           },
           old.id,
         );
@@ -497,7 +508,7 @@ export class Keys extends Aggregate {
           restriction: old.restriction,
           permissions: null,
           baseline: old.baseline,
-          expires_at: old.expires_at,
+          expires_at: newExpiry,
           rotated_from: old.id,
         });
         this.m.audit(actor, 'create', 'api_key', id2, group.id, { name: old.name, rotated_from: old.id });
@@ -507,7 +518,13 @@ export class Keys extends Aggregate {
       const t = new Date(this.m.clock().getTime() + overlapSeconds * 1000).toISOString();
       if (overlapSeconds > 0) {
         const until = old.expires_at && old.expires_at < t ? old.expires_at : t;
-        this.store.run('UPDATE api_keys SET expires_at = ? WHERE id = ?', until, old.id);
+        const outgoingName = rotatedName(old.name, this.now());
+        this.store.run(
+          'UPDATE api_keys SET expires_at = ?, name = ? WHERE id = ?',
+          until,
+          outgoingName,
+          old.id,
+        );
         this.m.audit(
           actor,
           'update',
@@ -517,6 +534,7 @@ export class Keys extends Aggregate {
           {
             rotated_to: created.key.id,
             expires_at: until,
+            name: outgoingName,
           },
         );
       } else {
@@ -540,4 +558,12 @@ export class Keys extends Aggregate {
       return { ...created, old: this.store.key(old.id) as KeyRow };
     });
   }
+}
+
+/** "deploy (rotated 2026-11-29T18:45:30Z)", within the 100 characters a key name may have. */
+export function rotatedName(name: string, at: string): string {
+  const suffix = ` (rotated ${at.slice(0, 19)}Z)`;
+  const room = 100 - suffix.length;
+  const chars = [...name];
+  return `${chars.length > room ? chars.slice(0, room).join('').trimEnd() : name}${suffix}`;
 }

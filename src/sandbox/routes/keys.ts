@@ -129,18 +129,27 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
       body: {
         type: ['object', 'null'],
         additionalProperties: false,
-        properties: { overlap_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400 } },
+        properties: {
+          overlap_seconds: { type: 'integer', minimum: 0, maximum: 30 * 86400 },
+          expires_at: expiresAt,
+        },
       },
     },
   };
-  app.post<{ Params: { id: string }; Body: { overlap_seconds?: number } | null }>(
+  app.post<{ Params: { id: string }; Body: { overlap_seconds?: number; expires_at?: string | null } | null }>(
     '/v1/admin/api-keys/:id/rotate',
     rotateSchema,
     async (req, reply) => {
       const p = principal(req);
       const k = visibleKey(p, req.params.id);
       canRotateKey(p, k);
-      const r = model.rotateKey(p.actor, k.id, req.body?.overlap_seconds ?? 0, p.key.id);
+      const r = model.rotateKey(
+        p.actor,
+        k.id,
+        req.body?.overlap_seconds ?? 0,
+        p.key.id,
+        req.body?.expires_at,
+      );
       reply.status(201);
       return { ...model.keyView(r.key), value: r.secret, replaces: model.keyView(r.old) };
     },
@@ -206,14 +215,20 @@ export function registerKeyRoutes(app: FastifyInstance, model: Model): void {
     return { success: true };
   });
 
-  app.post<{ Params: { id: string }; Body: { overlap_seconds?: number } | null }>(
+  app.post<{ Params: { id: string }; Body: { overlap_seconds?: number; expires_at?: string | null } | null }>(
     '/v1/admin/system-keys/:id/rotate',
     rotateSchema,
     async (req, reply) => {
       const p = principal(req);
       const k = systemKey(p, req.params.id);
       canChangeSystemKey(p, k);
-      const r = model.rotateKey(p.actor, k.id, req.body?.overlap_seconds ?? 0, p.key.id);
+      const r = model.rotateKey(
+        p.actor,
+        k.id,
+        req.body?.overlap_seconds ?? 0,
+        p.key.id,
+        req.body?.expires_at,
+      );
       reply.status(201);
       return { ...model.keyView(r.key), value: r.secret, replaces: model.keyView(r.old) };
     },
