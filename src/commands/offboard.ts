@@ -10,6 +10,7 @@ import { examples } from '../cli/options.js';
 import { fileInDir } from '../config/paths.js';
 import { type FeatureId, notAvailableMessage } from '../domain/features.js';
 import { normalizeEmail } from '../domain/validate.js';
+import { maskForRunner } from '../io/runner-mask.js';
 import { escapeControl } from '../io/text.js';
 import type { GuidedStep, Outcome } from '../services/guided.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
@@ -679,7 +680,7 @@ function secretSink(
   unwritten: string[] = [],
 ) {
   return async (title: string, key: { id: string; name: string; value: string }): Promise<string> => {
-    if (ctx.env.GITHUB_ACTIONS === 'true' && !secretsDir) ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+    if (!secretsDir) maskForRunner(ctx.io, ctx.env, key.value);
     if (secretsDir) {
       const file = fileInDir(resolve(ctx.io.cwd, secretsDir), `${key.name}-${key.id}`, '.key');
       try {
@@ -688,7 +689,7 @@ function secretSink(
         return `written to ${file}`;
       } catch (e) {
         unwritten.push(`${file} (${(e as NodeJS.ErrnoException).code ?? e})`);
-        if (ctx.env.GITHUB_ACTIONS === 'true') ctx.io.stdout.write(`::add-mask::${key.value}\n`);
+        maskForRunner(ctx.io, ctx.env, key.value);
       }
     }
     secrets.push({ key_id: key.id, name: key.name, secret: key.value });
