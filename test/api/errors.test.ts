@@ -158,7 +158,7 @@ describe('extension endpoints', () => {
     expect(err).toBeInstanceOf(NotAvailableError);
     expect(err.exitCode).toBe(8);
     expect(err.message).toBe(
-      'GET /v1/admin/invitations is not available on this server (request id req-123)',
+      'listing invitations is not available on this server (GET /v1/admin/invitations answered HTTP 404, request id req-123)',
     );
     expect(err.hint).toContain('noxus sandbox');
   });

@@ -57,6 +57,9 @@ describe('README examples', () => {
         (m: { email: string; role: { name: string } }) => `${m.email}=${m.role.name}`,
       ),
     ).toContain('katherine@example.com=Editor');
-    expect(sh('noxus users get linus@example.com').status).toBe(5);
+    // Offboarded: removed, and `users get` says so (the account and its history stay).
+    const linus = sh('noxus users get linus@example.com --json');
+    expect(linus.status).toBe(0);
+    expect(JSON.parse(linus.stdout).items[0]).toMatchObject({ email: 'linus@example.com', status: 'removed' });
   }, 240_000);
 });

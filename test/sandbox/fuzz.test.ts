@@ -468,6 +468,12 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/v1/admin/groups', fields: { name, description: text }, required: ['name'] },
   { method: 'PATCH', path: '/v1/admin/groups/:id', params: [groups], fields: { name, description: text } },
   {
+    method: 'PATCH',
+    path: '/v1/admin/roles/:id',
+    params: [(p) => [...p.roleIds, ...p.roleNames]],
+    fields: { name, description: text, permissions: rolePerms },
+  },
+  {
     method: 'PUT',
     path: '/v1/admin/groups/:id/members/:user_id',
     params: [groups, users],
@@ -557,6 +563,8 @@ const ROUTES: Route[] = [
   { method: 'DELETE', path: '/v1/admin/api-keys/:id', params: [(p) => p.apiKeyIds] },
   { method: 'DELETE', path: '/v1/admin/system-keys/:id', params: [(p) => p.systemKeyIds] },
   { method: 'DELETE', path: '/v1/admin/roles/:id', params: [(p) => [...p.roleIds, ...p.roleNames]] },
+  // Invitations are cancelled by invitation id, user id or email.
+  { method: 'DELETE', path: '/v1/admin/invitations/:id', params: [users] },
   { method: 'DELETE', path: '/v1/admin/users/:id', params: [users] },
   { method: 'DELETE', path: '/v1/admin/groups/:id', params: [groups] },
   // The web console's stand-in (sandbox only).
