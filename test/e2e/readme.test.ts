@@ -60,6 +60,9 @@ describe('README examples', () => {
     // Offboarded: removed, and `users get` says so (the account and its history stay).
     const linus = sh('noxus users get linus@example.com --json');
     expect(linus.status).toBe(0);
-    expect(JSON.parse(linus.stdout).items[0]).toMatchObject({ email: 'linus@example.com', status: 'removed' });
+    expect(JSON.parse(linus.stdout).items[0]).toMatchObject({
+      email: 'linus@example.com',
+      status: 'removed',
+    });
   }, 240_000);
 });
