@@ -109,7 +109,7 @@ describe('noxus doctor', () => {
     expect(stale.stderr.split('\n').slice(0, 2)).toEqual([
       'warning: the server no longer has what its cached capabilities said (keys.list); they will be discovered again',
       expect.stringMatching(
-        /^error: listing workspace keys is not available on this server \(GET \/v1\/admin\/api-keys answered HTTP 404, request id req_\w+\)$/,
+        /^error: listing workspace keys is not available on this server \(GET \/v1\/admin\/api-keys answered HTTP 404, request id req_[\w-]+\)$/,
       ),
     ]);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({});
