@@ -84,8 +84,13 @@ describe('a searchable user picker over 2,000 users (tmux)', () => {
 
     // Typing narrows the list to the users whose name or email contains the text.
     await t.type('user0012');
+    // The typed text shows at once; the filtered list follows when the search resolves, so wait for it.
+    const filtered = (s: string) => {
+      const menu = TmuxSession.menu(s, prompt);
+      return menu.length > 0 && menu.every((c) => /^user0012\d\d@/.test(c.label));
+    };
     screen = await t.waitFor(
-      (s) => /^\? Users to add to Workspace 007 user0012$/m.test(s) && TmuxSession.menu(s, prompt).length > 0,
+      (s) => /^\? Users to add to Workspace 007 user0012$/m.test(s) && filtered(s),
       'the list filtered by "user0012"',
     );
     for (const c of TmuxSession.menu(screen, prompt))
