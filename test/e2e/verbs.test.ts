@@ -48,6 +48,13 @@ describe('users remove', () => {
       stderr: `${tip}✓ removed tim@example.com from the organization; revoked 0 keys\n`,
     });
     expect((await userByEmail(sbx, 'tim@example.com'))?.status).toBe('removed');
+    // Run twice: the second removal is a no-op that exits 0.
+    const again = await run('users', 'remove', 'tim@example.com', '--yes');
+    expect(again.code).toBe(0);
+    expect(again.stdout).toBe('');
+    expect(again.stderr).toMatch(
+      new RegExp(`^✓ tim@example\\.com was already removed on ${ISO} \\(unchanged\\)\n$`),
+    );
     const got = await run('users', 'get', 'tim@example.com');
     expect(got.code).toBe(0);
     expect(got.stdout).toMatch(new RegExp(`\nstatus\tremoved\nremoved\t${ISO}\norg_role\tOrg Base\n`));

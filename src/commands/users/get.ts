@@ -22,7 +22,7 @@ export function registerGet(parent: Command, ctx: Context): void {
  * The live list holds no removed users; the server still keeps them (GET /v1/admin/users/{id or
  * email} finds the most recently removed one), so a miss is asked there when the server has it.
  */
-async function findIncludingRemoved(ctx: Context, r: Resolver, ref: string): Promise<User> {
+export async function findIncludingRemoved(ctx: Context, r: Resolver, ref: string): Promise<User> {
   try {
     return await r.user(ref);
   } catch (e) {

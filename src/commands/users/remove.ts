@@ -38,7 +38,20 @@ export async function runRemove(
 ): Promise<void> {
   await requireFeatures(ctx, 'users remove');
   const r = await resolverFor(ctx);
-  const u = await r.user(ref);
+  const { findIncludingRemoved } = await import('./get.js');
+  const u = await findIncludingRemoved(ctx, r, ref);
+  if (u.status === 'removed') {
+    // A second run of the same removal changes nothing and says so.
+    if (ctx.globals.json)
+      ctx.out.envelope('users remove', [
+        { user: u.id, email: u.email, changed: false, removed_at: u.removed_at ?? null },
+      ]);
+    else
+      ctx.out.success(
+        `${u.email} was already removed${u.removed_at ? ` on ${u.removed_at}` : ''} (unchanged)`,
+      );
+    return;
+  }
   const self = await isCurrentHolder(r, u.id);
   const who = `${u.email}${self ? ' (you)' : ''}`;
   if (o.dryRun) {
