@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { Context } from './cli/context.js';
-import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './cli/errors.js';
 import { buildProgram } from './cli/program.js';
+import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './errors.js';
 import { type IO, processIO } from './io/streams.js';
 import { escapeControl, safeJson } from './io/text.js';
 

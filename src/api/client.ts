@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { type Dispatcher, EnvHttpProxyAgent, request as undiciRequest } from 'undici';
 import {
+  type FeatureId,
+  featureForRoute,
+  feature as featureOf,
+  notAvailableMessage,
+} from '../domain/features.js';
+import {
   AuthError,
   ConflictError,
   NotAvailableError,
@@ -9,13 +15,7 @@ import {
   NoxusError,
   PermissionError,
   UsageError,
-} from '../cli/errors.js';
-import {
-  type FeatureId,
-  featureForRoute,
-  feature as featureOf,
-  notAvailableMessage,
-} from '../domain/features.js';
+} from '../errors.js';
 import { redactBody, redactHeaders, redactText } from './redact.js';
 
 export type QueryValue = string | number | boolean | undefined | string[];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { NoxusError } from '../cli/errors.js';
+import { NoxusError } from '../errors.js';
 import type { ApiClient, Query } from './client.js';
 
 export interface Page<T> {

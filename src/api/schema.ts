@@ -2,7 +2,7 @@
 // anything else becomes one clean error ("invalid response from GET /v1/admin/me: …", exit 1)
 // instead of a TypeError or an "undefined" row further on. Fields not declared pass through untouched.
 
-import { NoxusError } from '../cli/errors.js';
+import { NoxusError } from '../errors.js';
 
 export type Check<T> = (value: unknown, at: string) => T;
 

@@ -1,5 +1,5 @@
-import { NotAvailableError } from '../cli/errors.js';
 import { notAvailableMessage } from '../domain/features.js';
+import { NotAvailableError } from '../errors.js';
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
 import { bool, type Check, item, nullable, obj, opt, str } from './schema.js';

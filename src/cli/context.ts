@@ -6,13 +6,13 @@ import type { ApiClient } from '../api/client.js';
 import type { ResolvedCredential } from '../config/credentials.js';
 import type { Profile, ProfileStore } from '../config/profiles.js';
 import type { FeatureId } from '../domain/features.js';
+import { AuthError, UsageError } from '../errors.js';
 import { Output } from '../io/output.js';
 import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
 import { escapeControl } from '../io/text.js';
 import { colorEnabled } from '../io/theme.js';
 import type { Capabilities } from '../services/capabilities.js';
-import { AuthError, UsageError } from './errors.js';
 
 export interface Globals {
   profile?: string;

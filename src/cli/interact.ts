@@ -3,9 +3,9 @@
 
 import { grantedPermissions, type Role } from '../api/roles.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
+import { CancelledError, UsageError } from '../errors.js';
 import type { Choice, Prompter } from '../io/prompter.js';
 import type { Context } from './context.js';
-import { CancelledError, UsageError } from './errors.js';
 
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { ActivityEntry } from '../api/activity.js';
 import type { Context } from '../cli/context.js';
-import { UsageError } from '../cli/errors.js';
 import { examples } from '../cli/options.js';
 import { parseDuration } from '../domain/validate.js';
+import { UsageError } from '../errors.js';
 import { safeJson } from '../io/text.js';
 import { requireFeatures } from './shared.js';
 

@@ -4,7 +4,7 @@
 
 import type { ApiClient } from '../api/client.js';
 import type { Context } from '../cli/context.js';
-import { CancelledError, NotAvailableError, NoxusError, UsageError } from '../cli/errors.js';
+import { CancelledError, NotAvailableError, NoxusError, UsageError } from '../errors.js';
 import type { GuidedPlan, GuidedStep, Outcome } from '../services/guided.js';
 
 export type ManualStepsFormat = 'md' | 'json';

@@ -4,17 +4,17 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { User } from '../api/users.js';
 import type { Context } from '../cli/context.js';
-import { ConflictError, NotAvailableError, NotFoundError, NoxusError, UsageError } from '../cli/errors.js';
 import { confirmDestructive } from '../cli/interact.js';
 import { examples } from '../cli/options.js';
-import { fileInDir } from '../config/paths.js';
 import { type FeatureId, notAvailableMessage } from '../domain/features.js';
 import { normalizeEmail } from '../domain/validate.js';
+import { ConflictError, NotAvailableError, NotFoundError, NoxusError, UsageError } from '../errors.js';
 import { maskForRunner } from '../io/runner-mask.js';
 import { escapeControl } from '../io/text.js';
 import type { GuidedStep, Outcome } from '../services/guided.js';
 import type { JournalIO, Plan, PlanStep, StepResult } from '../services/offboard.js';
 import type { Resolver } from '../services/resolve.js';
+import { fileInDir } from '../util/files.js';
 import {
   consoleStepsNeeded,
   type GuidedResult,

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { constants as fsc } from 'node:fs';
-import { chmod, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { AuthError } from '../cli/errors.js';
+import { AuthError } from '../errors.js';
+import { writeFileAtomic } from '../util/files.js';
 import { credentialsDir, type Env } from './paths.js';
 import { type Profile, validateProfileName } from './profiles.js';
 
@@ -223,30 +223,6 @@ async function readKeyFile(path: string): Promise<{ key: string; mode: number } 
   } finally {
     await fh.close();
   }
-}
-
-/** Writes `content` to `path` with mode 0600 so that no reader ever sees a partial file. */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
-  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'wx', 0o600);
-  try {
-    try {
-      await fh.chmod(0o600);
-      await fh.writeFile(content, 'utf8');
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-  } catch (e) {
-    await unlink(tmp).catch(() => {});
-    throw e;
-  }
-  // Make the rename itself durable; not all platforms can open a directory.
-  try {
-    const dir = await open(dirname(path), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch {}
 }
 
 function octal(mode: number): string {

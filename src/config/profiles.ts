@@ -1,4 +1,4 @@
-import { NotFoundError, UsageError } from '../cli/errors.js';
+import { NotFoundError, UsageError } from '../errors.js';
 import { configDir, type Env } from './paths.js';
 
 export type CredentialStoreKind = 'keyring' | 'file' | 'sandbox-file';

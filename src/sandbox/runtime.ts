@@ -3,8 +3,8 @@
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { writeFileAtomic } from '../config/credentials.js';
 import { BUILTIN_ROLES, ORG_ADMIN_ROLE_ID } from '../domain/roles.js';
+import { writeFileAtomic } from '../util/files.js';
 import { type Clock, systemClock } from './clock.js';
 import { openDatabase } from './db.js';
 import { createMailer } from './mail.js';

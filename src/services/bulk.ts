@@ -7,8 +7,8 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFil
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { NoxusError, UsageError } from '../cli/errors.js';
-import { fileInDir } from '../config/paths.js';
+import { NoxusError, UsageError } from '../errors.js';
+import { fileInDir } from '../util/files.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 export const MAX_ROWS = 100_000;

@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { ApiClient } from '../api/client.js';
-import { AuthError, NotAvailableError } from '../cli/errors.js';
 import {
   FEATURES,
   type Feature,
@@ -17,6 +16,7 @@ import {
   routeKey,
   splitRoute,
 } from '../domain/features.js';
+import { AuthError, NotAvailableError } from '../errors.js';
 
 export type CapabilitySource = 'openapi' | 'probe' | 'cache';
 

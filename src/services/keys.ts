@@ -8,11 +8,11 @@ import type { Me } from '../api/me.js';
 import type { PermissionInfo } from '../api/roles.js';
 import { grantedPermissions } from '../api/roles.js';
 import type { User } from '../api/users.js';
-import { NotAvailableError, NotFoundError, PermissionError, UsageError } from '../cli/errors.js';
 import { checkRestriction, intersect } from '../domain/effective.js';
 import { didYouMean } from '../domain/match.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
 import { parseDuration } from '../domain/validate.js';
+import { NotAvailableError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
 
 /** `--restrict` with no value (true) means "pick in a terminal"; a string is a comma list. */

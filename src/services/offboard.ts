@@ -16,7 +16,7 @@ import {
   transferResources,
   type User,
 } from '../api/users.js';
-import { ConflictError, NoxusError, UsageError } from '../cli/errors.js';
+import { ConflictError, NoxusError, UsageError } from '../errors.js';
 import type { Resolver } from './resolve.js';
 
 export const PLAN_KIND = 'noxus-offboarding-plan';

@@ -5,10 +5,10 @@ import type { ApiClient } from '../api/client.js';
 import { type Group, listGroups } from '../api/groups.js';
 import { grantedPermissions, listRoles, type Role, roleScope } from '../api/roles.js';
 import { listUsers, type User, type UserFilter } from '../api/users.js';
-import { NotFoundError, UsageError } from '../cli/errors.js';
 import { didYouMean } from '../domain/match.js';
 import { isAdminOrgRole } from '../domain/roles.js';
 import { normalizeEmail } from '../domain/validate.js';
+import { NotFoundError, UsageError } from '../errors.js';
 
 export class Resolver {
   private usersP?: Promise<User[]>;

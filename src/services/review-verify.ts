@@ -3,7 +3,7 @@
 // which cannot rebuild that content, ends with a line holding the sha256 of every byte above it.
 
 import { createHash } from 'node:crypto';
-import { NoxusError, UsageError } from '../cli/errors.js';
+import { NoxusError, UsageError } from '../errors.js';
 import { contentHash, REVIEW_KIND, type ReviewDoc } from './review.js';
 
 export type ExportFormat = 'json' | 'csv' | 'md';

@@ -9,8 +9,8 @@ import { type ApiKey, listKeys, listSystemKeys } from '../api/keys.js';
 import { listAll } from '../api/paging.js';
 import { grantedPermissions, listRoles } from '../api/roles.js';
 import type { User } from '../api/users.js';
-import { UsageError } from '../cli/errors.js';
 import { type FeatureId, feature, notAvailableMessage } from '../domain/features.js';
+import { UsageError } from '../errors.js';
 import { isOrgAdminRole } from './resolve.js';
 
 export const REVIEW_KIND = 'noxus-access-review';

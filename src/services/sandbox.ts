@@ -4,8 +4,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConflictError, NotFoundError, NoxusError } from '../cli/errors.js';
 import { originOf, type ProfileStore } from '../config/profiles.js';
+import { ConflictError, NotFoundError, NoxusError } from '../errors.js';
 import type { ApiMode, UnknownRoutes } from '../sandbox/public-mode.js';
 
 export const DEFAULT_PORT = 8700;

@@ -3,8 +3,8 @@
 // changed (its roles are what every key it holds can do).
 
 import { getAccess, type User } from '../api/users.js';
-import { ConflictError } from '../cli/errors.js';
 import { normalizeEmail } from '../domain/validate.js';
+import { ConflictError } from '../errors.js';
 import type { Resolver } from './resolve.js';
 import type { NewUserPlan } from './users.js';
 

@@ -2,8 +2,8 @@
 // users before the first write, so a refused command changes nothing.
 
 import type { CreateUserBody, User } from '../api/users.js';
-import { ConflictError, UsageError } from '../cli/errors.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
+import { ConflictError, UsageError } from '../errors.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
 
 export interface WorkspaceGrantInput {

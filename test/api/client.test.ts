@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ApiClient, formatDuration } from '../../src/api/client.js';
-import { NoxusError, UsageError } from '../../src/cli/errors.js';
+import { NoxusError, UsageError } from '../../src/errors.js';
 import { BASE, econnreset, failure, type Harness, harness, JSON_HEADERS, KEY } from './helpers.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

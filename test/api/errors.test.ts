@@ -7,7 +7,7 @@ import {
   NoxusError,
   PermissionError,
   UsageError,
-} from '../../src/cli/errors.js';
+} from '../../src/errors.js';
 import { failure, type Harness, harness, JSON_HEADERS } from './helpers.js';
 
 let h: Harness;

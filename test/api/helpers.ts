@@ -1,7 +1,7 @@
 import { MockAgent } from 'undici';
 import { expect } from 'vitest';
 import { ApiClient, type ApiClientOptions } from '../../src/api/client.js';
-import { NoxusError } from '../../src/cli/errors.js';
+import { NoxusError } from '../../src/errors.js';
 
 export const BASE = 'https://api.noxus.test';
 export const KEY = 'noxus_TestKey0123456789abcdef';

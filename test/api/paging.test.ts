@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { iteratePages, listAll } from '../../src/api/paging.js';
-import { NoxusError } from '../../src/cli/errors.js';
+import { NoxusError } from '../../src/errors.js';
 import { failure, type Harness, harness, JSON_HEADERS } from './helpers.js';
 
 let h: Harness;

@@ -11,8 +11,8 @@ import { getMe } from '../../src/api/me.js';
 import { createRole, deleteRole, listRoles } from '../../src/api/roles.js';
 import { listUsers } from '../../src/api/users.js';
 import { Context } from '../../src/cli/context.js';
-import { NoxusError } from '../../src/cli/errors.js';
 import { buildProgram } from '../../src/cli/program.js';
+import { NoxusError } from '../../src/errors.js';
 import { report } from '../../src/main.js';
 import { fakeTerminal, tempDir } from '../commands/support.js';
 

@@ -2,7 +2,6 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AuthError, UsageError } from '../../src/cli/errors.js';
 import {
   createSpawnProbe,
   credentialFilePath,
@@ -12,9 +11,10 @@ import {
   type KeyringBackend,
   resolveCredential,
   storeCredential,
-  writeFileAtomic,
 } from '../../src/config/credentials.js';
 import type { Profile } from '../../src/config/profiles.js';
+import { AuthError, UsageError } from '../../src/errors.js';
+import { writeFileAtomic } from '../../src/util/files.js';
 
 const KEY = 'nx_live_3f9a8c7d6e5b4a39281706f5e4d3c2b1';
 let dir: string;

@@ -2,8 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, UsageError } from '../../src/cli/errors.js';
 import { isValidProfileName, openProfiles, type Profile } from '../../src/config/profiles.js';
+import { NotFoundError, UsageError } from '../../src/errors.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fileInDir, safeFileName } from '../../src/config/paths.js';
+import { fileInDir, safeFileName } from '../../src/util/files.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'noxus-names-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

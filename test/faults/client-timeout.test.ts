@@ -3,7 +3,7 @@
 // error is a plain failure (exit 1). The CLI runs of the same in reliability.test.ts use NOXUS_TIMEOUT.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
-import { ExitCode, NoxusError } from '../../src/cli/errors.js';
+import { ExitCode, NoxusError } from '../../src/errors.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { type FaultProxy, startFaultProxy } from './proxy.js';
 

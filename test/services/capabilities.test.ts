@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { MockAgent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
-import { NotAvailableError } from '../../src/cli/errors.js';
 import { FEATURES, type FeatureId } from '../../src/domain/features.js';
+import { NotAvailableError } from '../../src/errors.js';
 import {
   COMMANDS,
   classifyProbe,

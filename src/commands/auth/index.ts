@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { DEFAULT_URL } from '../../cli/context.js';
-import { AuthError, UsageError } from '../../cli/errors.js';
 import { fromFlagOrPrompt } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { AuthError, UsageError } from '../../errors.js';
 
 interface LoginOpts {
   withToken?: boolean;
@@ -174,7 +174,7 @@ export async function runLogout(ctx: Context): Promise<void> {
   const name = profiles.resolveName(ctx.globals.profile, ctx.env);
   const profile = profiles.get(name);
   if (!profile) {
-    const { NotFoundError } = await import('../../cli/errors.js');
+    const { NotFoundError } = await import('../../errors.js');
     throw new NotFoundError(`no profile ${name}`, { hint: 'see profiles with: noxus profiles list' });
   }
   let removed: Array<{ location: string }> = [];

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import type { Invitation } from '../../api/invitations.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, NotFoundError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
 import { normalizeEmail } from '../../domain/validate.js';
+import { ConflictError, NotFoundError } from '../../errors.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 
 export function registerCancel(parent: Command, ctx: Context): void {

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import type { ApiClient } from '../../api/client.js';
 import type { ApiKey, CreateKeyBody } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues, pickOne } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
+import { ConflictError, UsageError } from '../../errors.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 import { checkSecretTarget, reportUnchanged, revealSecret } from './secret.js';
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { ApiKey } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { UsageError } from '../../errors.js';
 import type { Column } from '../../io/output.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 

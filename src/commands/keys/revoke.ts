@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
+import { UsageError } from '../../errors.js';
 import { requireFeatures } from '../shared.js';
 import { checkSecretTarget, reportUnchanged, revealSecret } from './secret.js';
 

@@ -2,8 +2,8 @@ import { constants, existsSync, statSync } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
-import { NoxusError, UsageError } from '../../cli/errors.js';
 import { maskSecret } from '../../domain/keys.js';
+import { NoxusError, UsageError } from '../../errors.js';
 import { maskForRunner } from '../../io/runner-mask.js';
 
 /**

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NotFoundError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { requireFeatures } from '../shared.js';
 import { parseOverlap } from './revoke.js';
 import { checkSecretTarget, revealSecret } from './secret.js';

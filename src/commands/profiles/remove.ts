@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NotFoundError, UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 
 export function registerProfilesRemove(parent: Command, ctx: Context): void {
   parent

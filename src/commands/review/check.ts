@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NoxusError, UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { NoxusError, UsageError } from '../../errors.js';
 import type { Finding } from '../../services/review.js';
 import { snapshot } from './export.js';
 

@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NoxusError, UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { NoxusError, UsageError } from '../../errors.js';
 import type { ReviewDoc } from '../../services/review.js';
 
 export function registerExport(cmd: Command, ctx: Context): void {

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { UsageError } from '../../errors.js';
 import type { Verification } from '../../services/review-verify.js';
 
 export function registerVerify(cmd: Command, ctx: Context): void {

@@ -1,10 +1,10 @@
 import { type Command, Option } from 'commander';
 import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
 import type { Context } from '../../cli/context.js';
-import { CancelledError, ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
+import { CancelledError, ConflictError, UsageError } from '../../errors.js';
 import { resolverFor } from '../shared.js';
 import { registerRolesUpdate } from './update.js';
 

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, UsageError } from '../../cli/errors.js';
 import { commandLine, confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { didYouMean } from '../../domain/match.js';
+import { ConflictError, UsageError } from '../../errors.js';
 import { checkName } from '../../services/users.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 

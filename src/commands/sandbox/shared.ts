@@ -1,5 +1,5 @@
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
+import { UsageError } from '../../errors.js';
 
 export async function dataDirOf(ctx: Context, flag?: string): Promise<string> {
   if (flag) return flag;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NotFoundError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { NotFoundError } from '../../errors.js';
 import { dataDirOf } from './shared.js';
 
 export function registerStatus(parent: Command, ctx: Context): void {

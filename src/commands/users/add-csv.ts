@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
-import { NotAvailableError, NoxusError, PartialError, UsageError } from '../../cli/errors.js';
 import type { FeatureId } from '../../domain/features.js';
+import { NotAvailableError, NoxusError, PartialError, UsageError } from '../../errors.js';
 import { resolverFor } from '../shared.js';
 
 export interface CsvOpts {

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
 import {
   commandLine,
   confirmWrite,
@@ -13,6 +12,7 @@ import {
 import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
 import { emailProblem, nameProblem } from '../../domain/validate.js';
+import { UsageError } from '../../errors.js';
 import type { Resolver } from '../../services/resolve.js';
 import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
 import { collect, resolverFor } from '../shared.js';

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { User } from '../../api/users.js';
 import type { Context } from '../../cli/context.js';
-import { NotFoundError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { NotFoundError } from '../../errors.js';
 import type { Resolver } from '../../services/resolve.js';
 import { resolverFor, userStatus } from '../shared.js';
 

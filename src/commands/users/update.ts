@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { UsageError } from '../../cli/errors.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { UsageError } from '../../errors.js';
 import { isCurrentHolder, requireFeatures, resolverFor } from '../shared.js';
 
 interface UpdateOpts {

@@ -1,9 +1,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { NoxusError, PartialError } from '../../cli/errors.js';
 import { confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { NoxusError, PartialError } from '../../errors.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 
 interface ApplyOpts {

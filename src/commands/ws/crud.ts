@@ -64,7 +64,7 @@ export async function runWsCreate(
   await requireFeatures(ctx, 'ws create');
   const [{ checkName }, { ConflictError }] = await Promise.all([
     import('../../services/users.js'),
-    import('../../cli/errors.js'),
+    import('../../errors.js'),
   ]);
   checkName(name, 'workspace name');
   const r = await resolverFor(ctx);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import type { Member } from '../../api/groups.js';
 import type { Context } from '../../cli/context.js';
-import { ConflictError, NotFoundError, PartialError, PermissionError, UsageError } from '../../cli/errors.js';
 import {
   commandLine,
   confirmDestructive,
@@ -16,6 +15,7 @@ import {
 import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
 import { normalizeEmail } from '../../domain/validate.js';
+import { ConflictError, NotFoundError, PartialError, PermissionError, UsageError } from '../../errors.js';
 import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { ConflictError } from '../../cli/errors.js';
 import { examples } from '../../cli/options.js';
+import { ConflictError } from '../../errors.js';
 import { checkName } from '../../services/users.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 

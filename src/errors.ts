@@ -1,6 +1,6 @@
-// The single family of errors the CLI throws. Every layer may throw these; only src/main.ts turns
-// them into an exit code and a message. This module has no dependencies so that api/ and services/
-// can use it without pulling in anything of the CLI.
+// The single family of errors every layer throws. Only src/main.ts turns them into an exit code and a
+// message. It sits below every layer and has no dependencies, so api/, config/, services/, domain/
+// and sandbox/ use it without knowing anything of the CLI.
 
 export const ExitCode = {
   OK: 0,
