@@ -1,4 +1,7 @@
 import type { ApiClient } from './client.js';
+
+export { grantedPermissions, roleScope } from '../domain/identity.js';
+
 import { listAll } from './paging.js';
 import { arr, bool, item, obj, oneOf, opt, parse, record, str, unknownValue } from './schema.js';
 
@@ -19,18 +22,6 @@ export interface PermissionInfo {
 }
 
 const x = { extension: true } as const;
-
-export function grantedPermissions(r: Role): string[] {
-  const p = r.permissions ?? {};
-  return Array.isArray(p) ? p : Object.keys(p).filter((k) => p[k] === true);
-}
-
-/** A role's scope; servers that do not say are inferred from the permission names (org ones contain ':'). */
-export function roleScope(r: Role): 'org' | 'workspace' {
-  if (r.scope) return r.scope;
-  const granted = grantedPermissions(r);
-  return granted.length > 0 && granted.every((p) => p.includes(':')) ? 'org' : 'workspace';
-}
 
 /** Role contents and `builtin` are optional in the SDK's model: absent or null is "no permissions" / "unknown". */
 export const roleShape = obj({

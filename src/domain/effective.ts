@@ -1,4 +1,4 @@
-// The permission rules of semantics.md, as pure functions shared by the sandbox (which enforces them
+// The permission rules of docs/semantics.md, as pure functions shared by the sandbox (which enforces them
 // on every request) and the CLI (which explains them).
 
 import {

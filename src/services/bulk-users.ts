@@ -8,7 +8,8 @@ import { listMembers, setMember } from '../api/groups.js';
 import { createUser, type DeliveryState, listUsers, type User, updateUser } from '../api/users.js';
 import { didYouMean } from '../domain/match.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
-import { type InputProblem, inputError, type Journal, readCsv, runPool } from './bulk.js';
+import { runPool } from '../util/pool.js';
+import { type InputProblem, inputError, type Journal, readCsv } from './bulk.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
 
 export const USER_COLUMNS = {

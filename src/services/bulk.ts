@@ -1,6 +1,6 @@
 // Shared machinery of bulk commands: strict CSV input with file:row:column errors, formula-safe
-// result files, an append-only journal that makes a killed run resumable, and a worker pool that
-// halves its concurrency on 429s and grows back slowly.
+// result files, and an append-only journal that makes a killed run resumable. The worker pool is
+// src/util/pool.ts.
 
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -217,47 +217,4 @@ export class Journal {
     if (e.state === 'started') this.started.set(e.row, e.idempotency_key);
     else this.done.set(e.row, e);
   }
-}
-
-/** Runs `work` over items with at most `max` in flight; halves on 429, grows by one after 20 successes. */
-export async function runPool<T>(
-  items: T[],
-  max: number,
-  work: (item: T) => Promise<void>,
-  subscribe: (onThrottle: () => void) => void,
-): Promise<void> {
-  let limit = Math.max(1, max);
-  let streak = 0;
-  subscribe(() => {
-    limit = Math.max(1, Math.floor(limit / 2));
-    streak = 0;
-  });
-  let next = 0;
-  let active = 0;
-  let failure: unknown;
-  await new Promise<void>((resolve) => {
-    const pump = () => {
-      if ((failure !== undefined || next >= items.length) && active === 0) return resolve();
-      while (active < limit && next < items.length && failure === undefined) {
-        const item = items[next++] as T;
-        active++;
-        work(item)
-          .then(() => {
-            if (++streak >= 20 && limit < max) {
-              limit++;
-              streak = 0;
-            }
-          })
-          .catch((e) => {
-            failure = e;
-          })
-          .finally(() => {
-            active--;
-            pump();
-          });
-      }
-    };
-    pump();
-  });
-  if (failure !== undefined) throw failure instanceof Error ? failure : new NoxusError(String(failure));
 }

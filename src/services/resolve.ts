@@ -108,7 +108,4 @@ export class Resolver {
   }
 }
 
-/** True when a role makes its holder an org admin (admin on every workspace). */
-export function isOrgAdminRole(r: Role): boolean {
-  return isAdminOrgRole({ scope: roleScope(r), permissions: grantedPermissions(r) });
-}
+export { isOrgAdminRole } from '../domain/identity.js';

@@ -11,6 +11,7 @@ import { grantedPermissions, listRoles } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { type FeatureId, feature, notAvailableMessage } from '../domain/features.js';
 import { UsageError } from '../errors.js';
+import { mapBounded } from '../util/pool.js';
 import { isOrgAdminRole } from './resolve.js';
 
 export const REVIEW_KIND = 'noxus-access-review';
@@ -119,20 +120,6 @@ const day = (iso: string | null | undefined): string | null => (iso ? iso.slice(
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Runs `fn` over items with at most `n` in flight, keeping input order in the result. */
-async function mapBounded<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i] as T);
-      }
-    }),
-  );
-  return out;
-}
-
 export async function collectReview(
   client: ApiClient,
   opts: {
