@@ -59,9 +59,14 @@ export class Context {
   constructor(
     readonly io: IO,
     readonly version: string,
-    opts: { dispatcher?: Dispatcher } = {},
+    opts: {
+      dispatcher?: Dispatcher;
+      /** What the server supports, given instead of discovered (in-process command tests). */
+      capabilities?: Capabilities;
+    } = {},
   ) {
     this.dispatcher = opts.dispatcher;
+    if (opts.capabilities) this.capsCache = Promise.resolve(opts.capabilities);
   }
 
   get env() {
