@@ -180,6 +180,14 @@ const MIGRATIONS: string[] = [
   CREATE INDEX invitations_outbox ON invitations(delivery_state, next_attempt_at);
   ALTER TABLE users ADD COLUMN created_idem TEXT;
   `,
+  // 4: a workspace grant may carry why it was given and when it ends (issue 16). Existing grants
+  // have neither: no reason, no expiry. The partial index serves the lapse sweep, which runs on
+  // every request (model/workspaces.ts).
+  `
+  ALTER TABLE memberships ADD COLUMN reason TEXT;
+  ALTER TABLE memberships ADD COLUMN expires_at TEXT;
+  CREATE INDEX memberships_expiry ON memberships(expires_at) WHERE expires_at IS NOT NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -203,14 +211,15 @@ export function openDatabase(file: string): DB {
   return db;
 }
 
-function migrate(db: DB): void {
+/** Brings the schema up to version `to` (default: the newest); tests build older data files with it. */
+export function migrate(db: DB, to: number = MIGRATIONS.length): void {
   const current = db.pragma('user_version', { simple: true }) as number;
   if (current > MIGRATIONS.length) {
     throw new Error(
       `the sandbox data was written by a newer noxus (schema ${current}, this one knows ${MIGRATIONS.length})`,
     );
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  for (let v = current; v < Math.min(to, MIGRATIONS.length); v++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[v] as string);
       db.pragma(`user_version = ${v + 1}`);

@@ -67,7 +67,7 @@ const MAX_BODY = 1024 * 1024;
 export function buildServer(opts: ServerOptions): Sandbox {
   let publicUrl = 'http://127.0.0.1';
   let outbox: NodeJS.Timeout | undefined;
-  const store = new Store(opts.db);
+  const store = new Store(opts.db, opts.clock);
   const idem = new IdempotencyStore(store);
   // No request survives its process: rows still in flight were left by a crash.
   const reclaimed = idem.reclaimInFlight();
@@ -129,6 +129,9 @@ export function buildServer(opts: ServerOptions): Sandbox {
         `rate limit exceeded (${opts.rateLimit} requests per second); retry after 1 s`,
       );
     }
+    // Grants whose expiry has come are logged as lapsed before this request can see or change
+    // anything (reads already ignore them: the live rule in store.ts).
+    model.workspaces.lapseDue();
   });
 
   const faults = opts.faults ?? [];

@@ -1,6 +1,7 @@
 // Row types and the small queries every part of the sandbox needs. Multi-step changes live in
 // model.ts and run inside db.transaction().
 
+import { type Clock, systemClock } from './clock.js';
 import type { DB } from './db.js';
 
 export interface RoleRow {
@@ -48,7 +49,18 @@ export interface MembershipRow {
   role_id: string;
   created_at: string;
   updated_at: string;
+  /** Why the grant was given (extension field, issue 16). */
+  reason: string | null;
+  /** When the grant ends; from that instant it does not exist (see LIVE_MEMBERSHIP). */
+  expires_at: string | null;
 }
+
+/**
+ * The live rule: a membership whose expiry has come does not exist, whether or not the lapse sweep
+ * has removed its row yet. Every read of memberships adds this condition, bound to the store's now().
+ */
+export const liveMembership = (alias = 'memberships') =>
+  `(${alias}.expires_at IS NULL OR ${alias}.expires_at > ?)`;
 
 export interface KeyRow {
   id: string;
@@ -158,7 +170,15 @@ export function now(): string {
 export class Store {
   private readonly cache = new Map<string, ReturnType<DB['prepare']>>();
 
-  constructor(readonly db: DB) {}
+  constructor(
+    readonly db: DB,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** The current time as stored (ISO 8601 UTC), from the same clock as the model's. */
+  now(): string {
+    return this.clock().toISOString();
+  }
 
   stmt(sql: string): ReturnType<DB['prepare']> {
     let s = this.cache.get(sql);
@@ -245,14 +265,19 @@ export class Store {
 
   membership(userId: string, groupId: string): MembershipRow | undefined {
     return this.get<MembershipRow>(
-      'SELECT * FROM memberships WHERE user_id = ? AND group_id = ?',
+      `SELECT * FROM memberships WHERE user_id = ? AND group_id = ? AND ${liveMembership()}`,
       userId,
       groupId,
+      this.now(),
     );
   }
 
   membershipsOfUser(userId: string): MembershipRow[] {
-    return this.all<MembershipRow>('SELECT * FROM memberships WHERE user_id = ?', userId);
+    return this.all<MembershipRow>(
+      `SELECT * FROM memberships WHERE user_id = ? AND ${liveMembership()}`,
+      userId,
+      this.now(),
+    );
   }
 
   key(id: string): KeyRow | undefined {

@@ -8,17 +8,19 @@ import type { Actor } from './types.js';
 export class ActivityLog extends Aggregate {
   audit(
     actor: Actor,
-    action: 'create' | 'update' | 'delete' | 'execute' | 'login',
+    action: 'create' | 'update' | 'delete' | 'execute' | 'login' | 'lapse',
     resourceType: string,
     resourceId: string | null,
     groupId: string | null,
     summary: Record<string, unknown> = {},
+    /** When it happened, if not now: a lapse is dated at the expiry, not at the sweep that saw it. */
+    at: string = this.now(),
   ): void {
     this.store.run(
       `INSERT INTO activity(id, at, actor_user_id, actor_email, actor_key_id, action, resource_type, resource_id,
          group_id, summary, request_id, route, method) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       newId(),
-      this.now(),
+      at,
       actor.userId,
       actor.email,
       actor.keyId,

@@ -16,6 +16,7 @@ import { conflict, HttpError, notFound, unprocessable } from '../errors.js';
 import { hashSecret, newId, newSecret } from '../secrets.js';
 import { type GroupRow, type KeyRow, toKey, type UserRow } from '../store.js';
 import { Aggregate } from './base.js';
+import { normalizeExpiry } from './expiry.js';
 import type { Actor } from './types.js';
 
 export type ExposureHow =
@@ -65,20 +66,8 @@ export class Keys extends Aggregate {
     return [...byKey.values()];
   }
 
-  /** Stored as ISO 8601 UTC so that comparisons as text are comparisons in time. */
   private normalizeExpiry(value: string | null | undefined): string | null {
-    if (value == null) return null;
-    const iso = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
-    const t = Date.parse(value);
-    if (!iso.test(value) || Number.isNaN(t)) {
-      throw unprocessable(
-        ['body', 'expires_at'],
-        'expires_at must be an ISO 8601 date-time with a time zone, e.g. 2027-01-31T00:00:00Z',
-      );
-    }
-    if (t <= this.m.clock().getTime())
-      throw unprocessable(['body', 'expires_at'], `expires_at ${value} is in the past`);
-    return new Date(t).toISOString();
+    return normalizeExpiry(value, this.m.clock());
   }
 
   keyHolder(k: KeyRow): UserRow | undefined {

@@ -10,7 +10,7 @@ import { isAdminOrgRole } from '../../domain/roles.js';
 import { nameProblem } from '../../domain/validate.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import { newId } from '../secrets.js';
-import type { RoleRow } from '../store.js';
+import { liveMembership, type RoleRow } from '../store.js';
 import { Aggregate } from './base.js';
 import type { Actor } from './types.js';
 
@@ -123,9 +123,12 @@ export class Roles extends Aggregate {
     if (!role) throw notFound(`role ${ref}`);
     if (role.builtin) throw conflict(`"${role.name}" is a built-in role and cannot be deleted`);
     return this.store.tx(() => {
+      // A lapsed grant no longer holds the role, and its row must be gone before the role is.
+      this.m.workspaces.lapseDue();
       const holders = this.store.all<{ email: string }>(
-        `SELECT DISTINCT u.email FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+        `SELECT DISTINCT u.email FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND ${liveMembership('m')}
          WHERE u.status != 'removed' AND (u.org_role_id = ? OR m.role_id = ?) ORDER BY u.email LIMIT 11`,
+        this.now(),
         role.id,
         role.id,
       );
@@ -198,8 +201,9 @@ export class Roles extends Aggregate {
   /** A role in use keeps its scope and its admin-ness, and the last active org admin stays one. */
   private checkHolders(role: RoleRow, scope: 'org' | 'workspace', perms: string[]): void {
     const holders = this.store.all<{ id: string; status: string }>(
-      `SELECT DISTINCT u.id, u.status FROM users u LEFT JOIN memberships m ON m.user_id = u.id
+      `SELECT DISTINCT u.id, u.status FROM users u LEFT JOIN memberships m ON m.user_id = u.id AND ${liveMembership('m')}
        WHERE u.status != 'removed' AND (u.org_role_id = ? OR m.role_id = ?)`,
+      this.now(),
       role.id,
       role.id,
     );

@@ -5,9 +5,17 @@ import { isAdminOrgRole } from '../../domain/roles.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../../domain/validate.js';
 import { conflict, HttpError, notFound, unprocessable } from '../errors.js';
 import { hashSecret, newId } from '../secrets.js';
-import { type GroupRow, type InvitationRow, type RoleRow, toResource, type UserRow } from '../store.js';
+import {
+  type GroupRow,
+  type InvitationRow,
+  liveMembership,
+  type RoleRow,
+  toResource,
+  type UserRow,
+} from '../store.js';
 import { Aggregate } from './base.js';
 import type { Actor } from './types.js';
+import { checkGrantTerms, type GrantTerms } from './workspaces.js';
 
 export class Users extends Aggregate {
   /** By id, or by email: the live account, else the most recently removed one with that email. */
@@ -91,9 +99,9 @@ export class Users extends Aggregate {
     }
     if (q.group_id) {
       where.push(
-        '(EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ?) OR u.org_role_id IN (SELECT id FROM roles WHERE scope = ? AND permissions LIKE ?))',
+        `(EXISTS (SELECT 1 FROM memberships m WHERE m.user_id = u.id AND m.group_id = ? AND ${liveMembership('m')}) OR u.org_role_id IN (SELECT id FROM roles WHERE scope = ? AND permissions LIKE ?))`,
       );
-      params.push(q.group_id, 'org', '%"org:admin"%');
+      params.push(q.group_id, this.now(), 'org', '%"org:admin"%');
     }
     if (q.q) {
       where.push('(u.email_norm LIKE ? OR lower(u.name) LIKE ? OR lower(u.display_name) LIKE ?)');
@@ -117,10 +125,10 @@ export class Users extends Aggregate {
 
   private validateGrants(
     orgRole: RoleRow,
-    workspaces: Array<{ group_id: string; role: string }>,
-  ): Array<{ group: GroupRow; role: RoleRow }> {
+    workspaces: Array<{ group_id: string; role: string } & GrantTerms>,
+  ): Array<{ group: GroupRow; role: RoleRow; terms: GrantTerms }> {
     const seen = new Set<string>();
-    const out: Array<{ group: GroupRow; role: RoleRow }> = [];
+    const out: Array<{ group: GroupRow; role: RoleRow; terms: GrantTerms }> = [];
     workspaces.forEach((w, i) => {
       const group = this.m.findGroup(w.group_id);
       if (!group)
@@ -144,7 +152,8 @@ export class Users extends Aggregate {
           'org_admin_workspace_role',
         );
       }
-      out.push({ group, role });
+      const terms = checkGrantTerms(w, this.m.clock(), ['body', 'workspaces', i]);
+      out.push({ group, role, terms });
     });
     return out;
   }
@@ -157,7 +166,7 @@ export class Users extends Aggregate {
       display_name?: string;
       avatar_url?: string;
       org_role?: string;
-      workspaces?: Array<{ group_id: string; role: string }>;
+      workspaces?: Array<{ group_id: string; role: string } & GrantTerms>;
       kind?: 'human' | 'service';
       send_invitation?: boolean;
     },
@@ -216,10 +225,13 @@ export class Users extends Aggregate {
       );
       for (const g of grants) {
         this.store.run(
-          'INSERT INTO memberships(user_id, group_id, role_id, created_at, updated_at) VALUES (?,?,?,?,?)',
+          `INSERT INTO memberships(user_id, group_id, role_id, reason, expires_at, created_at, updated_at)
+           VALUES (?,?,?,?,?,?,?)`,
           id,
           g.group.id,
           g.role.id,
+          g.terms.reason ?? null,
+          g.terms.expires_at ?? null,
           t,
           t,
         );
@@ -227,7 +239,12 @@ export class Users extends Aggregate {
       this.m.audit(actor, 'create', kind === 'service' ? 'service_account' : 'user', id, null, {
         email: body.email,
         org_role: orgRole.name,
-        workspaces: grants.map((g) => ({ workspace: g.group.name, role: g.role.name })),
+        workspaces: grants.map((g) => ({
+          workspace: g.group.name,
+          role: g.role.name,
+          ...(g.terms.reason ? { reason: g.terms.reason } : {}),
+          ...(g.terms.expires_at ? { expires_at: g.terms.expires_at } : {}),
+        })),
       });
       // The pending delivery commits with the user: a crash before the email leaves is retried.
       const inv = invite ? this.m.invitations.issue(actor, id) : undefined;
@@ -553,12 +570,24 @@ export class Users extends Aggregate {
     const memberships = this.store.membershipsOfUser(u.id).map((m) => {
       const g = this.store.group(m.group_id) as GroupRow;
       const role = this.store.role(m.role_id);
-      return { group_id: g.id, group_name: g.name, role: role?.name ?? m.role_id, via: 'membership' };
+      return {
+        group_id: g.id,
+        group_name: g.name,
+        role: role?.name ?? m.role_id,
+        via: 'membership',
+        reason: m.reason,
+        expires_at: m.expires_at,
+      };
     });
     const workspaces = admin
-      ? this.store
-          .groups()
-          .map((g) => ({ group_id: g.id, group_name: g.name, role: 'Admin', via: 'org_admin' }))
+      ? this.store.groups().map((g) => ({
+          group_id: g.id,
+          group_name: g.name,
+          role: 'Admin',
+          via: 'org_admin',
+          reason: null,
+          expires_at: null,
+        }))
       : memberships;
     const held = this.m.listKeys({ kind: 'workspace', holder_id: u.id, status: 'active' });
     const createdOther = this.m

@@ -2,9 +2,35 @@ import { isAdminOrgRole } from '../../domain/roles.js';
 import { nameProblem } from '../../domain/validate.js';
 import { conflict, notFound, unprocessable } from '../errors.js';
 import { newId } from '../secrets.js';
-import type { GroupRow, UserRow } from '../store.js';
+import { type GroupRow, liveMembership, type MembershipRow, type UserRow } from '../store.js';
 import { Aggregate } from './base.js';
+import { normalizeExpiry } from './expiry.js';
 import type { Actor } from './types.js';
+
+/** A grant's extension fields as sent: absent keeps what the grant has, null clears it. */
+export interface GrantTerms {
+  reason?: string | null;
+  expires_at?: string | null;
+}
+
+export const MAX_REASON_LENGTH = 500;
+
+/** The actor of what the sandbox does by itself (a grant lapsing). */
+const SYSTEM: Actor = { userId: null, email: 'system', keyId: null };
+
+/** Checks a grant's reason (a name: no control, bidi or zero-width characters) and expiry (future). */
+export function checkGrantTerms(terms: GrantTerms, now: Date, loc: Array<string | number>): GrantTerms {
+  const out: GrantTerms = {};
+  if (terms.reason !== undefined) {
+    const p = terms.reason === null ? undefined : nameProblem(terms.reason, MAX_REASON_LENGTH);
+    if (p) throw unprocessable([...loc, 'reason'], `reason ${p}`);
+    out.reason = terms.reason;
+  }
+  if (terms.expires_at !== undefined) {
+    out.expires_at = normalizeExpiry(terms.expires_at, now, [...loc, 'expires_at']);
+  }
+  return out;
+}
 
 export class Workspaces extends Aggregate {
   findGroup(ref: string): GroupRow | undefined {
@@ -94,10 +120,20 @@ export class Workspaces extends Aggregate {
 
   members(groupId: string) {
     const g = this.requireGroup(groupId);
-    const explicit = this.store.all<UserRow & { role_id: string; m_created: string; m_updated: string }>(
-      `SELECT u.*, m.role_id, m.created_at AS m_created, m.updated_at AS m_updated FROM memberships m
-       JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND u.status != 'removed'`,
+    const explicit = this.store.all<
+      UserRow & {
+        role_id: string;
+        m_created: string;
+        m_updated: string;
+        m_reason: string | null;
+        m_expires: string | null;
+      }
+    >(
+      `SELECT u.*, m.role_id, m.created_at AS m_created, m.updated_at AS m_updated, m.reason AS m_reason,
+         m.expires_at AS m_expires FROM memberships m
+       JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND u.status != 'removed' AND ${liveMembership('m')}`,
       g.id,
+      this.now(),
     );
     const adminRoles = new Set(
       this.store
@@ -124,6 +160,8 @@ export class Workspaces extends Aggregate {
           role: { id: role?.id ?? u.role_id, name: role?.name ?? u.role_id },
           via: 'membership' as const,
           since: u.m_updated,
+          reason: u.m_reason,
+          expires_at: u.m_expires,
         };
       }),
       ...admins
@@ -137,6 +175,8 @@ export class Workspaces extends Aggregate {
           role: { id: 'ws_admin', name: 'Admin' },
           via: 'org_admin' as const,
           since: this.adminSince(u, adminNames),
+          reason: null,
+          expires_at: null,
         })),
     ];
     return { group: g, members: rows.sort((a, b) => a.email.localeCompare(b.email)) };
@@ -157,8 +197,11 @@ export class Workspaces extends Aggregate {
     return changes.find((c) => !c.before || !adminNames.has(c.before))?.at ?? u.created_at;
   }
 
-  setMember(actor: Actor, groupRef: string, userRef: string, roleRef: string) {
+  setMember(actor: Actor, groupRef: string, userRef: string, roleRef: string, terms: GrantTerms = {}) {
+    const asked = checkGrantTerms(terms, this.m.clock(), ['body']);
     return this.store.tx(() => {
+      // A grant whose expiry has come is logged as lapsed before anything new is recorded for it.
+      this.lapseDue();
       const g = this.requireGroup(groupRef);
       const u = this.m.requireUser(userRef);
       if (u.status === 'removed') throw conflict(`${u.email} was removed from the organization`);
@@ -170,32 +213,91 @@ export class Workspaces extends Aggregate {
       }
       const m = this.store.membership(u.id, g.id);
       const t = this.now();
-      if (m?.role_id === role.id) return { group: g, user: u, role, created: false, changed: false };
+      // Omitted terms keep the grant's own, so re-running a grant without them never makes a
+      // temporary grant permanent; null clears.
+      const reason = asked.reason !== undefined ? asked.reason : (m?.reason ?? null);
+      const expiresAt = asked.expires_at !== undefined ? asked.expires_at : (m?.expires_at ?? null);
+      const result = { group: g, user: u, role, reason, expires_at: expiresAt };
+      if (m && m.role_id === role.id && m.reason === reason && m.expires_at === expiresAt) {
+        return { ...result, created: false, changed: false };
+      }
       if (m) {
         this.store.run(
-          'UPDATE memberships SET role_id = ?, updated_at = ? WHERE user_id = ? AND group_id = ?',
+          'UPDATE memberships SET role_id = ?, reason = ?, expires_at = ?, updated_at = ? WHERE user_id = ? AND group_id = ?',
           role.id,
+          reason,
+          expiresAt,
           t,
           u.id,
           g.id,
         );
       } else {
         this.store.run(
-          'INSERT INTO memberships(user_id, group_id, role_id, created_at, updated_at) VALUES (?,?,?,?,?)',
+          `INSERT INTO memberships(user_id, group_id, role_id, reason, expires_at, created_at, updated_at)
+           VALUES (?,?,?,?,?,?,?)`,
           u.id,
           g.id,
           role.id,
+          reason,
+          expiresAt,
           t,
           t,
         );
       }
       const before = m ? this.store.role(m.role_id)?.name : null;
-      this.m.audit(actor, m ? 'update' : 'create', 'membership', `${g.id}:${u.id}`, g.id, {
+      const summary: Record<string, unknown> = {
         user_id: u.id,
         email: u.email,
         role: { before, after: role.name },
-      });
-      return { group: g, user: u, role, created: !m, changed: true };
+      };
+      if ((m?.reason ?? null) !== reason) summary.reason = { before: m?.reason ?? null, after: reason };
+      if ((m?.expires_at ?? null) !== expiresAt)
+        summary.expires_at = { before: m?.expires_at ?? null, after: expiresAt };
+      this.m.audit(actor, m ? 'update' : 'create', 'membership', `${g.id}:${u.id}`, g.id, summary);
+      return { ...result, created: !m, changed: true };
+    });
+  }
+
+  /**
+   * Ends every grant whose expiry has come: the row goes, and the activity log gets one `lapse`
+   * entry per grant, by "system", dated at the expiry. Reads never depend on it (the live rule in
+   * store.ts already hides such a grant); it runs on every request so the log says when and why.
+   */
+  lapseDue(): number {
+    const t = this.now();
+    const dueSql =
+      'SELECT * FROM memberships WHERE expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, group_id, user_id';
+    if (!this.store.get(dueSql, t)) return 0;
+    return this.store.tx(() => {
+      let n = 0;
+      for (const m of this.store.all<MembershipRow>(dueSql, t)) {
+        const gone = this.store.run(
+          'DELETE FROM memberships WHERE user_id = ? AND group_id = ? AND expires_at = ?',
+          m.user_id,
+          m.group_id,
+          m.expires_at,
+        );
+        if (!gone) continue;
+        n++;
+        const u = this.store.user(m.user_id);
+        this.m.audit(
+          SYSTEM,
+          'lapse',
+          'membership',
+          `${m.group_id}:${m.user_id}`,
+          m.group_id,
+          {
+            workspace: this.store.group(m.group_id)?.name ?? m.group_id,
+            user_id: m.user_id,
+            email: u?.email ?? null,
+            role: this.store.role(m.role_id)?.name ?? m.role_id,
+            reason: m.reason,
+            expires_at: m.expires_at,
+          },
+          m.expires_at as string,
+        );
+      }
+      return n;
     });
   }
 

@@ -20,6 +20,12 @@ import type { Model } from '../model.js';
 import type { UserRow } from '../store.js';
 import { paged, pageOf, paging, pagingQuery, principal, str } from './common.js';
 
+/** A grant's extension fields (issue 16); the model checks them (length, characters, a future expiry). */
+const grantTerms = {
+  reason: { type: ['string', 'null'], maxLength: 2000 },
+  expires_at: { type: ['string', 'null'], maxLength: 40 },
+} as const;
+
 const workspacesSchema = {
   type: 'array',
   maxItems: 500,
@@ -27,7 +33,7 @@ const workspacesSchema = {
     type: 'object',
     additionalProperties: false,
     required: ['group_id', 'role'],
-    properties: { group_id: str(200), role: str(200) },
+    properties: { group_id: str(200), role: str(200), ...grantTerms },
   },
 } as const;
 
@@ -378,7 +384,10 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
     },
   );
 
-  app.put<{ Params: { id: string; user_id: string }; Body: { role: string } }>(
+  app.put<{
+    Params: { id: string; user_id: string };
+    Body: { role: string; reason?: string | null; expires_at?: string | null };
+  }>(
     '/v1/admin/groups/:id/members/:user_id',
     {
       schema: {
@@ -386,7 +395,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
           type: 'object',
           additionalProperties: false,
           required: ['role'],
-          properties: { role: str(200) },
+          properties: { role: str(200), ...grantTerms },
         },
       },
     },
@@ -400,13 +409,16 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
         model.findRole(req.body.role, 'workspace'),
         model,
       );
-      const r = model.setMember(p.actor, g.id, req.params.user_id, req.body.role);
+      const { role, reason, expires_at } = req.body;
+      const r = model.setMember(p.actor, g.id, req.params.user_id, role, { reason, expires_at });
       reply.status(r.created ? 201 : 200);
       return {
         group_id: r.group.id,
         user_id: r.user.id,
         email: r.user.email,
         role: { id: r.role.id, name: r.role.name },
+        reason: r.reason,
+        expires_at: r.expires_at,
         created: r.created,
         changed: r.changed,
       };
@@ -457,7 +469,7 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
           properties: {
             ...pagingQuery,
             actor: str(500),
-            action: { type: 'string', enum: ['create', 'update', 'delete', 'execute', 'login'] },
+            action: { type: 'string', enum: ['create', 'update', 'delete', 'execute', 'login', 'lapse'] },
             resource_type: str(100),
             resource_id: str(500),
             group_id: str(200),
