@@ -325,6 +325,34 @@ describe('a grant lapses at its expiry', () => {
     expect(me.effective_permissions).toEqual(['flows_run']);
   });
 
+  it('reads and decisions use the live rule even before any sweep has removed the row', async () => {
+    const V = T + 120_000;
+    await ok('PUT', `/v1/admin/groups/${ids.ops}/members/${ids.temp}`, {
+      role: 'Reader',
+      expires_at: iso(V),
+    });
+    const model = sbx.sandbox.model;
+    const contractor = model.requireUser(ids.temp);
+    clock.set(iso(V));
+    // No request since the instant: the row is still there, yet nothing sees it.
+    const row = model.store.db
+      .prepare('SELECT expires_at FROM memberships WHERE user_id = ? AND group_id = ?')
+      .get(ids.temp, ids.ops);
+    expect(row).toEqual({ expires_at: iso(V) });
+    expect(model.store.membership(ids.temp, ids.ops)).toBeUndefined();
+    expect(model.userPermissionsIn(contractor, ids.ops)).toEqual([]);
+    expect(model.members(ids.ops).members.map((m) => m.user_id)).not.toContain(ids.temp);
+    expect(model.access(ids.temp).workspaces).toEqual([]);
+    const held = model.store.key(key.id);
+    expect(held && model.keyEffective(held)).toEqual([]);
+    // The next request logs it, dated at the expiry.
+    const log = await membershipLog(ids.ops, ids.temp);
+    expect(log.slice(0, 2).map((e) => [e.action, e.at])).toEqual([
+      ['lapse', iso(V)],
+      ['update', iso(T + 60_000)],
+    ]);
+  });
+
   it('a grant that lapsed while nobody called is still logged before the next change', async () => {
     const U = T + 2 * DAY;
     await ok('PUT', `/v1/admin/groups/${ids.ops}/members/${ids.temp}`, {
@@ -338,7 +366,7 @@ describe('a grant lapses at its expiry', () => {
     expect(log.slice(0, 3).map((e) => [e.action, e.at])).toEqual([
       ['create', iso(U + DAY)],
       ['lapse', iso(U)],
-      ['update', iso(T + 60_000)],
+      ['create', iso(T + 120_000)],
     ]);
     expect(log[0].summary.role).toEqual({ before: null, after: 'Editor' });
   });
