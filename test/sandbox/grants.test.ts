@@ -188,7 +188,11 @@ describe('idempotency and changes', () => {
   });
 
   it('a new reason is one update entry naming before and after; null clears', async () => {
+    const since = (await member(ids.ops, ids.bot))?.since;
+    clock.advance(1000);
     const r = await put(ids.ops, ids.bot, { role: 'Reader', reason: 'extended cover' });
+    // `since` is when the role was last set: new terms leave it.
+    expect((await member(ids.ops, ids.bot))?.since).toBe(since);
     expect(r.body).toMatchObject({ changed: true, reason: 'extended cover' });
     const [entry] = await membershipLog(ids.ops, ids.bot);
     expect(entry).toMatchObject({
@@ -241,9 +245,11 @@ describe('org admins are admins everywhere', () => {
 describe('a grant lapses at its expiry', () => {
   const T = START + 2 * DAY;
   let key: { id: string; value: string };
+  let grantedAt: string;
 
   beforeAll(async () => {
     ids.temp = await serviceAccount('contractor@example.com');
+    grantedAt = clock().toISOString();
     await ok('PUT', `/v1/admin/groups/${ids.ops}/members/${ids.temp}`, {
       role: 'Editor',
       reason: 'Q1 migration',
@@ -318,7 +324,7 @@ describe('a grant lapses at its expiry', () => {
     expect(log.map((e) => [e.action, e.at])).toEqual([
       ['create', iso(T + 60_000)],
       ['lapse', iso(T)],
-      ['create', iso(START)],
+      ['create', grantedAt],
     ]);
     // The key held through the lapse gets what the new grant allows, still within its restriction.
     const me = await ok('GET', '/v1/admin/me', undefined, key.value);

@@ -222,12 +222,13 @@ export class Workspaces extends Aggregate {
         return { ...result, created: false, changed: false };
       }
       if (m) {
+        // updated_at is when the role was last set (the member list's `since`); new terms keep it.
         this.store.run(
           'UPDATE memberships SET role_id = ?, reason = ?, expires_at = ?, updated_at = ? WHERE user_id = ? AND group_id = ?',
           role.id,
           reason,
           expiresAt,
-          t,
+          m.role_id === role.id ? m.updated_at : t,
           u.id,
           g.id,
         );
