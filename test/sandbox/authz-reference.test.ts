@@ -688,6 +688,21 @@ beforeAll(async () => {
   await b.ok('DELETE', `/v1/admin/groups/${W1}/members/${users.ex.id}`);
   users.ex.roles = {};
 
+  // Keys held through a grant that lapses when the clock is moved on at the end of the setup (D11).
+  const lapse = new Date(clock().getTime() + 60_000).toISOString();
+  users.lapsed = await b.human({});
+  await b.ok('PUT', `/v1/admin/groups/${W1}/members/${users.lapsed.id}`, {
+    role: ROLE.Admin.name,
+    reason: 'cover while the lead is away',
+    expires_at: lapse,
+  });
+  users.lapsed.roles = { [W1]: ROLE.Admin.perms };
+  users.lapsed.lapsesAt = { [W1]: lapse };
+  await person('member whose grant lapsed', users.lapsed, W1);
+  await person('member whose grant lapsed, restricted key', users.lapsed, W1, {
+    restriction: ['users_edit', 'flows_run'],
+  });
+
   // A tenant-admin key whose holder is no longer an org admin.
   users.demoted = await b.human({ orgAdmin: true });
   await person('tenant-admin key of a non-admin', users.demoted, W1, { tenantAdmin: true });
@@ -733,6 +748,7 @@ beforeAll(async () => {
   for (const g of [W1, W2]) ownerKeys[g] = (await b.personKey(ownerUser, g)).secret;
 
   clock.advance(120_000);
+  m.now = clock().getTime();
   expiring.key.state = 'expired';
   add('expired key', expiring.key, expiring.secret);
 }, 120_000);

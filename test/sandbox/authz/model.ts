@@ -1,7 +1,7 @@
 // The reference model of who may do what, written from docs/api.md and the authorization decisions
-// of issue 12 (D1–D8) only. It deliberately imports nothing from the sandbox's authorization code or
-// src/domain/effective.ts: it is the independent oracle the server is compared with. The permission
-// names come from the catalogue.
+// of issue 12 (D1–D8) and issue 16 (D11, grants that lapse) only. It deliberately imports nothing
+// from the sandbox's authorization code or src/domain/effective.ts: it is the independent oracle the
+// server is compared with. The permission names come from the catalogue.
 
 import { ORG_PERMISSIONS, WORKSPACE_PERMISSIONS } from '../../../src/domain/permissions.js';
 
@@ -15,6 +15,8 @@ export interface MUser {
   orgAdmin: boolean;
   /** Raw permissions of the user's role per workspace id. */
   roles: Record<string, readonly string[]>;
+  /** When a grant ends, per workspace id (ISO 8601): from that instant it does not exist (D11). */
+  lapsesAt?: Record<string, string>;
 }
 
 export interface MKey {
@@ -41,6 +43,15 @@ const subset = (a: readonly string[], b: readonly string[]): boolean => a.every(
 export class RefModel {
   users = new Map<string, MUser>();
   keys = new Map<string, MKey>();
+  /** The sandbox's time as the test moved it (ms), for grants that lapse. */
+  now = 0;
+
+  /** The raw permissions of the user's live grant in W: none once it lapsed (D11). */
+  grant(u: MUser, group: string): readonly string[] {
+    const end = u.lapsesAt?.[group];
+    if (end !== undefined && Date.parse(end) <= this.now) return [];
+    return u.roles[group] ?? [];
+  }
 
   holder(k: MKey): MUser | undefined {
     const id = k.owner ?? k.createdBy;
@@ -56,7 +67,7 @@ export class RefModel {
   /** A user's permissions in a workspace: all if org admin, else their role's, else none. */
   userWs(u: MUser | undefined, group: string): string[] {
     if (u?.status !== 'active') return [];
-    return u.orgAdmin ? [...ALL_WS] : expandWs(u.roles[group] ?? []);
+    return u.orgAdmin ? [...ALL_WS] : expandWs(this.grant(u, group));
   }
   /** A workspace key's effective set in its own workspace: restriction ∩ holder's current permissions. */
   keyWs(k: MKey): string[] {
@@ -86,7 +97,7 @@ export class RefModel {
   }
   /** The permissions of a member's current role in W (an org admin is admin everywhere). */
   currentRole(u: MUser, group: string): string[] {
-    return u.orgAdmin ? [...ALL_WS] : expandWs(u.roles[group] ?? []);
+    return u.orgAdmin ? [...ALL_WS] : expandWs(this.grant(u, group));
   }
   /**
    * Who sees a workspace key: users:read; a workspace_admin key of its workspace; its creator or
