@@ -27,6 +27,7 @@ const F = <const T extends string>(id: T, f: Omit<Feature, 'id'>) => ({ ...f, id
 
 const KEYS_CREATE = 'POST /v1/admin/groups/{group_id}/api-keys' as const;
 const USERS_CREATE = 'POST /v1/admin/users' as const;
+const MEMBERS_SET = 'PUT /v1/admin/groups/{group_id}/members/{user_id}' as const;
 
 export const FEATURES = [
   // Confirmed public endpoints.
@@ -175,12 +176,16 @@ export const FEATURES = [
   F('members.manage', {
     title: 'adding, changing and removing workspace members',
     plural: false,
-    routes: [
-      'PUT /v1/admin/groups/{group_id}/members/{user_id}',
-      'DELETE /v1/admin/groups/{group_id}/members/{user_id}',
-    ],
+    routes: [MEMBERS_SET, 'DELETE /v1/admin/groups/{group_id}/members/{user_id}'],
     public: false,
     console: 'Workspace settings → Users → Add users',
+  }),
+  F('members.terms', {
+    title: 'reasons and expiry on workspace grants',
+    plural: true,
+    routes: [MEMBERS_SET],
+    fields: { route: MEMBERS_SET, names: ['reason', 'expires_at'] },
+    public: false,
   }),
   F('keys.list', {
     title: 'listing workspace keys',

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { notAvailableMessage } from '../../src/domain/features.js';
 import { manualClock } from '../../src/sandbox/clock.js';
 import { migrate, SCHEMA_VERSION } from '../../src/sandbox/db.js';
 import { ensureBuiltinRoles, startSandbox } from '../../src/sandbox/runtime.js';
 import { Store } from '../../src/sandbox/store.js';
+import { parseOpenApi, statesFromOpenApi } from '../../src/services/capabilities.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A JSON body, typed as the sandbox helper types it. */
@@ -375,6 +377,28 @@ describe('a grant lapses at its expiry', () => {
       ['create', iso(T + 120_000)],
     ]);
     expect(log[0].summary.role).toEqual({ before: null, after: 'Editor' });
+  });
+});
+
+describe('capability discovery', () => {
+  it('/openapi.json lists reason and expires_at on the member route, so the feature is available', async () => {
+    const routes = parseOpenApi(await ok('GET', '/openapi.json'));
+    expect(routes && statesFromOpenApi(routes).get('members.terms')).toEqual({
+      available: true,
+      reason: 'listed in /openapi.json',
+    });
+  });
+
+  it('a server whose member route takes only a role lacks it, with a message naming the feature', () => {
+    const routes = new Map([['PUT /v1/admin/groups/{}/members/{}', new Set(['role'])]]);
+    expect(statesFromOpenApi(routes).get('members.terms')).toEqual({
+      available: false,
+      reason:
+        'PUT /v1/admin/groups/{group_id}/members/{user_id} takes no reason, expires_at in /openapi.json',
+    });
+    expect(notAvailableMessage('members.terms')).toBe(
+      'reasons and expiry on workspace grants are not available on this server',
+    );
   });
 });
 
