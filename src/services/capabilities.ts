@@ -438,7 +438,7 @@ const FAMILIES: Array<{ probe: (ids: { user?: string; group?: string }) => strin
     {
       probe: (ids) =>
         `/v1/admin/groups/${encodeURIComponent(ids.group ?? '00000000-0000-0000-0000-000000000000')}/members?size=1`,
-      features: ['members.list', 'members.manage', 'workspaces.get', 'workspaces.update'],
+      features: ['members.list', 'members.manage', 'members.terms', 'workspaces.get', 'workspaces.update'],
     },
   ];
 
