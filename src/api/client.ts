@@ -357,7 +357,7 @@ export class ApiClient {
           `gave up after ${formatDuration(this.deadlineMs)} (overall deadline): ${what} was still in progress on the server (Idempotency-Key ${opts.idempotencyKey}); it may complete`,
           {
             requestId: this.requestIdOf((failure as { response: RawResponse }).response.headers),
-            hint: 'run the same command again (with --resume for a bulk run) to get its result without repeating it',
+            reason: { kind: 'still_in_progress' } satisfies ApiReason,
           },
         );
       }

@@ -8,4 +8,8 @@ export type ApiReason =
   /** A 403 that did not come from the Noxus API (no FastAPI detail), on a route the server may lack. */
   | { kind: 'gateway_refused' }
   /** A body the Noxus API never sends (wrong shape): a proxy or another server may be answering. */
-  | { kind: 'unexpected_response' };
+  | { kind: 'unexpected_response' }
+  /** The deadline passed while the server still ran an earlier attempt (same Idempotency-Key). */
+  | { kind: 'still_in_progress' }
+  /** A user status filter the server's users cannot answer (they only say active or not). */
+  | { kind: 'status_filter_unsupported' };

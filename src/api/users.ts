@@ -2,6 +2,7 @@ import { notAvailableMessage } from '../domain/features.js';
 import { NotAvailableError } from '../errors.js';
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import type { ApiReason } from './reasons.js';
 import { bool, type Check, item, nullable, obj, opt, str } from './schema.js';
 
 export type UserStatus = 'invited' | 'active' | 'suspended' | 'removed';
@@ -104,7 +105,10 @@ export function filterUsers(rows: User[], f: UserFilter): User[] {
   if (f.strict && f.status && !knowsStatus && !['active', 'inactive'].includes(f.status)) {
     throw new NotAvailableError(
       `user status "${f.status}" is not available on this server: its users only say whether they are active`,
-      { hint: 'use --status active or --status inactive', data: { feature: 'users.suspend' } },
+      {
+        data: { feature: 'users.suspend' },
+        reason: { kind: 'status_filter_unsupported' } satisfies ApiReason,
+      },
     );
   }
   if (f.strict && f.kind === 'service' && rows.some((u) => u.kind === undefined)) {

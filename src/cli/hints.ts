@@ -26,6 +26,10 @@ export function hintOf(err: Pick<NoxusError, 'hint' | 'reason'>): string | undef
       return `${err.hint}; run noxus doctor`;
     case 'unexpected_response':
       return `${err.hint} (noxus doctor)`;
+    case 'still_in_progress':
+      return 'run the same command again (with --resume for a bulk run) to get its result without repeating it';
+    case 'status_filter_unsupported':
+      return 'use --status active or --status inactive';
     default:
       return err.hint;
   }

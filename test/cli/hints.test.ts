@@ -41,6 +41,15 @@ describe('hintOf', () => {
     );
   });
 
+  it('a call still in progress and a status filter the server cannot answer name the flags to use', () => {
+    expect(hintOf({ reason: { kind: 'still_in_progress' } })).toBe(
+      'run the same command again (with --resume for a bulk run) to get its result without repeating it',
+    );
+    expect(hintOf({ reason: { kind: 'status_filter_unsupported' } })).toBe(
+      'use --status active or --status inactive',
+    );
+  });
+
   it('an error without a reason keeps its own hint', () => {
     expect(hintOf({ hint: 'try again later' })).toBe('try again later');
     expect(hintOf({})).toBeUndefined();
