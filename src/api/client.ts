@@ -75,7 +75,7 @@ export interface ApiResponse<T> {
   text?: string;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   timeoutMs: 30_000,
   deadlineMs: 120_000,
   maxAttempts: 5,
@@ -183,7 +183,7 @@ function parseJson(text: string): ParsedBody {
 }
 
 /** FastAPI 422: `[{loc: ['body', 'email'], msg, type}]` → `body.email: msg; …`. */
-export function renderDetail(detail: unknown): string | undefined {
+function renderDetail(detail: unknown): string | undefined {
   if (detail === undefined || detail === null) return undefined;
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {

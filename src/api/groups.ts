@@ -33,7 +33,7 @@ export interface MembershipChange {
 const x = { extension: true } as const;
 const enc = encodeURIComponent;
 
-export const groupShape = obj({
+const groupShape = obj({
   id: str,
   name: str,
   description: opt(str, ''),

@@ -20,7 +20,7 @@ export interface PagingOptions {
   item?: (value: unknown, what: string, index: number) => unknown;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 
 function isPage(value: unknown): value is Page<unknown> {
   return value !== null && typeof value === 'object' && Array.isArray((value as { items?: unknown }).items);

@@ -58,7 +58,7 @@ export interface CreateUserBody {
 }
 
 /** The confirmed fields; a row must say whether the user is active (is_active, or the extension's status). */
-export const userShape: Check<User> = (v, at) => {
+const userShape: Check<User> = (v, at) => {
   const u = obj({
     id: str,
     email: str,
@@ -100,7 +100,7 @@ export async function listUsers(client: ApiClient, f: UserFilter = {}): Promise<
  * right results anyway. The public API's users carry only is_active: active/inactive can be told
  * apart, invited/suspended/removed cannot, and service accounts do not exist there.
  */
-export function filterUsers(rows: User[], f: UserFilter): User[] {
+function filterUsers(rows: User[], f: UserFilter): User[] {
   const knowsStatus = rows.every((u) => u.status !== undefined);
   if (f.strict && f.status && !knowsStatus && !['active', 'inactive'].includes(f.status)) {
     throw new NotAvailableError(
