@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { json, type MockServer, mockServer } from './mock.js';
+import { openProfiles } from '../../src/config/profiles.js';
+import { json, type MockServer, mockServer, ORIGIN } from './mock.js';
 
 let server: MockServer;
 afterEach(async () => {
@@ -81,8 +82,15 @@ describe('noxus __complete', () => {
 
   it('profile: the stored profiles, without asking the server', async () => {
     server = mockServer();
-    const r = await server.run(['__complete', 'profile']);
-    expect(r).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(await server.run(['__complete', 'profile'])).toEqual({ code: 0, stdout: '', stderr: '' });
+    const profiles = await openProfiles(server.env);
+    profiles.set('work', { url: ORIGIN, credential_store: 'keyring' });
+    profiles.set('ops', { url: ORIGIN, credential_store: 'keyring' });
+    expect(await server.run(['__complete', 'profile'])).toEqual({
+      code: 0,
+      stdout: 'ops\nwork\n',
+      stderr: '',
+    });
   });
 
   it('an unknown kind prints nothing', async () => {
