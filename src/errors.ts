@@ -25,7 +25,15 @@ export interface ErrorDetails {
   status?: number;
   /** Structured data for --json error output (e.g. missing permissions, close matches). */
   data?: Record<string, unknown>;
+  /** Why, in words for programs (e.g. `{ kind: 'unauthorized', keySource: 'env' }`): the layer that
+   * knows the commands (src/cli/hints.ts) turns it into what to run next. Never printed as is. */
+  reason?: ErrorReason;
   cause?: unknown;
+}
+
+export interface ErrorReason {
+  readonly kind: string;
+  readonly [field: string]: unknown;
 }
 
 export class NoxusError extends Error {
@@ -35,6 +43,7 @@ export class NoxusError extends Error {
   readonly requestId?: string;
   readonly status?: number;
   readonly data?: Record<string, unknown>;
+  readonly reason?: ErrorReason;
 
   constructor(message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -43,6 +52,7 @@ export class NoxusError extends Error {
     this.requestId = details.requestId;
     this.status = details.status;
     this.data = details.data;
+    this.reason = details.reason;
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { Context } from './cli/context.js';
+import { hintOf } from './cli/hints.js';
 import { buildProgram } from './cli/program.js';
 import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './errors.js';
 import { type IO, processIO } from './io/streams.js';
@@ -32,15 +33,16 @@ export function report(e: unknown, ctx: Context): number {
   }
   const err = toNoxusError(e);
   if (err) {
+    const hint = hintOf(err);
     if (ctx.globals.json) {
       ctx.io.stderr.write(
-        `${safeJson({ schema_version: 1, error: { code: err.code, exit_code: err.exitCode, message: err.message, hint: err.hint, request_id: err.requestId, status: err.status, ...err.data } })}\n`,
+        `${safeJson({ schema_version: 1, error: { code: err.code, exit_code: err.exitCode, message: err.message, hint, request_id: err.requestId, status: err.status, ...err.data } })}\n`,
       );
     } else {
       const rid =
         err.requestId && !err.message.includes(err.requestId) ? ` (request id ${err.requestId})` : '';
       ctx.io.stderr.write(`error: ${escapeControl(err.message)}${rid}\n`);
-      if (err.hint) ctx.io.stderr.write(`${escapeControl(err.hint)}\n`);
+      if (hint) ctx.io.stderr.write(`${escapeControl(hint)}\n`);
     }
     if (ctx.globals.debug && err.stack) ctx.io.stderr.write(`${err.stack}\n`);
     return err.exitCode;

@@ -21,3 +21,11 @@ export const queryActivity = (c: ApiClient, q: Record<string, string | undefined
     { ...q, page: 1, size },
     { extension: true },
   );
+
+export type ActivityFilter = Record<string, string | undefined>;
+
+/** Every matching entry, newest first, a page of 500 at a time. */
+export async function* activityPages(c: ApiClient, q: ActivityFilter): AsyncGenerator<ActivityEntry[]> {
+  const { iteratePages } = await import('./paging.js');
+  yield* iteratePages<ActivityEntry>(c, '/v1/admin/activity', q, { pageSize: 500, extension: true });
+}

@@ -16,6 +16,7 @@ import {
   PermissionError,
   UsageError,
 } from '../errors.js';
+import type { ApiReason } from './reasons.js';
 import { redactBody, redactHeaders, redactText } from './redact.js';
 
 export type QueryValue = string | number | boolean | undefined | string[];
@@ -42,9 +43,9 @@ export interface ApiClientOptions {
   random?: () => number;
   /** Clock for the overall deadline; tests that inject `sleep` can advance it. Default Date.now. */
   now?: () => number;
-  /** Named in the hint of a 401. */
+  /** Carried in a 401's reason, so the CLI can name the profile to log in again. */
   profileName?: string;
-  /** Where the key came from, for the 401 hint ('env' when NOXUS_API_KEY). */
+  /** Where the key came from, carried in a 401's reason ('env' when NOXUS_API_KEY). */
   keySource?: string;
   /** Told about every retry (e.g. a 429), so bulk work can slow down. */
   onRetry?: (info: { status?: number; delayMs: number }) => void;
@@ -74,7 +75,7 @@ export interface ApiResponse<T> {
   text?: string;
 }
 
-export const DEFAULTS = {
+const DEFAULTS = {
   timeoutMs: 30_000,
   deadlineMs: 120_000,
   maxAttempts: 5,
@@ -182,7 +183,7 @@ function parseJson(text: string): ParsedBody {
 }
 
 /** FastAPI 422: `[{loc: ['body', 'email'], msg, type}]` → `body.email: msg; …`. */
-export function renderDetail(detail: unknown): string | undefined {
+function renderDetail(detail: unknown): string | undefined {
   if (detail === undefined || detail === null) return undefined;
   if (typeof detail === 'string') return detail;
   if (Array.isArray(detail)) {
@@ -356,7 +357,7 @@ export class ApiClient {
           `gave up after ${formatDuration(this.deadlineMs)} (overall deadline): ${what} was still in progress on the server (Idempotency-Key ${opts.idempotencyKey}); it may complete`,
           {
             requestId: this.requestIdOf((failure as { response: RawResponse }).response.headers),
-            hint: 'run the same command again (with --resume for a bulk run) to get its result without repeating it',
+            reason: { kind: 'still_in_progress' } satisfies ApiReason,
           },
         );
       }
@@ -735,12 +736,8 @@ export class ApiClient {
       return new NotAvailableError(said, {
         ...base,
         data: { ...data, ...(routeFeature ? { feature: routeFeature } : {}) },
-        hint: [
-          consoleStep ? `in the Noxus web console: ${consoleStep}` : undefined,
-          'this needs the extended admin API, which the Noxus sandbox implements (noxus sandbox); the public Noxus API has no such endpoint',
-        ]
-          .filter(Boolean)
-          .join('\n'),
+        hint: consoleStep ? `in the Noxus web console: ${consoleStep}` : undefined,
+        reason: { kind: 'not_extended' } satisfies ApiReason,
       });
     }
     switch (status) {
@@ -754,12 +751,12 @@ export class ApiClient {
             : `no API key was sent and the server requires one (HTTP 401): ${said}`,
           {
             ...base,
-            hint:
-              this.keySource === 'env'
-                ? 'the key comes from NOXUS_API_KEY: set it to a valid key, or unset it to use a stored login'
-                : this.profileName
-                  ? `the key of profile ${this.profileName} no longer works; run: noxus auth login --profile ${this.profileName} (or set NOXUS_API_KEY)`
-                  : 'run: noxus auth login (or set NOXUS_API_KEY)',
+            reason: {
+              kind: 'unauthorized',
+              keySent: this.apiKey !== undefined,
+              keySource: this.keySource,
+              profileName: this.profileName,
+            } satisfies ApiReason,
           },
         );
       case 403: {
@@ -773,7 +770,7 @@ export class ApiClient {
         const fastapi = parsed.ok && pickFastApiDetail(parsed.json);
         const gatewayHint =
           mayLack && !fastapi
-            ? `the 403 did not come from the Noxus API (no FastAPI "detail" in the body): a gateway may be refusing ${what}, which this server may not have${routeFeature ? ` (${featureOf(routeFeature).title})` : ''}; run noxus doctor`
+            ? `the 403 did not come from the Noxus API (no FastAPI "detail" in the body): a gateway may be refusing ${what}, which this server may not have${routeFeature ? ` (${featureOf(routeFeature).title})` : ''}`
             : undefined;
         if (gatewayHint) data.gateway = true;
         return new PermissionError(`permission denied (HTTP 403): ${said}`, {
@@ -785,6 +782,7 @@ export class ApiClient {
             ]
               .filter(Boolean)
               .join('\n') || undefined,
+          reason: gatewayHint ? ({ kind: 'gateway_refused' } satisfies ApiReason) : undefined,
         });
       }
       case 404:

@@ -33,7 +33,7 @@ export interface MembershipChange {
 const x = { extension: true } as const;
 const enc = encodeURIComponent;
 
-export const groupShape = obj({
+const groupShape = obj({
   id: str,
   name: str,
   description: opt(str, ''),
@@ -49,12 +49,6 @@ const memberShape = obj({
 
 export const listGroups = (c: ApiClient) =>
   listAll<Group>(c, '/v1/admin/groups', {}, { item: item(groupShape) });
-export const getGroup = async (c: ApiClient, id: string) =>
-  parse(
-    'GET /v1/admin/groups/{id}',
-    groupShape,
-    await c.get<unknown>(`/v1/admin/groups/${enc(id)}`, undefined, x),
-  ) as Group;
 export const createGroup = async (c: ApiClient, body: { name: string; description: string }) =>
   parse('POST /v1/admin/groups', groupShape, await c.post<unknown>('/v1/admin/groups', body)) as Group;
 export const deleteGroup = (c: ApiClient, id: string) => c.delete<unknown>(`/v1/admin/groups/${enc(id)}`);

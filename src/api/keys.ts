@@ -86,7 +86,7 @@ const createdKeyShape = obj({
   effective_permissions: opt(arr(str)),
 });
 /** `permissions` may be null or absent (the SDK types it optional): read as "none listed". */
-export const systemKeyShape = obj({
+const systemKeyShape = obj({
   id: str,
   name: opt(str, ''),
   kind: opt(str, 'system'),

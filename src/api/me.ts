@@ -37,7 +37,7 @@ const holder = obj({
 });
 
 /** The public fields are required; `permissions` and every extension may be absent or null. */
-export const meShape = obj({
+const meShape = obj({
   id: str,
   name: opt(str, ''),
   tenant_admin: bool,

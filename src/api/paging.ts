@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NoxusError } from '../errors.js';
 import type { ApiClient, Query } from './client.js';
+import type { ApiReason } from './reasons.js';
 
 export interface Page<T> {
   items: T[];
@@ -19,7 +20,7 @@ export interface PagingOptions {
   item?: (value: unknown, what: string, index: number) => unknown;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 
 function isPage(value: unknown): value is Page<unknown> {
   return value !== null && typeof value === 'object' && Array.isArray((value as { items?: unknown }).items);
@@ -60,7 +61,8 @@ export async function* iteratePages<T>(
       throw new NoxusError(
         `invalid response from GET ${path}: expected a JSON array or an object with items`,
         {
-          hint: 'the server, or a proxy in front of it, answered with something the Noxus API does not send; check the server URL (noxus doctor)',
+          hint: 'the server, or a proxy in front of it, answered with something the Noxus API does not send; check the server URL',
+          reason: { kind: 'unexpected_response' } satisfies ApiReason,
         },
       );
     }

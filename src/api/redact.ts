@@ -2,8 +2,8 @@
 // prefix (noxus_, sk_user_, sk-, or anything a self-hosted install issues), so callers that know
 // the actual secret should pass it in `secrets` as well.
 
-export const MASK = '***';
-export const TRACE_BODY_LIMIT = 2048;
+const MASK = '***';
+const TRACE_BODY_LIMIT = 2048;
 
 const SECRET_HEADERS = new Set(['x-api-key', 'authorization', 'proxy-authorization', 'cookie', 'set-cookie']);
 const SECRET_FIELD = /key|secret|token|password|value|authorization/i;

@@ -3,6 +3,7 @@
 // instead of a TypeError or an "undefined" row further on. Fields not declared pass through untouched.
 
 import { NoxusError } from '../errors.js';
+import type { ApiReason } from './reasons.js';
 
 export type Check<T> = (value: unknown, at: string) => T;
 
@@ -93,7 +94,8 @@ export function parse<T>(what: string, check: Check<T>, value: unknown): T {
   } catch (e) {
     if (!(e instanceof Mismatch)) throw e;
     throw new NoxusError(`invalid response from ${what}: ${e.message}`, {
-      hint: 'the server, or a proxy in front of it, answered with something the Noxus API does not send; check the server URL (noxus doctor)',
+      hint: 'the server, or a proxy in front of it, answered with something the Noxus API does not send; check the server URL',
+      reason: { kind: 'unexpected_response' } satisfies ApiReason,
     });
   }
 }

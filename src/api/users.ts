@@ -2,6 +2,7 @@ import { notAvailableMessage } from '../domain/features.js';
 import { NotAvailableError } from '../errors.js';
 import type { ApiClient } from './client.js';
 import { listAll } from './paging.js';
+import type { ApiReason } from './reasons.js';
 import { bool, type Check, item, nullable, obj, opt, str } from './schema.js';
 
 export type UserStatus = 'invited' | 'active' | 'suspended' | 'removed';
@@ -57,7 +58,7 @@ export interface CreateUserBody {
 }
 
 /** The confirmed fields; a row must say whether the user is active (is_active, or the extension's status). */
-export const userShape: Check<User> = (v, at) => {
+const userShape: Check<User> = (v, at) => {
   const u = obj({
     id: str,
     email: str,
@@ -99,12 +100,15 @@ export async function listUsers(client: ApiClient, f: UserFilter = {}): Promise<
  * right results anyway. The public API's users carry only is_active: active/inactive can be told
  * apart, invited/suspended/removed cannot, and service accounts do not exist there.
  */
-export function filterUsers(rows: User[], f: UserFilter): User[] {
+function filterUsers(rows: User[], f: UserFilter): User[] {
   const knowsStatus = rows.every((u) => u.status !== undefined);
   if (f.strict && f.status && !knowsStatus && !['active', 'inactive'].includes(f.status)) {
     throw new NotAvailableError(
       `user status "${f.status}" is not available on this server: its users only say whether they are active`,
-      { hint: 'use --status active or --status inactive', data: { feature: 'users.suspend' } },
+      {
+        data: { feature: 'users.suspend' },
+        reason: { kind: 'status_filter_unsupported' } satisfies ApiReason,
+      },
     );
   }
   if (f.strict && f.kind === 'service' && rows.some((u) => u.kind === undefined)) {

@@ -55,41 +55,31 @@ export async function runActivity(ctx: Context, o: ActivityOpts): Promise<void> 
   const actions = ['create', 'update', 'delete', 'execute', 'login'];
   if (o.action && !actions.includes(o.action))
     throw new UsageError(`--action must be one of ${actions.join(', ')}`);
-  let limit = Number.POSITIVE_INFINITY;
+  let limit: number | undefined;
   if (o.limit !== undefined) {
     limit = Number(o.limit);
     if (!Number.isInteger(limit) || limit < 1)
       throw new UsageError(`--limit must be a positive whole number, got "${o.limit}"`);
   }
-  const q: Record<string, string | undefined> = { actor: o.actor, action: o.action, since, until };
-  if (o.resource) {
-    const i = o.resource.indexOf(':');
-    if (/^[0-9a-f-]{36}$/i.test(o.resource)) q.resource_id = o.resource;
-    else if (i > 0) {
-      q.resource_type = o.resource.slice(0, i);
-      q.resource_id = o.resource.slice(i + 1);
-    } else q.resource_type = o.resource;
-  }
   const client = await ctx.client();
-  if (o.workspace) {
-    const { Resolver } = await import('../services/resolve.js');
-    q.group_id = (await new Resolver(client).group(o.workspace)).id;
-  }
-  const { iteratePages } = await import('../api/paging.js');
+  const { activity } = await import('../services/activity.js');
+  const entries = activity(client, {
+    actor: o.actor,
+    action: o.action,
+    resource: o.resource,
+    workspace: o.workspace,
+    since,
+    until,
+    limit,
+  });
   const rows: ActivityEntry[] = [];
-  let n = 0;
-  for await (const page of iteratePages<ActivityEntry>(client, '/v1/admin/activity', q, {
-    pageSize: 500,
-    extension: true,
-  })) {
-    for (const e of page) {
-      if (n++ >= limit) break;
-      if (ctx.globals.json) ctx.io.stdout.write(`${safeJson({ schema_version: 1, ...e })}\n`);
-      else rows.push(e);
-    }
-    if (n >= limit) break;
+  for await (const e of entries) {
+    if (ctx.globals.json) ctx.io.stdout.write(`${safeJson({ schema_version: 1, ...e })}\n`);
+    else rows.push(e);
   }
   if (ctx.globals.json) return;
+  // Every cell goes through cell() (src/io/text.ts), which escapes control and bidi characters:
+  // actor names and summaries are whatever the server holds.
   ctx.out.list(
     'activity',
     rows,

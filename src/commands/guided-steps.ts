@@ -29,11 +29,11 @@ function stepLines(s: GuidedStep, i: number): string[] {
 }
 
 /** Plain text for stderr. */
-export function stepsText(plan: GuidedPlan): string {
+function stepsText(plan: GuidedPlan): string {
   return plan.steps.flatMap(stepLines).join('\n');
 }
 
-export function stepsMarkdown(plan: GuidedPlan): string {
+function stepsMarkdown(plan: GuidedPlan): string {
   const md = (s: string) => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
   const out = [
     `# Console steps: noxus ${plan.command}`,

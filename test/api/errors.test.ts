@@ -18,7 +18,7 @@ afterEach(async () => {
 const RID = { ...JSON_HEADERS, 'x-request-id': 'req-123' };
 
 describe('error mapping', () => {
-  it('401 → AuthError with the profile in the hint', async () => {
+  it('401 → AuthError carrying the profile and key source as its reason', async () => {
     h = harness({ profileName: 'work' });
     h.pool
       .intercept({ path: '/v1/admin/me', method: 'GET' })
@@ -29,9 +29,13 @@ describe('error mapping', () => {
     expect(err.message).toBe(
       'the server rejected the API key (HTTP 401): Invalid API key (request id req-123)',
     );
-    expect(err.hint).toBe(
-      'the key of profile work no longer works; run: noxus auth login --profile work (or set NOXUS_API_KEY)',
-    );
+    expect(err.hint).toBeUndefined();
+    expect(err.reason).toEqual({
+      kind: 'unauthorized',
+      keySent: true,
+      keySource: undefined,
+      profileName: 'work',
+    });
     expect(err.status).toBe(401);
     expect(err.requestId).toBe('req-123');
     expect(err.data).toEqual({ detail: 'Invalid API key' });
@@ -43,7 +47,12 @@ describe('error mapping', () => {
     const err = await failure(h.client.get('/v1/admin/me'));
     expect(err).toBeInstanceOf(AuthError);
     expect(err.message).toBe('no API key was sent and the server requires one (HTTP 401): Not authenticated');
-    expect(err.hint).toBe('run: noxus auth login (or set NOXUS_API_KEY)');
+    expect(err.reason).toEqual({
+      kind: 'unauthorized',
+      keySent: false,
+      keySource: undefined,
+      profileName: undefined,
+    });
   });
 
   it('403 → PermissionError keeping the detail and the missing permissions', async () => {
@@ -160,7 +169,8 @@ describe('extension endpoints', () => {
     expect(err.message).toBe(
       'listing invitations is not available on this server (GET /v1/admin/invitations answered HTTP 404, request id req-123)',
     );
-    expect(err.hint).toContain('noxus sandbox');
+    expect(err.hint).toBeUndefined();
+    expect(err.reason).toEqual({ kind: 'not_extended' });
   });
 
   it('a 404 without a JSON body → NotAvailableError', async () => {

@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORKSPACE_PERMISSIONS } from '../../src/domain/permissions.js';
+import { manualClock } from '../../src/sandbox/clock.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 /** A JSON body, typed as the sandbox helper types it. */
@@ -463,14 +464,15 @@ function routes(): Route[] {
   return r;
 }
 
-const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
+// The sandbox's time stands still unless the test moves it: the expired key expires by moving the
+// clock past its expiry, not by waiting.
+const clock = manualClock(new Date());
 
 beforeAll(async () => {
-  sbx = await startTestSandbox({ seed: 'demo' });
+  sbx = await startTestSandbox({ seed: 'demo', clock });
   const W = (await ok('GET', '/v1/admin/groups/Engineering')).id as string;
   ids.W = W;
-  // The expiring key first, so that its second has passed when setup is done.
-  const expiresAt = new Date(Date.now() + 1500).toISOString();
+  const expiresAt = new Date(clock().getTime() + 1000).toISOString();
   const expiring = await ok('POST', `/v1/admin/groups/${W}/api-keys`, {
     name: 'expiring',
     expires_at: expiresAt,
@@ -514,8 +516,7 @@ beforeAll(async () => {
   keys.suspended = (await actAs('dennis@example.com', 'Marketing')).value;
   await ok('POST', `/v1/admin/users/${ids.dennis}/suspend`);
   keys.expired = expiring.value;
-  const wait = Date.parse(expiresAt) - Date.now() + 20;
-  if (wait > 0) await sleep(wait);
+  clock.advance(1000);
 });
 
 afterAll(async () => {

@@ -42,18 +42,14 @@ export async function runActAs(ctx: Context, user: string, o: ActAsOpts): Promis
           .split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-  const key = await client.post<{
-    id: string;
-    name: string;
-    value: string;
-    group_name: string;
-    holder_email: string;
-    effective_permissions: string[];
-  }>(
-    '/v1/sandbox/act-as',
-    { user_id: user, group_id: o.workspace, name: o.name, permissions, tenant_admin: o.tenantAdmin },
-    { extension: true },
-  );
+  const { actAs } = await import('../../api/sandbox.js');
+  const key = await actAs(client, {
+    user_id: user,
+    group_id: o.workspace,
+    name: o.name,
+    permissions,
+    tenant_admin: o.tenantAdmin,
+  });
   maskForRunner(ctx.io, ctx.env, key.value);
   if (ctx.globals.json) {
     const { value, ...rest } = key;

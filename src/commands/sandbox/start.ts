@@ -4,6 +4,7 @@ import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
 import { maskForRunner } from '../../io/runner-mask.js';
+import { DEFAULT_PORT } from '../../services/sandbox.js';
 import { dataDirOf, parsePort, parsePositive } from './shared.js';
 
 export interface StartOpts {
@@ -28,7 +29,7 @@ export function registerStart(parent: Command, ctx: Context): void {
   parent
     .command('start')
     .description('start the sandbox (first start creates the organization, its owner and the bootstrap key)')
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8700)
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, DEFAULT_PORT)
     .option('--host <addr>', 'address to bind (loopback unless you say otherwise)', '127.0.0.1')
     .option('--data <dir>', 'data directory (default: <config dir>/sandbox)')
     .option('--detach', 'run in the background and return once it is ready')
