@@ -50,7 +50,7 @@ export interface RunningSandbox {
 
 export const OWNER_EMAIL = 'owner@example.com';
 
-function ensureBuiltinRoles(store: Store): void {
+export function ensureBuiltinRoles(store: Store): void {
   for (const r of BUILTIN_ROLES) {
     store.run(
       `INSERT INTO roles(id, name, name_norm, scope, description, permissions, builtin, created_at) VALUES (?,?,?,?,?,?,1,?)
