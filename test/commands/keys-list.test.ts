@@ -81,7 +81,7 @@ describe('keys explain', () => {
     server.pool.intercept({ path: keysPath('all'), method: 'GET' }).reply(200, [clipped], json);
     server.pool
       .intercept({ path: at('/v1/admin/activity'), method: 'GET' })
-      .reply(200, [], json)
+      .reply(200, { items: [], total: 0 }, json)
       .times(2);
     const r = await server.run(['keys', 'explain', 'deploy']);
     expect(r.code).toBe(0);
