@@ -1,6 +1,9 @@
 // API keys: what a new key may carry (checked before anything is created), which existing key a
 // reference means, and why a key lost permissions.
 
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type ActivityEntry, queryActivity } from '../api/activity.js';
 import type { ApiClient } from '../api/client.js';
 import {
@@ -475,3 +478,37 @@ export async function planRotation(
 export function rotateWorkspaceKey(client: ApiClient, plan: Extract<RotationPlan, { kind: 'rotate' }>) {
   return rotateKey(client, plan.key.id, plan.overlapSeconds, undefined, plan.expiresAt);
 }
+
+/**
+ * A new secret goes only to a new file in an existing, writable directory: checked before the key
+ * is created, since once the server made it a failed write would lose the secret.
+ */
+export async function checkNewSecretFile(path: string, shown: string, flag: string): Promise<void> {
+  if (existsSync(path))
+    throw new UsageError(`${flag} ${shown} already exists; the secret is only written to a new file`, {
+      hint: 'nothing was changed; name a new file',
+    });
+  await checkWritableDir(dirname(path), flag);
+}
+
+/** A directory that exists (or, with `mayCreate`, whose parent does) and that this user can write to. */
+export async function checkWritableDir(dir: string, flag: string, mayCreate = false): Promise<void> {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch {
+    if (mayCreate) return checkWritableDir(dirname(dir), flag);
+    throw new UsageError(`${flag}: directory ${dir} does not exist`, { hint: 'nothing was changed' });
+  }
+  if (!st.isDirectory())
+    throw new UsageError(`${flag}: ${dir} is not a directory`, { hint: 'nothing was changed' });
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag}: directory ${dir} is not writable`, { hint: 'nothing was changed' });
+  }
+}
+
+/** The secret in a new file only this user can read; never over an existing file. */
+export const writeSecretFile = (path: string, secret: string): Promise<void> =>
+  writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });

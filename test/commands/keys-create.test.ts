@@ -1,8 +1,11 @@
 // `noxus keys create` in-process against MockAgent: the requests it makes, what it prints, and that
 // nothing is written on bad input, on a refused restriction or on a server without the feature.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BOT, createReads, ENG, SECRET } from './keys-fixtures.js';
 import { json, type MockServer, mockServer } from './mock.js';
+import { tempDir } from './support.js';
 
 let server: MockServer;
 afterEach(async () => {
@@ -77,6 +80,29 @@ describe('keys create', () => {
       tenant_admin: false,
     });
     expect(doc.items).toEqual([doc.key]);
+  });
+
+  it('--secret-file: the secret only in a new 0600 file, never on stdout or stderr', async () => {
+    server = mockServer();
+    createReads(server, { users: true });
+    expectCreate(server);
+    const file = join(tempDir(), 'deploy.key');
+    const r = await server.run([...base, '--restrict', 'flows_run', '--secret-file', file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`✓ created key "deploy" (k-new, noxus_…6789); secret written to ${file} (0600)\n`);
+    expect(readFileSync(file, 'utf8')).toBe(`${SECRET}\n`);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it('--secret-file naming an existing file exits 2 before any request', async () => {
+    server = mockServer();
+    const dir = tempDir();
+    const r = await server.run([...base, '--restrict', 'flows_run', '--secret-file', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(
+      `error: --secret-file ${dir} already exists; the secret is only written to a new file`,
+    );
   });
 
   it('--dry-run shows the key and its effective permissions and makes no write', async () => {

@@ -100,6 +100,31 @@ describe('keys explain', () => {
     );
   });
 
+  it('--json: the key, its holder, its effective permissions and nothing clipped', async () => {
+    server = mockServer();
+    server.pool
+      .intercept({ path: keysPath('all'), method: 'GET' })
+      .reply(200, [apiKey({ holder_role: 'Reader' })], json);
+    const r = await server.run(['keys', 'explain', 'deploy', '--json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      schema_version: 1,
+      command: 'keys explain',
+      items: [
+        {
+          id: 'k-1',
+          restricted: true,
+          restriction: ['flows_run'],
+          holder: { email: BOT.email, role: 'Reader', source: 'workspace role Reader' },
+          effective_permissions: ['flows_run'],
+          clipped: [],
+          degraded: false,
+        },
+      ],
+    });
+  });
+
   it('an unknown key exits 5 with the close name', async () => {
     server = mockServer();
     server.pool.intercept({ path: keysPath('all'), method: 'GET' }).reply(200, [apiKey()], json);

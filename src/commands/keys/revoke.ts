@@ -45,6 +45,3 @@ export async function runRevoke(ctx: Context, ref: string, o: { dryRun?: boolean
     ]);
   else ctx.out.success(`revoked key "${key.name}" (${key.id}); it no longer works`);
 }
-
-// Kept for callers outside keys (offboard) that import it from here; the rule lives in services/keys.
-export { parseOverlap } from '../../services/keys.js';
