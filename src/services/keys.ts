@@ -512,3 +512,36 @@ export async function checkWritableDir(dir: string, flag: string, mayCreate = fa
 /** The secret in a new file only this user can read; never over an existing file. */
 export const writeSecretFile = (path: string, secret: string): Promise<void> =>
   writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+
+export interface KeyQuery {
+  workspace?: string;
+  createdBy?: string;
+  owner?: string;
+  status: 'active' | 'revoked' | 'expired' | 'all';
+  degraded?: boolean;
+  /** Only keys unused for at least this long (never-used keys count from creation). */
+  unusedMs?: number;
+}
+
+/**
+ * The keys a listing asks for: references resolved to ids, the filters sent to the server and
+ * applied again here (a server may ignore `degraded`; unused time is computed from `now`).
+ */
+export async function findKeys(r: Resolver, q: KeyQuery, now: Date): Promise<ApiKey[]> {
+  const group = q.workspace ? await r.group(q.workspace) : undefined;
+  const createdBy = q.createdBy ? await r.user(q.createdBy) : undefined;
+  const owner = q.owner ? await r.user(q.owner) : undefined;
+  let keys = await listKeys(r.client, {
+    group_id: group?.id,
+    created_by: createdBy?.id,
+    owner_id: owner?.id,
+    status: q.status,
+    degraded: q.degraded ? true : undefined,
+  });
+  if (q.degraded) keys = keys.filter((k) => k.degraded);
+  if (q.unusedMs !== undefined) {
+    const cutoff = now.getTime() - q.unusedMs;
+    keys = keys.filter((k) => Date.parse(k.last_used_at ?? k.created_at) <= cutoff);
+  }
+  return keys;
+}

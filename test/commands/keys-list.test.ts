@@ -1,6 +1,6 @@
 // `noxus keys list` and `noxus keys explain` in-process against MockAgent: single reads, rendered.
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiKey, at, BOT } from './keys-fixtures.js';
+import { apiKey, at, BOT, ENG } from './keys-fixtures.js';
 import { json, type MockServer, mockServer } from './mock.js';
 
 let server: MockServer;
@@ -35,6 +35,30 @@ describe('keys list', () => {
     expect(doc).toMatchObject({ schema_version: 1, command: 'keys list' });
     expect(doc.items).toHaveLength(1);
     expect(doc.items[0]).toMatchObject({ id: 'k-1', status: 'revoked', value: 'noxus_…6789' });
+  });
+
+  it('--workspace and --unused-days: the workspace id sent, keys used recently left out here', async () => {
+    server = mockServer();
+    server.pool.intercept({ path: at('/v1/admin/groups'), method: 'GET' }).reply(200, [ENG], json);
+    const old = apiKey({ id: 'k-old', name: 'old', last_used_at: '2020-01-01T00:00:00.000Z' });
+    const fresh = apiKey({ id: 'k-new', name: 'new', last_used_at: new Date().toISOString() });
+    server.pool
+      .intercept({
+        path: (p) => keysPath('active')(p) && new URL(p, 'http://x').searchParams.get('group_id') === ENG.id,
+        method: 'GET',
+      })
+      .reply(200, [old, fresh], json);
+    const r = await server.run([
+      'keys',
+      'list',
+      '--workspace',
+      'Engineering',
+      '--unused-days',
+      '90',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).items.map((k: { id: string }) => k.id)).toEqual(['k-old']);
   });
 
   it.each([
@@ -123,6 +147,13 @@ describe('keys explain', () => {
         },
       ],
     });
+  });
+
+  it('a server with only the public API stops with exit 8 before any request', async () => {
+    server = mockServer({ features: 'public' });
+    const r = await server.run(['keys', 'explain', 'deploy']);
+    expect(r.code).toBe(8);
+    expect(r.stdout).toBe('');
   });
 
   it('an unknown key exits 5 with the close name', async () => {
