@@ -136,6 +136,26 @@ describe('keys system list', () => {
       'billing-export\torg:read\tu-admin\t2026-11-01T00:00:00.000Z\tnever\tactive\ts-1\n',
     );
   });
+
+  it('--json: the keys, their secrets only masked', async () => {
+    server = mockServer();
+    listed(server);
+    const r = await server.run(['keys', 'system', 'list', '--json']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc).toMatchObject({ schema_version: 1, command: 'keys system list' });
+    expect(doc.items).toEqual([expect.objectContaining({ id: 's-1', value: 'noxus_…aaaa' })]);
+  });
+
+  it('a 403 (not an org admin) exits 6', async () => {
+    server = mockServer();
+    server.pool
+      .intercept({ path: at('/v1/admin/system-keys'), method: 'GET' })
+      .reply(403, { detail: 'not an org admin' }, json);
+    const r = await server.run(['keys', 'system', 'list']);
+    expect(r.code).toBe(6);
+    expect(r.stdout).toBe('');
+  });
 });
 
 describe('keys system revoke', () => {
