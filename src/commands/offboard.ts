@@ -212,7 +212,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     throw new UsageError('--resume continues the recorded plan; --transfer-to cannot change it');
   if (o.resume && o.overlap)
     throw new UsageError('--resume continues the recorded plan; --overlap cannot change it');
-  const { parseOverlap } = await import('./keys/revoke.js');
+  const { parseOverlap } = await import('../services/keys.js');
   const overlap = parseOverlap(o.overlap);
   // Where secrets and the report go is checked before the first write to the server.
   const { checkWritableDir } = await import('./keys/secret.js');

@@ -1,18 +1,30 @@
 // API keys: what a new key may carry (checked before anything is created), which existing key a
 // reference means, and why a key lost permissions.
 
+import { constants, existsSync, statSync } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type ActivityEntry, queryActivity } from '../api/activity.js';
 import type { ApiClient } from '../api/client.js';
-import { type ApiKey, getKey, listKeys } from '../api/keys.js';
-import type { Me } from '../api/me.js';
+import {
+  type ApiKey,
+  type CreateKeyBody,
+  createKey,
+  getKey,
+  listKeys,
+  revokeKey,
+  rotateKey,
+} from '../api/keys.js';
+import { getMe, type Me } from '../api/me.js';
 import type { PermissionInfo } from '../api/roles.js';
-import { grantedPermissions } from '../api/roles.js';
+import { grantedPermissions, listPermissions } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { checkRestriction, intersect } from '../domain/effective.js';
 import { didYouMean } from '../domain/match.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
 import { parseDuration } from '../domain/validate.js';
-import { NotAvailableError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import { ConflictError, NotAvailableError, NotFoundError, PermissionError, UsageError } from '../errors.js';
+import type { Capabilities } from './capabilities.js';
 import { isOrgAdminRole, type Resolver } from './resolve.js';
 
 /** `--restrict` with no value (true) means "pick in a terminal"; a string is a comma list. */
@@ -321,4 +333,215 @@ export async function explainKey(client: ApiClient, key: ApiKey): Promise<Explan
     }),
     degraded: key.degraded,
   };
+}
+
+/** `--overlap 10m` → seconds the outgoing key keeps working during a rotation (0: stops at once). */
+export function parseOverlap(v: string | undefined): number {
+  if (v === undefined) return 0;
+  const ms = parseDuration(v);
+  if (ms === undefined) throw new UsageError(`--overlap must be a duration like 30s, 10m or 1h, got "${v}"`);
+  if (ms > 30 * 86_400_000) throw new UsageError('--overlap can be at most 30d');
+  return Math.ceil(ms / 1000);
+}
+
+/**
+ * The permission catalogue a new key's restriction is checked against, when the server has one:
+ * names are refused (with close matches) before anything is created. Without the catalogue the
+ * names go to the server as given, and a terminal pick is impossible.
+ */
+export async function keyCatalogue(
+  client: ApiClient,
+  caps: Capabilities,
+  requested: string[] | 'pick' | undefined,
+  willAsk: boolean,
+): Promise<PermissionInfo[] | undefined> {
+  const catalogue =
+    (requested !== undefined || willAsk) && caps.has('permissions.catalogue')
+      ? await listPermissions(client)
+      : undefined;
+  if (Array.isArray(requested) && catalogue) validatePermissionNames(requested, catalogue);
+  if (requested === 'pick' && !catalogue) {
+    throw new UsageError(
+      '--restrict without a list needs the permission catalogue, which this server does not have',
+      { hint: 'name the permissions: --restrict flows_run,kbs_query' },
+    );
+  }
+  return catalogue;
+}
+
+/** The service account that will hold a key: a person cannot own one (keys for integrations outlive people). */
+export async function keyOwner(r: Resolver, ref: string | undefined): Promise<User | undefined> {
+  if (!ref) return undefined;
+  const owner = await r.user(ref);
+  if ((owner.kind ?? 'human') !== 'service') {
+    throw new UsageError(`--owner ${owner.email} is a person, not a service account`, {
+      hint: 'keys for integrations belong to service accounts: noxus service-accounts create NAME --workspace W=ROLE',
+    });
+  }
+  return owner;
+}
+
+/** Who is calling (the holder a key without --owner gets). */
+export const currentIdentity = (client: ApiClient): Promise<Me> => getMe(client);
+
+/** The bounds of a new key, when the server lists members; else undefined: the server decides. */
+export async function holderBounds(
+  r: Resolver,
+  caps: Capabilities,
+  me: Me,
+  groupId: string,
+  owner?: User,
+): Promise<Bound[] | undefined> {
+  return caps.has('members.list') ? keyBounds(r, me, groupId, owner) : undefined;
+}
+
+/**
+ * The key a previous run of the same command made: active, same workspace and name, same holder
+ * and restriction (`undefined`: not compared). A same-named key that differs is a conflict, so a
+ * re-run never reports a key it would not have made as "unchanged".
+ */
+export async function findSameKey(
+  client: ApiClient,
+  group: { id: string; name: string },
+  name: string,
+  want: { ownerId: string | null; holderId: string | null; restriction: string[] | null | undefined },
+): Promise<ApiKey | undefined> {
+  const found = await activeKeysNamed(client, group.id, name);
+  if (found.length === 0) return undefined;
+  const same = found.filter(
+    (k) =>
+      (k.owner_id ?? null) === want.ownerId &&
+      (want.holderId === null || k.holder_id === want.holderId) &&
+      (want.restriction === undefined || sameRestriction(k.permissions, want.restriction)),
+  );
+  if (same.length) return same[0];
+  const k = found[0] as ApiKey;
+  throw new ConflictError(
+    `key "${k.name}" already exists in ${group.name} (${k.id}) with another ${
+      (k.owner_id ?? null) !== want.ownerId || (want.holderId !== null && k.holder_id !== want.holderId)
+        ? `holder (${k.holder_email ?? k.holder_id})`
+        : `restriction (${k.permissions?.join(', ') ?? 'none'})`
+    }`,
+    { hint: `nothing was changed; choose another name, or replace it: noxus keys revoke ${k.id}` },
+  );
+}
+
+export interface NewKey {
+  name: string;
+  /** null: unrestricted. */
+  restriction: string[] | null;
+  owner?: User;
+  expiresAt?: string;
+}
+
+/** The SDK's body, {name, tenant_admin}; extension fields only when asked for (checked before). */
+export function createKeyBody(k: NewKey): CreateKeyBody {
+  const body: CreateKeyBody = { name: k.name, tenant_admin: false };
+  if (k.restriction !== null) body.permissions = k.restriction;
+  if (k.owner) body.owner_id = k.owner.id;
+  if (k.expiresAt) body.expires_at = k.expiresAt;
+  return body;
+}
+
+export function createWorkspaceKey(client: ApiClient, groupId: string, k: NewKey) {
+  return createKey(client, groupId, createKeyBody(k));
+}
+
+/** The key stops working at once; the server answers `changed: false` for a key already revoked. */
+export const revokeWorkspaceKey = (client: ApiClient, keyId: string) => revokeKey(client, keyId);
+
+export type RotationPlan =
+  | { kind: 'unchanged'; key: ApiKey; outgoing: ApiKey }
+  | { kind: 'rotate'; key: ApiKey; overlapSeconds: number; expiresAt: string | null };
+
+/**
+ * What rotating `ref` would do. The new key keeps the workspace, restriction and holder (the
+ * server copies them); a rotation still in its overlap is not repeated unless forced, so a CI
+ * step that runs twice changes nothing.
+ */
+export async function planRotation(
+  client: ApiClient,
+  ref: string,
+  o: { overlap?: string; expiresIn?: string; expiresAt?: string; force?: boolean },
+  now: Date,
+): Promise<RotationPlan> {
+  const overlapSeconds = parseOverlap(o.overlap);
+  parseExpiry(o, now); // refuses a bad --expires-in/--expires-at before any call
+  const key = await resolveKey(client, ref, 'active');
+  if (key.status !== 'active')
+    throw new UsageError(`key "${key.name}" is ${key.status}; only active keys can be rotated`);
+  const outgoing = o.force ? undefined : await outgoingInOverlap(client, key);
+  if (outgoing) return { kind: 'unchanged', key, outgoing };
+  return { kind: 'rotate', key, overlapSeconds, expiresAt: rotatedExpiry(o, key, now) };
+}
+
+export function rotateWorkspaceKey(client: ApiClient, plan: Extract<RotationPlan, { kind: 'rotate' }>) {
+  return rotateKey(client, plan.key.id, plan.overlapSeconds, undefined, plan.expiresAt);
+}
+
+/**
+ * A new secret goes only to a new file in an existing, writable directory: checked before the key
+ * is created, since once the server made it a failed write would lose the secret.
+ */
+export async function checkNewSecretFile(path: string, shown: string, flag: string): Promise<void> {
+  if (existsSync(path))
+    throw new UsageError(`${flag} ${shown} already exists; the secret is only written to a new file`, {
+      hint: 'nothing was changed; name a new file',
+    });
+  await checkWritableDir(dirname(path), flag);
+}
+
+/** A directory that exists (or, with `mayCreate`, whose parent does) and that this user can write to. */
+export async function checkWritableDir(dir: string, flag: string, mayCreate = false): Promise<void> {
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(dir);
+  } catch {
+    if (mayCreate) return checkWritableDir(dirname(dir), flag);
+    throw new UsageError(`${flag}: directory ${dir} does not exist`, { hint: 'nothing was changed' });
+  }
+  if (!st.isDirectory())
+    throw new UsageError(`${flag}: ${dir} is not a directory`, { hint: 'nothing was changed' });
+  try {
+    await access(dir, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag}: directory ${dir} is not writable`, { hint: 'nothing was changed' });
+  }
+}
+
+/** The secret in a new file only this user can read; never over an existing file. */
+export const writeSecretFile = (path: string, secret: string): Promise<void> =>
+  writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+
+export interface KeyQuery {
+  workspace?: string;
+  createdBy?: string;
+  owner?: string;
+  status: 'active' | 'revoked' | 'expired' | 'all';
+  degraded?: boolean;
+  /** Only keys unused for at least this long (never-used keys count from creation). */
+  unusedMs?: number;
+}
+
+/**
+ * The keys a listing asks for: references resolved to ids, the filters sent to the server and
+ * applied again here (a server may ignore `degraded`; unused time is computed from `now`).
+ */
+export async function findKeys(r: Resolver, q: KeyQuery, now: Date): Promise<ApiKey[]> {
+  const group = q.workspace ? await r.group(q.workspace) : undefined;
+  const createdBy = q.createdBy ? await r.user(q.createdBy) : undefined;
+  const owner = q.owner ? await r.user(q.owner) : undefined;
+  let keys = await listKeys(r.client, {
+    group_id: group?.id,
+    created_by: createdBy?.id,
+    owner_id: owner?.id,
+    status: q.status,
+    degraded: q.degraded ? true : undefined,
+  });
+  if (q.degraded) keys = keys.filter((k) => k.degraded);
+  if (q.unusedMs !== undefined) {
+    const cutoff = now.getTime() - q.unusedMs;
+    keys = keys.filter((k) => Date.parse(k.last_used_at ?? k.created_at) <= cutoff);
+  }
+  return keys;
 }

@@ -1,11 +1,9 @@
 import type { Command } from 'commander';
-import type { ApiClient } from '../../api/client.js';
-import type { ApiKey, CreateKeyBody } from '../../api/keys.js';
 import type { Context } from '../../cli/context.js';
 import { commandLine, confirmWrite, fromFlagOrPrompt, missingValues, pickOne } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { parseDuration } from '../../domain/validate.js';
-import { ConflictError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 import { checkSecretTarget, reportUnchanged, revealSecret } from './secret.js';
 
@@ -104,24 +102,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const askRestrict = o.restrict === undefined && ctx.canPrompt() && caps.has('keys.restrict');
   const askExpiry = expiresAt === undefined && !noExpiry && ctx.canPrompt() && caps.has('keys.expiry');
   const r = await resolverFor(ctx);
-  const [{ listPermissions }, { getMe }] = await Promise.all([
-    import('../../api/roles.js'),
-    import('../../api/me.js'),
-  ]);
-  // The catalogue only validates names; a server without it gets them passed through.
-  const catalogue =
-    (requestedFlag !== undefined || askRestrict) && caps.has('permissions.catalogue')
-      ? await listPermissions(r.client)
-      : undefined;
-  if (Array.isArray(requestedFlag) && catalogue) svc.validatePermissionNames(requestedFlag, catalogue);
-  if (requestedFlag === 'pick' && !catalogue) {
-    throw new UsageError(
-      '--restrict without a list needs the permission catalogue, which this server does not have',
-      {
-        hint: 'name the permissions: --restrict flows_run,kbs_query',
-      },
-    );
-  }
+  const catalogue = await svc.keyCatalogue(r.client, caps, requestedFlag, askRestrict);
 
   const groupRef = await fromFlagOrPrompt(ctx, o.workspace, async (p) =>
     pickOne(p, {
@@ -149,18 +130,10 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     );
   }
   const group = await r.group(groupRef);
-  let owner: Awaited<ReturnType<typeof r.user>> | undefined;
-  if (o.owner) {
-    owner = await r.user(o.owner);
-    if ((owner.kind ?? 'human') !== 'service') {
-      throw new UsageError(`--owner ${owner.email} is a person, not a service account`, {
-        hint: 'keys for integrations belong to service accounts: noxus service-accounts create NAME --workspace W=ROLE',
-      });
-    }
-  }
-  const me = await getMe(r.client);
+  const owner = await svc.keyOwner(r, o.owner);
+  const me = await svc.currentIdentity(r.client);
   if (o.ifMissing) {
-    const existing = await findSameKey(r.client, group, name, {
+    const existing = await svc.findSameKey(r.client, group, name, {
       ownerId: owner?.id ?? null,
       holderId: owner?.id ?? me.holder?.id ?? null,
       restriction: Array.isArray(requestedFlag) ? requestedFlag : requestedFlag === 'pick' ? undefined : null,
@@ -177,7 +150,7 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     await checkSecretTarget(ctx, o.secretFile, '--secret-file');
   }
   // Without member lists the holder's permissions are unknown here: the server decides.
-  const bounds = caps.has('members.list') ? await svc.keyBounds(r, me, group.id, owner) : undefined;
+  const bounds = await svc.holderBounds(r, caps, me, group.id, owner);
   let requested: string[] | null = Array.isArray(requestedFlag) ? requestedFlag : null;
   const notes: string[] = [];
   let restrictMode = requestedFlag;
@@ -234,11 +207,6 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
       `this server cannot set an expiry (${caps.reason('keys.expiry') ?? 'no key expiry'}): the key will not expire`,
     );
   }
-  // The SDK's body, {name, tenant_admin}; extension fields only when asked for.
-  const body: CreateKeyBody = { name, tenant_admin: false };
-  if (requested !== null) body.permissions = requested;
-  if (owner) body.owner_id = owner.id;
-  if (expiresAt) body.expires_at = expiresAt;
   const preview = {
     name,
     workspace: group.name,
@@ -269,42 +237,20 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
     ctx.out.info(`  expires: ${expiresAt ?? 'never'}`);
   }
   await confirmWrite(ctx, `Create key "${name}" in ${group.name}?`);
-  const { createKey } = await import('../../api/keys.js');
-  const key = await createKey(r.client, group.id, body);
+  const key = await svc.createWorkspaceKey(r.client, group.id, {
+    name,
+    restriction: requested,
+    owner,
+    expiresAt,
+  });
   await revealSecret(ctx, 'keys create', key, key.value, o.secretFile);
 }
 
 const UNRESTRICTED = 'unrestricted (everything its holder can do in the workspace, now and later)';
-/**
- * The key a previous run of the same command made: active, same workspace and name, same holder
- * and restriction (`undefined`: not compared). A same-named key that differs is a conflict, so a
- * re-run never reports a key it would not have made as "unchanged".
- */
+
+/** service-accounts create finds its key the same way (loaded on use: commands load services lazily). */
 export async function findSameKey(
-  client: ApiClient,
-  group: { id: string; name: string },
-  name: string,
-  want: { ownerId: string | null; holderId: string | null; restriction: string[] | null | undefined },
-): Promise<ApiKey | undefined> {
-  const { activeKeysNamed, sameRestriction } = await import('../../services/keys.js');
-  const found = await activeKeysNamed(client, group.id, name);
-  if (found.length === 0) return undefined;
-  const same = found.filter(
-    (k) =>
-      (k.owner_id ?? null) === want.ownerId &&
-      (want.holderId === null || k.holder_id === want.holderId) &&
-      (want.restriction === undefined || sameRestriction(k.permissions, want.restriction)),
-  );
-  if (same.length) return same[0];
-  const k = found[0] as ApiKey;
-  throw new ConflictError(
-    `key "${k.name}" already exists in ${group.name} (${k.id}) with another ${
-      (k.owner_id ?? null) !== want.ownerId || (want.holderId !== null && k.holder_id !== want.holderId)
-        ? `holder (${k.holder_email ?? k.holder_id})`
-        : `restriction (${k.permissions?.join(', ') ?? 'none'})`
-    }`,
-    {
-      hint: `nothing was changed; choose another name, or replace it: noxus keys revoke ${k.id}`,
-    },
-  );
+  ...args: Parameters<typeof import('../../services/keys.js').findSameKey>
+): ReturnType<typeof import('../../services/keys.js').findSameKey> {
+  return (await import('../../services/keys.js')).findSameKey(...args);
 }

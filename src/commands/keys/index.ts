@@ -3,8 +3,9 @@ import type { Context } from '../../cli/context.js';
 import { registerCreate } from './create.js';
 import { registerExplain } from './explain.js';
 import { registerList } from './list.js';
-import { registerRevokeRotate } from './revoke.js';
-import { registerSystem } from './system.js';
+import { registerRevoke } from './revoke.js';
+import { registerRotate } from './rotate.js';
+import { registerSystem } from './system/index.js';
 
 export function registerKeys(program: Command, ctx: Context): void {
   const cmd = program
@@ -13,6 +14,7 @@ export function registerKeys(program: Command, ctx: Context): void {
   registerCreate(cmd, ctx);
   registerList(cmd, ctx);
   registerExplain(cmd, ctx);
-  registerRevokeRotate(cmd, ctx);
+  registerRevoke(cmd, ctx);
+  registerRotate(cmd, ctx);
   registerSystem(cmd, ctx);
 }

@@ -76,22 +76,18 @@ export async function runList(ctx: Context, o: ListOpts): Promise<void> {
       throw new UsageError(`--unused-days must be a whole number of days, got "${o.unusedDays}"`);
     unusedMs = n * 86_400_000;
   }
-  const r = await resolverFor(ctx);
-  const { listKeys } = await import('../../api/keys.js');
-  const group = o.workspace ? await r.group(o.workspace) : undefined;
-  const createdBy = o.createdBy ? await r.user(o.createdBy) : undefined;
-  const owner = o.owner ? await r.user(o.owner) : undefined;
-  let keys = await listKeys(r.client, {
-    group_id: group?.id,
-    created_by: createdBy?.id,
-    owner_id: owner?.id,
-    status: o.expired ? 'expired' : o.revoked ? 'revoked' : o.all ? 'all' : 'active',
-    degraded: o.degraded ? true : undefined,
-  });
-  if (o.degraded) keys = keys.filter((k) => k.degraded);
-  if (unusedMs !== undefined) {
-    const cutoff = ctx.io.now().getTime() - unusedMs;
-    keys = keys.filter((k) => Date.parse(k.last_used_at ?? k.created_at) <= cutoff);
-  }
+  const [r, { findKeys }] = await Promise.all([resolverFor(ctx), import('../../services/keys.js')]);
+  const keys = await findKeys(
+    r,
+    {
+      workspace: o.workspace,
+      createdBy: o.createdBy,
+      owner: o.owner,
+      status: o.expired ? 'expired' : o.revoked ? 'revoked' : o.all ? 'all' : 'active',
+      degraded: o.degraded,
+      unusedMs,
+    },
+    ctx.io.now(),
+  );
   ctx.out.list('keys list', keys, keyColumns, { empty: o.degraded ? 'No degraded keys.' : 'No keys match.' });
 }

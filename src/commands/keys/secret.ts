@@ -1,45 +1,24 @@
-import { constants, existsSync, statSync } from 'node:fs';
-import { access, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import { maskSecret } from '../../domain/keys.js';
-import { NoxusError, UsageError } from '../../errors.js';
+import { NoxusError } from '../../errors.js';
 import { maskForRunner } from '../../io/runner-mask.js';
 
-/**
- * Checks where a new secret will go before anything is created on the server: a new file in an
- * existing, writable directory. Once the server made the key, a failed write would lose the secret.
- */
+/** Where a new secret will go, checked before anything is created on the server (services/keys). */
 export async function checkSecretTarget(
   ctx: Context,
   target: string | undefined,
   flag: string,
 ): Promise<void> {
   if (!target) return;
-  const path = resolve(ctx.io.cwd, target);
-  if (existsSync(path))
-    throw new UsageError(`${flag} ${target} already exists; the secret is only written to a new file`, {
-      hint: 'nothing was changed; name a new file',
-    });
-  await checkWritableDir(dirname(path), flag);
+  const { checkNewSecretFile } = await import('../../services/keys.js');
+  await checkNewSecretFile(resolve(ctx.io.cwd, target), target, flag);
 }
 
-/** A directory that exists (or, with `mayCreate`, whose parent does) and that this user can write to. */
+/** offboard checks its directories with the same rule. */
 export async function checkWritableDir(dir: string, flag: string, mayCreate = false): Promise<void> {
-  let st: ReturnType<typeof statSync> | undefined;
-  try {
-    st = statSync(dir);
-  } catch {
-    if (mayCreate) return checkWritableDir(dirname(dir), flag);
-    throw new UsageError(`${flag}: directory ${dir} does not exist`, { hint: 'nothing was changed' });
-  }
-  if (!st.isDirectory())
-    throw new UsageError(`${flag}: ${dir} is not a directory`, { hint: 'nothing was changed' });
-  try {
-    await access(dir, constants.W_OK);
-  } catch {
-    throw new UsageError(`${flag}: directory ${dir} is not writable`, { hint: 'nothing was changed' });
-  }
+  const svc = await import('../../services/keys.js');
+  await svc.checkWritableDir(dir, flag, mayCreate);
 }
 
 /**
@@ -66,7 +45,7 @@ export async function revealSecret<
   if (secretFile) {
     const path = resolve(ctx.io.cwd, secretFile);
     try {
-      await writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+      await (await import('../../services/keys.js')).writeSecretFile(path, secret);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? String(e);
       maskForRunner(ctx.io, ctx.env, secret);

@@ -1,27 +1,8 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
-import { examples } from '../../cli/options.js';
-import { requireFeatures } from '../shared.js';
+import { registerPermissionsList } from './list.js';
 
 export function registerPermissions(program: Command, ctx: Context): void {
-  program
-    .command('permissions')
-    .description('the permission catalogue of the server')
-    .command('list')
-    .alias('ls')
-    .description('list every permission with its scope and meaning')
-    .addOption(
-      new Option('--scope <scope>', 'only org or workspace permissions').choices(['org', 'workspace']),
-    )
-    .addHelpText('after', examples(['noxus permissions list --scope workspace']))
-    .action(async (o: { scope?: 'org' | 'workspace' }) => {
-      await requireFeatures(ctx, 'permissions list');
-      const [{ listPermissions }, client] = await Promise.all([import('../../api/roles.js'), ctx.client()]);
-      const rows = (await listPermissions(client)).filter((p) => !o.scope || p.scope === o.scope);
-      ctx.out.list('permissions list', rows, [
-        { header: 'Permission', value: (p) => p.name },
-        { header: 'Scope', value: (p) => p.scope },
-        { header: 'Description', value: (p) => p.description },
-      ]);
-    });
+  const cmd = program.command('permissions').description('the permission catalogue of the server');
+  registerPermissionsList(cmd, ctx);
 }

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
-import { didYouMean } from '../../domain/match.js';
-import { NotFoundError, UsageError } from '../../errors.js';
 
 export function registerProfilesRemove(parent: Command, ctx: Context): void {
   parent
@@ -24,41 +22,20 @@ noxus profiles use NAME. A sandbox profile's key file belongs to the sandbox and
 }
 
 export async function runProfilesRemove(ctx: Context, name: string, o: { force?: boolean }): Promise<void> {
-  const profiles = await ctx.profiles();
-  const profile = profiles.get(name);
-  if (!profile) {
-    const known = profiles.list().map((p) => p.name);
-    throw new NotFoundError(`no profile ${name}`, {
-      hint:
-        didYouMean(name, known) ??
-        (known.length ? `known profiles: ${known.join(', ')}` : 'there are no profiles'),
-    });
-  }
-  const inUse = profiles.current() === name || ctx.env.NOXUS_PROFILE === name;
-  if (inUse && !o.force) {
-    throw new UsageError(`refusing to remove profile ${name}: it is the profile in use`, {
-      hint: `switch first (noxus profiles use OTHER), or run: noxus profiles remove ${name} --force --yes`,
-    });
-  }
+  const [profiles, svc] = await Promise.all([ctx.profiles(), import('../../services/auth.js')]);
+  const { profile, inUse } = svc.checkRemovable(profiles, name, ctx.env, !!o.force);
   await confirmDestructive(
     ctx,
     `remove profile ${name} and its stored key`,
     `noxus profiles remove ${name}${inUse ? ' --force' : ''}`,
   );
-  let removed: Array<{ location: string }> = [];
-  if (profile.credential_store !== 'sandbox-file') {
-    const { deleteCredential } = await import('../../config/credentials.js');
-    removed = await deleteCredential(name, profile, ctx.env);
-  }
-  profiles.remove(name);
+  const removed = await svc.removeProfile(profiles, name, profile, ctx.env);
   if (ctx.globals.json) {
-    ctx.out.envelope('profiles remove', [
-      { name, was_current: inUse, removed: removed.map((r) => r.location) },
-    ]);
+    ctx.out.envelope('profiles remove', [{ name, was_current: inUse, removed }]);
     return;
   }
   ctx.out.success(
-    `removed profile ${name}${removed.length ? `; removed its key from ${removed.map((r) => r.location).join(', ')}` : ''}`,
+    `removed profile ${name}${removed.length ? `; removed its key from ${removed.join(', ')}` : ''}`,
   );
   if (inUse) ctx.out.info('no profile is current now: pick one with noxus profiles use NAME');
 }
