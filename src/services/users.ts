@@ -267,7 +267,10 @@ export async function removeFromOrganization(r: Resolver, user: User) {
   return res;
 }
 
-export async function onboardingOf(r: Resolver, ref: string): Promise<{ user: User; onboarding: Onboarding }> {
+export async function onboardingOf(
+  r: Resolver,
+  ref: string,
+): Promise<{ user: User; onboarding: Onboarding }> {
   const user = await r.user(ref);
   const { getOnboarding } = await import('../api/users.js');
   return { user, onboarding: await getOnboarding(r.client, user.id) };
