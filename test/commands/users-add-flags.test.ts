@@ -47,7 +47,7 @@ const reads = () => {
   onGroups(server);
   onUsers(server);
 };
-const post = (status: number, reply: unknown) =>
+const post = (status: number, reply: object) =>
   server.pool
     .intercept({
       path: '/v1/admin/users',

@@ -21,7 +21,7 @@ afterEach(async () => {
   await server.done();
 });
 
-const patch = (body: unknown, reply: unknown = { ...KEN, changed: ['display_name'] }) =>
+const patch = (body: unknown, reply: object = { ...KEN, changed: ['display_name'] }) =>
   server.pool
     .intercept({
       path: '/v1/admin/users/u-ken',

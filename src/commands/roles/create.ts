@@ -32,6 +32,8 @@ export function registerCreate(parent: Command, ctx: Context): void {
 
 export async function runRolesCreate(ctx: Context, o: CreateOpts): Promise<void> {
   const roles = await import('../../services/roles.js');
+  // Without a terminal nothing can be asked: missing flags fail before any request.
+  if (!ctx.canPrompt() && (!o.name || o.permissions === undefined)) throw missing(o.name, o.permissions);
   const r = await resolverFor(ctx);
   const catalogue = await roles.permissionCatalogue(
     r,
@@ -55,18 +57,7 @@ export async function runRolesCreate(ctx: Context, o: CreateOpts): Promise<void>
       required: true,
     });
   }
-  if (!name || !perms) {
-    throw missingValues(
-      [!name && '--name', !perms && '--permissions'].filter(Boolean) as string[],
-      commandLine(
-        ['roles', 'create'],
-        [
-          ['--name', name ?? '<name>'],
-          ['--permissions', '<perm,perm>'],
-        ],
-      ),
-    );
-  }
+  if (!name || !perms) throw missing(name, perms);
   const plan = await roles.planRoleCreate(
     r,
     { name, permissions: perms, description: o.description },
@@ -84,3 +75,15 @@ export async function runRolesCreate(ctx: Context, o: CreateOpts): Promise<void>
   if (ctx.globals.json) ctx.out.envelope('roles create', [roles.roleJson(role)]);
   else ctx.out.success(`created role ${role.name} (${role.id}) with ${grantedPermissions(role).join(', ')}`);
 }
+
+const missing = (name: string | undefined, perms: unknown) =>
+  missingValues(
+    [!name && '--name', perms === undefined && '--permissions'].filter(Boolean) as string[],
+    commandLine(
+      ['roles', 'create'],
+      [
+        ['--name', name ?? '<name>'],
+        ['--permissions', '<perm,perm>'],
+      ],
+    ),
+  );
