@@ -1,4 +1,4 @@
-// `noxus invitations cancel` and `invitations list` in-process against MockAgent.
+// `noxus invitations cancel` and `invitations list` in-process against MockAgent (a small noun: one file).
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Invitation } from '../../src/api/invitations.js';
 import { calls, detail, notHere, onInvitations, REFUSALS, recordingServer } from './admin-fixtures.js';
