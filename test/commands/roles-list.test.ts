@@ -1,5 +1,6 @@
 // `noxus roles list` and `roles get` in-process against MockAgent (reads only).
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/api/roles.js';
 import { calls, onRoles, recordingServer } from './admin-fixtures.js';
 import type { MockServer } from './mock.js';
 
@@ -8,7 +9,7 @@ afterEach(async () => {
   await server.done();
 });
 
-const PUBLIC_ROLES = [
+const PUBLIC_ROLES: Role[] = [
   { id: 'r-a', name: 'Admin', permissions: { workspace_admin: true } },
   { id: 'r-o', name: 'Ops', permissions: { 'users:read': true } },
 ];
