@@ -32,7 +32,8 @@ describe('noxus users add --from-csv', () => {
     expect(r).toEqual({
       code: 0,
       stdout: '',
-      stderr: '1 rows: 0 to invite, 0 to update, 1 unchanged\n✓ 0 invited, 0 updated, 1 unchanged, 0 failed\n',
+      stderr:
+        '1 rows: 0 to invite, 0 to update, 1 unchanged\n✓ 0 invited, 0 updated, 1 unchanged, 0 failed\n',
     });
     expect(calls(server).every((c) => c.startsWith('GET '))).toBe(true);
   });
@@ -40,12 +41,15 @@ describe('noxus users add --from-csv', () => {
   it('--dry-run lists the plan and writes nothing', async () => {
     server = recordingServer();
     reads();
-    const file = csv('email,name,display_name,org_role,workspaces\nnina@example.com,Nina Newhire,,Org Base,Marketing=Reader\n');
+    const file = csv(
+      'email,name,display_name,org_role,workspaces\nnina@example.com,Nina Newhire,,Org Base,Marketing=Reader\n',
+    );
     const r = await server.run(['users', 'add', '--from-csv', file, '--dry-run']);
     expect(r).toEqual({
       code: 0,
       stdout: '',
-      stderr: 'Dry run: 1 rows: 1 to invite, 0 to update, 0 unchanged\n  line 2: invite nina@example.com\nNothing was changed.\n',
+      stderr:
+        'Dry run: 1 rows: 1 to invite, 0 to update, 0 unchanged\n  line 2: invite nina@example.com\nNothing was changed.\n',
     });
     expect(calls(server).every((c) => c.startsWith('GET '))).toBe(true);
   });
@@ -56,7 +60,8 @@ describe('noxus users add --from-csv', () => {
     expect(r).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: --from-csv cannot be combined with --name, --display-name, --email, --org-role or --workspace\n',
+      stderr:
+        'error: --from-csv cannot be combined with --name, --display-name, --email, --org-role or --workspace\n',
     });
     expect(calls(server)).toEqual([]);
   });
@@ -64,7 +69,9 @@ describe('noxus users add --from-csv', () => {
   it('on the public API: exit 8 naming the feature before the first write', async () => {
     server = recordingServer('public');
     reads();
-    const file = csv('email,name,display_name,org_role,workspaces\nnina@example.com,Nina Newhire,,Org Base,\n');
+    const file = csv(
+      'email,name,display_name,org_role,workspaces\nnina@example.com,Nina Newhire,,Org Base,\n',
+    );
     const r = await server.run(['users', 'add', '--from-csv', file]);
     expect(r.code).toBe(8);
     expect(r.stderr.split('\n')[0]).toBe(
