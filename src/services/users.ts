@@ -1,5 +1,7 @@
 // Adding and changing people: every input is checked against the server's roles, workspaces and
-// users before the first write, so a refused command changes nothing.
+// users before the first write, so a refused command changes nothing. Each verb has a plan (reads
+// and rules, no write; what --dry-run shows and the command confirms) and a write. Whether someone
+// is an org admin is asked of domain/identity.
 
 import type { CreateUserBody, Onboarding, User } from '../api/users.js';
 import { isOrgAdmin, isOrgAdminRole } from '../domain/identity.js';
