@@ -12,7 +12,9 @@ export async function resolverFor(ctx: Context): Promise<Resolver> {
 
 export const collect = (v: string, prev: string[] = []) => [...prev, v];
 
-export const userStatus = (u: User) => u.status ?? (u.is_active ? 'active' : 'inactive');
+import { userStatus } from '../services/users.js';
+
+export { userStatus };
 
 export const userColumns: Column<User>[] = [
   { header: 'Email', value: (u) => u.email },
@@ -23,12 +25,6 @@ export const userColumns: Column<User>[] = [
   { header: 'Last active', value: (u) => u.last_active_at ?? '', time: true },
   { header: 'ID', value: (u) => u.id },
 ];
-
-/** Whether `userId` holds the key in use: demoting or suspending them locks this caller out. */
-export async function isCurrentHolder(r: Resolver, userId: string): Promise<boolean> {
-  const { getMe } = await import('../api/me.js');
-  return (await getMe(r.client)).holder?.id === userId;
-}
 
 /**
  * Stops with exit 8, naming the missing feature, before the command reads or writes anything it

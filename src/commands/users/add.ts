@@ -11,6 +11,7 @@ import {
 } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { notAvailableMessage } from '../../domain/features.js';
+import { isOrgAdminRole, roleScope } from '../../domain/identity.js';
 import { emailProblem, nameProblem } from '../../domain/validate.js';
 import { UsageError } from '../../errors.js';
 import type { Resolver } from '../../services/resolve.js';
@@ -95,10 +96,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   const manual = parseManualSteps(o.manualSteps);
   if (o.results || o.resume || o.concurrency)
     throw new UsageError('--results, --resume and --concurrency go with --from-csv');
-  const [{ planNewUser, parseWorkspaceGrant }, { isOrgAdminRole }] = await Promise.all([
-    import('../../services/users.js'),
-    import('../../services/resolve.js'),
-  ]);
+  const { planNewUser, parseWorkspaceGrant, inviteUser } = await import('../../services/users.js');
   // Syntax first: a typo in a flag fails before any request.
   const grants = (o.workspace ?? []).map((w) => parseWorkspaceGrant(w));
   if (o.email !== undefined && emailProblem(o.email))
@@ -220,8 +218,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
     for (const line of summary) ctx.out.info(`  ${line}`);
   }
   await confirmWrite(ctx, 'Add this user and send the invitation?');
-  const { createUser } = await import('../../api/users.js');
-  const created = await createUser(r.client, plan.body);
+  const created = await inviteUser(r, plan);
   if (ctx.globals.json) {
     ctx.out.envelope('users add', [created]);
     return;
@@ -249,7 +246,6 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
 }
 
 async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolver): Promise<string> {
-  const { roleScope } = await import('../../api/roles.js');
   const roles = (await r.roles()).filter((x) => roleScope(x) === 'org');
   return pickOne(p, {
     message: 'Organization role',
@@ -259,7 +255,6 @@ async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolv
 }
 
 async function pickWorkspaces(ctx: Context, r: Resolver) {
-  const { roleScope } = await import('../../api/roles.js');
   const p = await ctx.prompter();
   const groups = await r.groups();
   if (groups.length === 0) return [];

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import type { User } from '../../api/users.js';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
-import { NotFoundError } from '../../errors.js';
-import type { Resolver } from '../../services/resolve.js';
 import { resolverFor, userStatus } from '../shared.js';
 
 export function registerGet(parent: Command, ctx: Context): void {
@@ -18,29 +16,10 @@ export function registerGet(parent: Command, ctx: Context): void {
     .action((user: string) => runGet(ctx, user));
 }
 
-/**
- * The live list holds no removed users; the server still keeps them (GET /v1/admin/users/{id or
- * email} finds the most recently removed one), so a miss is asked there when the server has it.
- */
-export async function findIncludingRemoved(ctx: Context, r: Resolver, ref: string): Promise<User> {
-  try {
-    return await r.user(ref);
-  } catch (e) {
-    if (!(e instanceof NotFoundError)) throw e;
-    if (!(await ctx.capabilities()).has('users.get')) throw e;
-    const { getUser } = await import('../../api/users.js');
-    try {
-      return await getUser(r.client, ref);
-    } catch (again) {
-      if (again instanceof NotFoundError) throw e;
-      throw again;
-    }
-  }
-}
-
 export async function runGet(ctx: Context, ref: string): Promise<void> {
-  const r = await resolverFor(ctx);
-  const u = await findIncludingRemoved(ctx, r, ref);
+  const { findIncludingRemoved } = await import('../../services/users.js');
+  const canGetOne = async () => (await ctx.capabilities()).has('users.get');
+  const u = await findIncludingRemoved(await resolverFor(ctx), ref, canGetOne);
   if (u.status === 'removed' && !ctx.globals.json)
     ctx.out.warn(
       `${u.email} was removed from the organization${u.removed_at ? ` on ${u.removed_at}` : ''}; their resources and activity are kept`,

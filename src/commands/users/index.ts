@@ -4,8 +4,10 @@ import { registerAdd } from './add.js';
 import { registerGet } from './get.js';
 import { registerList } from './list.js';
 import { registerOnboarding } from './onboarding.js';
+import { registerReactivate } from './reactivate.js';
 import { registerRemove } from './remove.js';
-import { registerStatusVerbs } from './status.js';
+import { registerResendInvite } from './resend-invite.js';
+import { registerSuspend } from './suspend.js';
 import { registerUpdate } from './update.js';
 
 export function registerUsers(program: Command, ctx: Context): void {
@@ -14,7 +16,9 @@ export function registerUsers(program: Command, ctx: Context): void {
   registerGet(cmd, ctx);
   registerAdd(cmd, ctx);
   registerUpdate(cmd, ctx);
-  registerStatusVerbs(cmd, ctx);
+  registerSuspend(cmd, ctx);
+  registerReactivate(cmd, ctx);
+  registerResendInvite(cmd, ctx);
   registerRemove(cmd, ctx);
   registerOnboarding(cmd, ctx);
 }

@@ -20,10 +20,8 @@ export function registerOnboarding(parent: Command, ctx: Context): void {
 
 export async function runOnboarding(ctx: Context, ref: string): Promise<void> {
   await requireFeatures(ctx, 'users onboarding');
-  const r = await resolverFor(ctx);
-  const u = await r.user(ref);
-  const { getOnboarding } = await import('../../api/users.js');
-  const ob = await getOnboarding(r.client, u.id);
+  const { onboardingOf } = await import('../../services/users.js');
+  const { user: u, onboarding: ob } = await onboardingOf(await resolverFor(ctx), ref);
   if (ctx.globals.json) {
     ctx.out.envelope('users onboarding', ob.steps, {
       user: ob.user,

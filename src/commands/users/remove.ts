@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
-import { isCurrentHolder, requireFeatures, resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 const OFFBOARD_TIP = (email: string) =>
   `tip: noxus offboard ${email} runs the full checklist (access review, resource transfer, rotating shared keys)`;
@@ -37,10 +37,11 @@ export async function runRemove(
   o: { dryRun?: boolean; force?: boolean },
 ): Promise<void> {
   await requireFeatures(ctx, 'users remove');
+  const users = await import('../../services/users.js');
   const r = await resolverFor(ctx);
-  const { findIncludingRemoved } = await import('./get.js');
-  const u = await findIncludingRemoved(ctx, r, ref);
-  if (u.status === 'removed') {
+  const canGetOne = async () => (await ctx.capabilities()).has('users.get');
+  const { user: u, done, self } = await users.planRemoval(r, ref, canGetOne);
+  if (done) {
     // A second run of the same removal changes nothing and says so.
     if (ctx.globals.json)
       ctx.out.envelope('users remove', [
@@ -52,7 +53,6 @@ export async function runRemove(
       );
     return;
   }
-  const self = await isCurrentHolder(r, u.id);
   const who = `${u.email}${self ? ' (you)' : ''}`;
   if (o.dryRun) {
     if (ctx.globals.json)
@@ -80,8 +80,7 @@ export async function runRemove(
     `remove ${who} from the organization, revoking their keys`,
     `noxus users remove ${u.email}${self ? ' --force' : ''}`,
   );
-  const { removeUser } = await import('../../api/users.js');
-  const res = await removeUser(r.client, u.id);
+  const res = await users.removeFromOrganization(r, u);
   if (ctx.globals.json) {
     ctx.out.envelope('users remove', [{ ...res, self }]);
     return;

@@ -3,7 +3,7 @@ import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
-import { isCurrentHolder, requireFeatures, resolverFor } from '../shared.js';
+import { requireFeatures, resolverFor } from '../shared.js';
 
 interface UpdateOpts {
   name?: string;
@@ -42,50 +42,22 @@ lets the last active org admin go.
 
 export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promise<void> {
   await requireFeatures(ctx, 'users update');
-  const { checkName } = await import('../../services/users.js');
-  if (o.name !== undefined) checkName(o.name, '--name');
-  if (o.displayName !== undefined) checkName(o.displayName, '--display-name');
-  if ([o.name, o.displayName, o.avatarUrl, o.orgRole].every((v) => v === undefined)) {
-    throw new UsageError('nothing to change', {
-      hint: 'give at least one of --name, --display-name, --avatar-url, --org-role',
-    });
-  }
+  const users = await import('../../services/users.js');
   const r = await resolverFor(ctx);
-  const u = await r.user(ref);
-  const body: { name?: string; display_name?: string; avatar_url?: string | null; org_role?: string } = {};
-  const changes: Array<[string, unknown, unknown]> = [];
-  let roleChange: { to: string; demotesAdmin: boolean } | undefined;
-  if (o.name !== undefined && o.name !== u.name) {
-    body.name = o.name;
-    changes.push(['name', u.name, o.name]);
-  }
-  if (o.displayName !== undefined && o.displayName !== u.display_name) {
-    body.display_name = o.displayName;
-    changes.push(['display name', u.display_name, o.displayName]);
-  }
-  if (o.avatarUrl !== undefined && (o.avatarUrl || null) !== (u.avatar_url ?? null)) {
-    body.avatar_url = o.avatarUrl || null;
-    changes.push(['avatar', u.avatar_url ?? '', o.avatarUrl]);
-  }
-  if (o.orgRole !== undefined) {
-    const role = await r.role(o.orgRole, 'org', '--org-role');
-    if (role.id !== u.org_role?.id) {
-      body.org_role = role.id;
-      changes.push(['org role', u.org_role?.name ?? '', role.name]);
-      const { isOrgAdminRole } = await import('../../services/resolve.js');
-      roleChange = { to: role.name, demotesAdmin: !!u.tenant_admin && !isOrgAdminRole(role) };
-    }
-  }
-  // Whose key this is matters only for a role change: demoting yourself can lock you out.
-  const self = roleChange ? await isCurrentHolder(r, u.id) : false;
+  const plan = await users.planUserUpdate(r, ref, o);
+  const { user: u, self, roleChange } = plan;
   const who = `${u.email}${self ? ' (you)' : ''}`;
-  const rows = changes.map(([field, before, after]) => ({ field, before, after }));
-  if (o.dryRun || changes.length === 0) {
+  if (o.dryRun || plan.changes.length === 0) {
     if (ctx.globals.json)
-      ctx.out.envelope('users update', rows, { user: u.id, self, dry_run: !!o.dryRun, changed: false });
-    else if (changes.length === 0) ctx.out.info(`${u.email}: nothing to change (unchanged)`);
+      ctx.out.envelope('users update', plan.changes, {
+        user: u.id,
+        self,
+        dry_run: !!o.dryRun,
+        changed: false,
+      });
+    else if (plan.changes.length === 0) ctx.out.info(`${u.email}: nothing to change (unchanged)`);
     else {
-      for (const c of rows)
+      for (const c of plan.changes)
         ctx.out.info(`would change ${c.field} of ${who}: ${String(c.before)} → ${String(c.after)}`);
       if (self && roleChange?.demotesAdmin)
         ctx.out.warn('this takes org admin away from the key you are using; it needs --force');
@@ -93,8 +65,9 @@ export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promi
     return;
   }
   if (roleChange) {
-    const command = `noxus users update ${u.email} --org-role "${roleChange.to}"${self && roleChange.demotesAdmin ? ' --force' : ''}`;
-    if (self && roleChange.demotesAdmin && !o.force) {
+    const force = self && roleChange.demotesAdmin;
+    const command = `noxus users update ${u.email} --org-role "${roleChange.to}"${force ? ' --force' : ''}`;
+    if (force && !o.force) {
       throw new UsageError(
         `refusing to take org admin away from yourself: ${u.email} holds the key in use, which would lose org admin`,
         { hint: `if that is what you want, run: ${command} --yes; nothing changed` },
@@ -102,13 +75,13 @@ export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promi
     }
     await confirmDestructive(
       ctx,
-      `change the org role of ${who} from ${u.org_role?.name ?? '(none)'} to ${roleChange.to}`,
+      `change the org role of ${who} from ${roleChange.from} to ${roleChange.to}`,
       command,
     );
   }
-  const { updateUser } = await import('../../api/users.js');
-  await updateUser(r.client, u.id, body);
-  if (ctx.globals.json) ctx.out.envelope('users update', rows, { user: u.id, changed: true });
+  await users.applyUserUpdate(r, plan);
+  if (ctx.globals.json) ctx.out.envelope('users update', plan.changes, { user: u.id, changed: true });
   else
-    for (const c of rows) ctx.out.success(`${u.email}: ${c.field} ${String(c.before)} → ${String(c.after)}`);
+    for (const c of plan.changes)
+      ctx.out.success(`${u.email}: ${c.field} ${String(c.before)} → ${String(c.after)}`);
 }
