@@ -2,9 +2,10 @@
 // users before the first write, so a refused command changes nothing.
 
 import type { CreateUserBody, User } from '../api/users.js';
+import { isOrgAdminRole } from '../domain/identity.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
 import { ConflictError, UsageError } from '../errors.js';
-import { isOrgAdminRole, type Resolver } from './resolve.js';
+import type { Resolver } from './resolve.js';
 
 export interface WorkspaceGrantInput {
   workspace: string;

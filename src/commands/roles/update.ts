@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { grantedPermissions, type Role, roleScope } from '../../api/roles.js';
+import type { Role } from '../../api/roles.js';
+import { grantedPermissions, roleScope } from '../../domain/identity.js';
 import type { Context } from '../../cli/context.js';
 import { commandLine, confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';

@@ -97,7 +97,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
     throw new UsageError('--results, --resume and --concurrency go with --from-csv');
   const [{ planNewUser, parseWorkspaceGrant }, { isOrgAdminRole }] = await Promise.all([
     import('../../services/users.js'),
-    import('../../services/resolve.js'),
+    import('../../domain/identity.js'),
   ]);
   // Syntax first: a typo in a flag fails before any request.
   const grants = (o.workspace ?? []).map((w) => parseWorkspaceGrant(w));
@@ -249,7 +249,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
 }
 
 async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolver): Promise<string> {
-  const { roleScope } = await import('../../api/roles.js');
+  const { roleScope } = await import('../../domain/identity.js');
   const roles = (await r.roles()).filter((x) => roleScope(x) === 'org');
   return pickOne(p, {
     message: 'Organization role',
@@ -259,7 +259,7 @@ async function pickOrgRole(p: import('../../io/prompter.js').Prompter, r: Resolv
 }
 
 async function pickWorkspaces(ctx: Context, r: Resolver) {
-  const { roleScope } = await import('../../api/roles.js');
+  const { roleScope } = await import('../../domain/identity.js');
   const p = await ctx.prompter();
   const groups = await r.groups();
   if (groups.length === 0) return [];

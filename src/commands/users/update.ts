@@ -72,7 +72,7 @@ export async function runUpdate(ctx: Context, ref: string, o: UpdateOpts): Promi
     if (role.id !== u.org_role?.id) {
       body.org_role = role.id;
       changes.push(['org role', u.org_role?.name ?? '', role.name]);
-      const { isOrgAdminRole } = await import('../../services/resolve.js');
+      const { isOrgAdminRole } = await import('../../domain/identity.js');
       roleChange = { to: role.name, demotesAdmin: !!u.tenant_admin && !isOrgAdminRole(role) };
     }
   }
