@@ -22,7 +22,7 @@ export const GROUPS = [MKT, ENG];
 const user = (id: string, email: string, name: string, org: 'org_admin' | 'org_base', extra = {}) => ({
   id,
   email,
-  display_name: name.split(' ')[0],
+  display_name: name.split(' ')[0] as string,
   name,
   status: 'active',
   kind: 'human',

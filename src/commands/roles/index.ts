@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import type { Role } from '../../api/roles.js';
-import { grantedPermissions, roleScope } from '../../domain/identity.js';
 import type { Context } from '../../cli/context.js';
 import { commandLine, confirmDestructive, fromFlagOrPrompt, missingValues } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { grantedPermissions, roleScope } from '../../domain/identity.js';
 import { didYouMean } from '../../domain/match.js';
 import { CancelledError, ConflictError, UsageError } from '../../errors.js';
 import { resolverFor } from '../shared.js';

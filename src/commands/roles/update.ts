@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Role } from '../../api/roles.js';
-import { grantedPermissions, roleScope } from '../../domain/identity.js';
 import type { Context } from '../../cli/context.js';
 import { commandLine, confirmDestructive, confirmWrite } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
+import { grantedPermissions, roleScope } from '../../domain/identity.js';
 import { didYouMean } from '../../domain/match.js';
 import { ConflictError, UsageError } from '../../errors.js';
 import { checkName } from '../../services/users.js';
