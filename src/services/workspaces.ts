@@ -14,8 +14,7 @@ import {
 } from '../api/groups.js';
 import type { Role } from '../api/roles.js';
 import type { User } from '../api/users.js';
-import { foldName, isOrgAdmin } from '../domain/identity.js';
-import { normalizeEmail } from '../domain/validate.js';
+import { findByRef, foldName, isOrgAdmin, type RefKind } from '../domain/identity.js';
 import { ConflictError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import type { Resolver } from './resolve.js';
 import { checkName } from './users.js';
@@ -60,6 +59,14 @@ export async function renameWorkspace(
 export async function deleteWorkspace(client: ApiClient, group: Group): Promise<void> {
   await deleteGroup(client, group.id);
 }
+
+/** Members are users: referred to by id or email, as users are. */
+const MEMBER_REF: RefKind<Member> = {
+  what: 'user',
+  label: 'email',
+  id: (m) => m.user_id,
+  name: (m) => m.email,
+};
 
 const orgRoleHint = (email: string) => `noxus users update ${email} --org-role "Org Base"`;
 
@@ -175,7 +182,7 @@ export async function checkNewMembers(
   const found: NewMember[] = [];
   for (const ref of refs) {
     if (!listable) {
-      const m = current.find((x) => x.user_id === ref || normalizeEmail(x.email) === normalizeEmail(ref));
+      const m = findByRef(current, ref, MEMBER_REF);
       if (m?.via === 'org_admin') throw orgAdminError(m.email);
       if (m && role && m.role.id !== role.id) throw alreadyMember(m.email, m, role.name);
       found.push({ email: m?.email ?? ref, id: m?.user_id ?? ref, member: m });

@@ -169,6 +169,31 @@ describe('noxus ws add-member', () => {
     );
   });
 
+  it('a key that may not list users: members matched by email, the server decides on the write', async () => {
+    server = mockServer();
+    getGroups(server);
+    getMembers(server);
+    getRoles(server);
+    reply(server, 'GET', '/v1/admin/users', 403, problem(403, 'missing permission users:read'));
+    const admin = await server.run(['ws', 'add-member', 'Marketing', 'ADA@example.com', '--role', 'Reader']);
+    expect(admin.code).toBe(2);
+    expect(admin.stderr).toContain('ada@example.com is an org admin');
+    getGroups(server);
+    getMembers(server);
+    getRoles(server);
+    reply(server, 'GET', '/v1/admin/users', 403, problem(403, 'missing permission users:read'));
+    reply(
+      server,
+      'PUT',
+      '/v1/admin/groups/g_mkt/members/cy%40example.com',
+      403,
+      problem(403, 'missing permission workspace_admin'),
+    );
+    const r = await server.run(['ws', 'add-member', 'Marketing', 'cy@example.com', '--role', 'Reader']);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain('missing permission workspace_admin');
+  });
+
   it('on the public API off a terminal: exit 8 with the console steps, no write', async () => {
     server = mockServer({ features: 'public' });
     reads(server, false);
