@@ -3,7 +3,7 @@
 // changed (its roles are what every key it holds can do).
 
 import type { Group } from '../api/groups.js';
-import { type ApiKey, createKey } from '../api/keys.js';
+import { type ApiKey, createKey, listKeys } from '../api/keys.js';
 import { listPermissions } from '../api/roles.js';
 import { createUser, getAccess, removeUser, type User } from '../api/users.js';
 import { holderBound } from '../domain/identity.js';
@@ -189,4 +189,13 @@ export async function findServiceAccount(r: Resolver, ref: string): Promise<User
 /** Deletes the account; the server revokes its keys at once. */
 export async function deleteServiceAccount(r: Resolver, sa: User) {
   return removeUser(r.client, sa.id);
+}
+
+/** Service accounts, each with how many active keys it owns. */
+export async function listServiceAccounts(r: Resolver): Promise<Array<User & { active_keys: number }>> {
+  const [accounts, keys] = await Promise.all([
+    r.users({ kind: 'service' }),
+    listKeys(r.client, { status: 'active' }),
+  ]);
+  return accounts.map((a) => ({ ...a, active_keys: keys.filter((k) => k.owner_id === a.id).length }));
 }

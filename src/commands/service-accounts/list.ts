@@ -12,13 +12,8 @@ export function registerList(parent: Command, ctx: Context): void {
 
 export async function runSaList(ctx: Context): Promise<void> {
   await requireFeatures(ctx, 'service-accounts list');
-  const r = await resolverFor(ctx);
-  const { listKeys } = await import('../../api/keys.js');
-  const [accounts, keys] = await Promise.all([
-    r.users({ kind: 'service' }),
-    listKeys(r.client, { status: 'active' }),
-  ]);
-  const rows = accounts.map((a) => ({ ...a, active_keys: keys.filter((k) => k.owner_id === a.id).length }));
+  const { listServiceAccounts } = await import('../../services/service-accounts.js');
+  const rows = await listServiceAccounts(await resolverFor(ctx));
   ctx.out.list('service-accounts list', rows, [
     { header: 'Email', value: (a) => a.email },
     { header: 'Name', value: (a) => a.name ?? a.display_name },
