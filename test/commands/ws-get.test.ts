@@ -1,7 +1,7 @@
 // `noxus ws get`: the workspace a name or id means, from the one list read.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MockServer, mockServer } from './mock.js';
-import { envelope, getGroups, MKT } from './ws-fixtures.js';
+import { envelope, getGroups, MKT, problem, reply } from './ws-fixtures.js';
 
 let server: MockServer;
 afterEach(async () => {
@@ -41,5 +41,16 @@ describe('noxus ws get', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('workspace name "Marketing" matches 2 workspaces');
     expect(r.stderr).toContain('use an id: g_mkt (Marketing), g_mkt2 (marketing)');
+  });
+
+  it('a 403 on the list exits 6; on the public API it still works (listing is public)', async () => {
+    server = mockServer();
+    reply(server, 'GET', '/v1/admin/groups', 403, problem(403, 'missing permission workspace:read'));
+    expect((await server.run(['ws', 'get', 'Marketing'])).code).toBe(6);
+    server.agent.assertNoPendingInterceptors();
+    const pub = mockServer({ features: 'public' });
+    getGroups(pub);
+    expect((await pub.run(['ws', 'get', 'Marketing'])).code).toBe(0);
+    await pub.done();
   });
 });
