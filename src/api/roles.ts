@@ -1,7 +1,5 @@
 import type { ApiClient } from './client.js';
 
-export { grantedPermissions, roleScope } from '../domain/identity.js';
-
 import { listAll } from './paging.js';
 import { arr, bool, item, obj, oneOf, opt, parse, record, str, unknownValue } from './schema.js';
 

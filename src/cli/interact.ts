@@ -1,7 +1,8 @@
 // The rule for every missing value: flag given → use it; terminal → prompt; otherwise exit 2 with
 // the complete command to run.
 
-import { grantedPermissions, type Role } from '../api/roles.js';
+import type { Role } from '../api/roles.js';
+import { grantedPermissions } from '../domain/identity.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
 import { CancelledError, UsageError } from '../errors.js';
 import type { Choice, Prompter } from '../io/prompter.js';

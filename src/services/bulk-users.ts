@@ -6,11 +6,20 @@ import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../api/client.js';
 import { listMembers, setMember } from '../api/groups.js';
 import { createUser, type DeliveryState, listUsers, type User, updateUser } from '../api/users.js';
+import {
+  ambiguityMessage,
+  isOrgAdminRole,
+  matchRef,
+  type RefKind,
+  ROLE_REF,
+  roleScope,
+  WORKSPACE_REF,
+} from '../domain/identity.js';
 import { didYouMean } from '../domain/match.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
 import { runPool } from '../util/pool.js';
 import { type InputProblem, inputError, type Journal, readCsv } from './bulk.js';
-import { isOrgAdminRole, type Resolver } from './resolve.js';
+import type { Resolver } from './resolve.js';
 
 export const USER_COLUMNS = {
   required: ['email', 'name'],
@@ -60,18 +69,28 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
   const col = (name: keyof typeof COL) => header.indexOf(name) + 1 || COL[name];
   const problems: InputProblem[] = [];
   const [roles, groups, users] = await Promise.all([r.roles(), r.groups(), r.users()]);
-  const { roleScope } = await import('../api/roles.js');
   const byEmail = new Map(users.map((u) => [normalizeEmail(u.email), u]));
   const seen = new Map<string, number>();
   const plans: UserRowPlan[] = [];
-  const findRole = (ref: string) =>
-    roles.find((x) => x.id === ref) ?? roles.find((x) => x.name.toLowerCase() === ref.toLowerCase());
-  const findGroup = (ref: string) =>
-    groups.find((g) => g.id === ref) ??
-    groups.find((g) => g.name.normalize('NFC').toLowerCase() === ref.normalize('NFC').toLowerCase());
 
   for (const { line, cells } of rows) {
     const bad = (column: number, message: string) => problems.push({ line, column, message });
+    // An ambiguous name is a problem of its own line (listing the matches), never "the first one".
+    const find = <T>(
+      column: number,
+      items: readonly T[],
+      ref: string,
+      k: RefKind<T>,
+    ): T | null | undefined => {
+      const m = matchRef(items, ref, k);
+      if (m.kind === 'one') return m.item;
+      if (m.kind === 'none') return undefined;
+      const a = ambiguityMessage(ref, m.items, k);
+      bad(column, `${a.message}; ${a.hint}`);
+      return null;
+    };
+    const findRole = (column: number, ref: string) => find(column, roles, ref, ROLE_REF);
+    const findGroup = (column: number, ref: string) => find(column, groups, ref, WORKSPACE_REF);
     const email = cells.email ?? '';
     const ep = emailProblem(email);
     if (ep) bad(col('email'), `email ${ep}`);
@@ -89,8 +108,8 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
     if (displayName && nameProblem(displayName))
       bad(col('display_name'), `display_name ${nameProblem(displayName)}`);
     const orgRef = cells.org_role || 'Org Base';
-    const orgRole = findRole(orgRef);
-    if (!orgRole)
+    const orgRole = findRole(col('org_role'), orgRef);
+    if (orgRole === undefined)
       bad(
         col('org_role'),
         `unknown org role "${orgRef}" (known: ${roles
@@ -98,7 +117,7 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
           .map((x) => x.name)
           .join(', ')})`,
       );
-    else if (roleScope(orgRole) !== 'org')
+    else if (orgRole && roleScope(orgRole) !== 'org')
       bad(col('org_role'), `"${orgRole.name}" is a workspace role, not an organization role`);
     const admin = !!orgRole && isOrgAdminRole(orgRole);
     const grants: UserRowPlan['grants'] = [];
@@ -116,13 +135,13 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
           bad(col('workspaces'), `"${part}" is not WORKSPACE=ROLE`);
           continue;
         }
-        const g = findGroup(part.slice(0, i).trim());
-        const role = findRole(part.slice(i + 1).trim());
+        const g = findGroup(col('workspaces'), part.slice(0, i).trim());
+        const role = findRole(col('workspaces'), part.slice(i + 1).trim());
         const near = (ref: string, names: string[]) => {
           const m = didYouMean(ref, names);
           return m ? ` (${m})` : '';
         };
-        if (!g)
+        if (g === undefined)
           bad(
             col('workspaces'),
             `unknown workspace "${part.slice(0, i).trim()}"${near(
@@ -130,7 +149,7 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
               groups.map((x) => x.name),
             )}`,
           );
-        if (!role)
+        if (role === undefined)
           bad(
             col('workspaces'),
             `unknown workspace role "${part.slice(i + 1).trim()}"${near(
@@ -138,7 +157,7 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
               roles.map((x) => x.name),
             )}`,
           );
-        else if (roleScope(role) !== 'workspace')
+        else if (role && roleScope(role) !== 'workspace')
           bad(col('workspaces'), `"${role.name}" is an organization role, not a workspace role`);
         if (g && used.has(g.id)) bad(col('workspaces'), `workspace ${g.name} is listed twice`);
         if (g && role) {

@@ -17,15 +17,16 @@ import {
 } from '../api/keys.js';
 import { getMe, type Me } from '../api/me.js';
 import type { PermissionInfo } from '../api/roles.js';
-import { grantedPermissions, listPermissions } from '../api/roles.js';
+import { listPermissions } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { checkRestriction, intersect } from '../domain/effective.js';
+import { holderBound, isOrgAdmin } from '../domain/identity.js';
 import { didYouMean } from '../domain/match.js';
 import { expandWorkspacePermissions } from '../domain/permissions.js';
 import { parseDuration } from '../domain/validate.js';
 import { ConflictError, NotAvailableError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import type { Capabilities } from './capabilities.js';
-import { isOrgAdminRole, type Resolver } from './resolve.js';
+import type { Resolver } from './resolve.js';
 
 /** `--restrict` with no value (true) means "pick in a terminal"; a string is a comma list. */
 export function parseRestrict(value: string | boolean | undefined): string[] | 'pick' | undefined {
@@ -80,30 +81,19 @@ export async function keyBounds(r: Resolver, me: Me, groupId: string, owner?: Us
   const { listMembers } = await import('../api/groups.js');
   const members = await listMembers(r.client, groupId);
   const roles = await r.roles();
-  const permsOf = (userId: string): { permissions: string[]; source: string } => {
+  const permsOf = (userId: string, orgAdmin = false) => {
     const m = members.find((x) => x.user_id === userId);
-    if (!m) return { permissions: [], source: 'no role in this workspace' };
-    if (m.via === 'org_admin')
-      return { permissions: expandWorkspacePermissions(['workspace_admin']), source: 'org admin' };
-    const role = roles.find((x) => x.id === m.role.id);
-    return {
-      permissions: expandWorkspacePermissions(role ? grantedPermissions(role) : []),
-      source: `role ${m.role.name}`,
-    };
+    return holderBound({ orgAdmin: orgAdmin || m?.via === 'org_admin', workspaceRole: m?.role }, roles);
   };
   const bounds: Bound[] = [];
   if (me.holder) {
-    const admin =
-      me.holder.org_admin || roles.some((x) => x.name === me.holder?.org_role && isOrgAdminRole(x));
-    bounds.push(
-      admin
-        ? {
-            who: `you (${me.holder.email})`,
-            permissions: expandWorkspacePermissions(['workspace_admin']),
-            source: 'org admin',
-          }
-        : { who: `you (${me.holder.email})`, ...permsOf(me.holder.id) },
+    // /me names the holder's org role by name; the identity rule decides from the role itself.
+    const orgRole = roles.find((x) => x.name === me.holder?.org_role);
+    const admin = isOrgAdmin(
+      { tenant_admin: me.holder.org_admin, org_role: orgRole ? { id: orgRole.id } : null },
+      roles,
     );
+    bounds.push({ who: `you (${me.holder.email})`, ...permsOf(me.holder.id, admin) });
     if (me.group_id === groupId && me.restricted && me.effective_permissions) {
       bounds.push({
         who: 'the key you are using',

@@ -219,7 +219,7 @@ export async function checkOffboardable(r: Resolver, user: User, target: User | 
     });
   }
   if (user.tenant_admin) {
-    const { isOrgAdminRole } = await import('./resolve.js');
+    const { isOrgAdminRole } = await import('../domain/identity.js');
     const roles = await r.roles();
     const admins = (await r.users({ status: 'active' })).filter((u) => {
       const role = roles.find((x) => x.id === u.org_role?.id);
@@ -255,7 +255,7 @@ type OwnCheck = (target: User) => Promise<string[]>;
 
 async function ownCheck(r: Resolver, resources: Access['resources_owned']): Promise<OwnCheck> {
   const { listMembers } = await import('../api/groups.js');
-  const { grantedPermissions } = await import('../api/roles.js');
+  const { grantedPermissions } = await import('../domain/identity.js');
   const { expandWorkspacePermissions } = await import('../domain/permissions.js');
   const roles = await r.roles();
   const groups = await r.groups();

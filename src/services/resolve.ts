@@ -3,11 +3,10 @@
 
 import type { ApiClient } from '../api/client.js';
 import { type Group, listGroups } from '../api/groups.js';
-import { grantedPermissions, listRoles, type Role, roleScope } from '../api/roles.js';
+import { listRoles, type Role } from '../api/roles.js';
 import { listUsers, type User, type UserFilter } from '../api/users.js';
+import { findByRef, ROLE_REF, roleScope, USER_REF, WORKSPACE_REF } from '../domain/identity.js';
 import { didYouMean } from '../domain/match.js';
-import { isAdminOrgRole } from '../domain/roles.js';
-import { normalizeEmail } from '../domain/validate.js';
 import { NotFoundError, UsageError } from '../errors.js';
 
 export class Resolver {
@@ -41,9 +40,7 @@ export class Resolver {
 
   async user(ref: string): Promise<User> {
     const all = await this.users();
-    const found = ref.includes('@')
-      ? all.find((u) => normalizeEmail(u.email) === normalizeEmail(ref))
-      : all.find((u) => u.id === ref);
+    const found = findByRef(all, ref, USER_REF);
     if (found) return found;
     throw new NotFoundError(`no user ${ref}`, {
       hint:
@@ -65,17 +62,8 @@ export class Resolver {
 
   async group(ref: string): Promise<Group> {
     const all = await this.groups();
-    const byId = all.find((g) => g.id === ref);
-    if (byId) return byId;
-    const byName = all.filter(
-      (g) => g.name.normalize('NFC').toLowerCase() === ref.normalize('NFC').toLowerCase(),
-    );
-    if (byName.length === 1) return byName[0] as Group;
-    if (byName.length > 1) {
-      throw new UsageError(`workspace name "${ref}" matches ${byName.length} workspaces`, {
-        hint: `use an id: ${byName.map((g) => g.id).join(', ')}`,
-      });
-    }
+    const found = findByRef(all, ref, WORKSPACE_REF);
+    if (found) return found;
     throw new NotFoundError(`no workspace ${ref}`, {
       hint:
         didYouMean(
@@ -87,8 +75,7 @@ export class Resolver {
 
   async role(ref: string, scope?: 'org' | 'workspace', flag = '--role'): Promise<Role> {
     const all = await this.roles();
-    const found =
-      all.find((r) => r.id === ref) ?? all.find((r) => r.name.toLowerCase() === ref.toLowerCase());
+    const found = findByRef(all, ref, ROLE_REF);
     const candidates = all.filter((r) => !scope || roleScope(r) === scope).map((r) => r.name);
     if (!found) {
       throw new UsageError(
@@ -107,5 +94,3 @@ export class Resolver {
     return found;
   }
 }
-
-export { isOrgAdminRole } from '../domain/identity.js';

@@ -7,12 +7,12 @@ import type { ApiClient } from '../api/client.js';
 import { listMembers } from '../api/groups.js';
 import { type ApiKey, listKeys, listSystemKeys } from '../api/keys.js';
 import { listAll } from '../api/paging.js';
-import { grantedPermissions, listRoles } from '../api/roles.js';
+import { listRoles } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { type FeatureId, feature, notAvailableMessage } from '../domain/features.js';
+import { grantedPermissions, isOrgAdminRole } from '../domain/identity.js';
 import { UsageError } from '../errors.js';
 import { mapBounded } from '../util/pool.js';
-import { isOrgAdminRole } from './resolve.js';
 
 export const REVIEW_KIND = 'noxus-access-review';
 

@@ -3,11 +3,22 @@
 // from an org role are never touched: they are derived, not memberships.
 
 import type { ApiClient } from '../api/client.js';
-import { listMembers, type Member, removeMember, setMember } from '../api/groups.js';
+import { type Group, listMembers, type Member, removeMember, setMember } from '../api/groups.js';
+import type { Role } from '../api/roles.js';
+import type { User } from '../api/users.js';
+import {
+  ambiguityMessage,
+  isOrgAdmin,
+  matchRef,
+  type RefKind,
+  ROLE_REF,
+  roleScope,
+  USER_REF,
+  WORKSPACE_REF,
+} from '../domain/identity.js';
 import { didYouMean } from '../domain/match.js';
-import { normalizeEmail } from '../domain/validate.js';
-import { type InputProblem, inputError, readCsv } from './bulk.js';
-import { isOrgAdminRole, type Resolver } from './resolve.js';
+import { type CsvRow, type InputProblem, inputError, readCsv } from './bulk.js';
+import type { Resolver } from './resolve.js';
 
 export interface ApplyStep {
   row: number;
@@ -23,64 +34,99 @@ export interface ApplyStep {
   message?: string;
 }
 
+export interface WsApplyLists {
+  roles: readonly Role[];
+  groups: readonly Group[];
+  users: readonly User[];
+}
+
+export interface DesiredMember {
+  row: number;
+  groupId: string;
+  workspace: string;
+  userId: string;
+  user: string;
+  roleId: string;
+  role: string;
+  viaAdmin: boolean;
+}
+
 export async function planWsApply(file: string, r: Resolver, prune: boolean): Promise<ApplyStep[]> {
   const { rows, header } = readCsv(file, { required: ['workspace', 'user', 'role'], optional: [] });
-  const col = (n: string) => header.indexOf(n) + 1;
   const [roles, groups, users] = await Promise.all([r.roles(), r.groups(), r.users()]);
-  const { roleScope } = await import('../api/roles.js');
-  const adminRoles = new Set(roles.filter(isOrgAdminRole).map((x) => x.id));
+  const { desired, problems } = matchWsRows(rows, header, { roles, groups, users });
+  if (problems.length) throw inputError(file, problems);
+  const current = new Map<string, Member[]>();
+  for (const groupId of new Set(desired.map((d) => d.groupId)))
+    current.set(groupId, await listMembers(r.client, groupId));
+  return diffWsMembers(desired, current, prune);
+}
+
+/** Each row's workspace, user and role against the server's lists; every problem, by line and column. */
+export function matchWsRows(
+  rows: readonly CsvRow[],
+  header: readonly string[],
+  lists: WsApplyLists,
+): { desired: DesiredMember[]; problems: InputProblem[] } {
+  const { roles, groups, users } = lists;
+  const col = (n: string) => header.indexOf(n) + 1;
   const problems: InputProblem[] = [];
-  const desired: Array<{
-    row: number;
-    groupId: string;
-    workspace: string;
-    userId: string;
-    user: string;
-    roleId: string;
-    role: string;
-    viaAdmin: boolean;
-  }> = [];
+  const desired: DesiredMember[] = [];
   const seen = new Map<string, number>();
   for (const { line, cells } of rows) {
     const bad = (c: string, m: string) => problems.push({ line, column: col(c), message: m });
+    const find = <T>(
+      c: string,
+      items: readonly T[],
+      ref: string,
+      k: RefKind<T>,
+      unknown: string,
+    ): T | undefined => {
+      const m = matchRef(items, ref, k);
+      if (m.kind === 'one') return m.item;
+      if (m.kind === 'ambiguous') {
+        const a = ambiguityMessage(ref, m.items, k);
+        bad(c, `${a.message}; ${a.hint}`);
+      } else bad(c, unknown);
+      return undefined;
+    };
     const wRef = cells.workspace ?? '';
-    const g =
-      groups.find((x) => x.id === wRef) ?? groups.find((x) => x.name.toLowerCase() === wRef.toLowerCase());
-    if (!g)
-      bad(
-        'workspace',
-        `unknown workspace "${wRef}"${hint(
-          wRef,
-          groups.map((x) => x.name),
-        )}`,
-      );
+    const g = find(
+      'workspace',
+      groups,
+      wRef,
+      WORKSPACE_REF,
+      `unknown workspace "${wRef}"${hint(
+        wRef,
+        groups.map((x) => x.name),
+      )}`,
+    );
     const uRef = cells.user ?? '';
-    const u = uRef.includes('@')
-      ? users.find((x) => normalizeEmail(x.email) === normalizeEmail(uRef))
-      : users.find((x) => x.id === uRef);
-    if (!u)
-      bad(
-        'user',
-        `unknown user "${uRef}"${hint(
-          uRef,
-          users.map((x) => x.email),
-        )}`,
-      );
+    const u = find(
+      'user',
+      users,
+      uRef,
+      USER_REF,
+      `unknown user "${uRef}"${hint(
+        uRef,
+        users.map((x) => x.email),
+      )}`,
+    );
     const rRef = cells.role ?? '';
-    const role =
-      roles.find((x) => x.id === rRef) ?? roles.find((x) => x.name.toLowerCase() === rRef.toLowerCase());
-    if (!role)
-      bad(
-        'role',
-        `unknown role "${rRef}"${hint(
-          rRef,
-          roles.filter((x) => roleScope(x) === 'workspace').map((x) => x.name),
-        )}`,
-      );
-    else if (roleScope(role) !== 'workspace')
+    const role = find(
+      'role',
+      roles,
+      rRef,
+      ROLE_REF,
+      `unknown role "${rRef}"${hint(
+        rRef,
+        roles.filter((x) => roleScope(x) === 'workspace').map((x) => x.name),
+      )}`,
+    );
+    if (role && roleScope(role) !== 'workspace')
       bad('role', `"${role.name}" is an organization role, not a workspace role`);
     if (!g || !u || !role) continue;
-    const viaAdmin = !!u.org_role && adminRoles.has(u.org_role.id);
+    const viaAdmin = isOrgAdmin(u, roles);
     if (viaAdmin && role.name !== 'Admin') {
       bad(
         'role',
@@ -102,11 +148,21 @@ export async function planWsApply(file: string, r: Resolver, prune: boolean): Pr
       viaAdmin,
     });
   }
-  if (problems.length) throw inputError(file, problems);
+  return { desired, problems };
+}
 
+/**
+ * The steps from the current members to the desired ones: adds, role changes, and with `prune` the
+ * removal of direct members the file does not list. Org admins are never changed or removed.
+ */
+export function diffWsMembers(
+  desired: readonly DesiredMember[],
+  members: ReadonlyMap<string, readonly Member[]>,
+  prune: boolean,
+): ApplyStep[] {
   const steps: ApplyStep[] = [];
   for (const groupId of [...new Set(desired.map((d) => d.groupId))]) {
-    const current: Member[] = await listMembers(r.client, groupId);
+    const current = members.get(groupId) ?? [];
     const wanted = desired.filter((d) => d.groupId === groupId);
     for (const d of wanted) {
       const m = current.find((x) => x.user_id === d.userId);
