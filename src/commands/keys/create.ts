@@ -247,10 +247,3 @@ export async function runCreate(ctx: Context, o: CreateOpts): Promise<void> {
 }
 
 const UNRESTRICTED = 'unrestricted (everything its holder can do in the workspace, now and later)';
-
-/** service-accounts create finds its key the same way (loaded on use: commands load services lazily). */
-export async function findSameKey(
-  ...args: Parameters<typeof import('../../services/keys.js').findSameKey>
-): ReturnType<typeof import('../../services/keys.js').findSameKey> {
-  return (await import('../../services/keys.js')).findSameKey(...args);
-}

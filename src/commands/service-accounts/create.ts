@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
-import { findSameKey } from '../keys/create.js';
 import { checkSecretTarget, reportUnchanged, revealSecret } from '../keys/secret.js';
 import { collect, requireFeatures, resolverFor } from '../shared.js';
 
@@ -73,7 +72,7 @@ export async function runSaCreate(ctx: Context, name: string, o: CreateOpts): Pr
   });
   const existingKey =
     existing && o.key && keyGroup
-      ? await findSameKey(r.client, keyGroup, o.key, {
+      ? await (await import('../../services/keys.js')).findSameKey(r.client, keyGroup, o.key, {
           ownerId: existing.user.id,
           holderId: existing.user.id,
           restriction: restriction ?? null,
