@@ -14,6 +14,18 @@ const DIST = join(ROOT, 'dist');
 /** Not bundled: native addons, and packages that find their own files relative to themselves. */
 export const EXTERNAL = ['better-sqlite3', '@napi-rs/keyring', 'cli-table3'];
 
+/** src/ imports 'undici' for request() and EnvHttpProxyAgent only; the bundle gets just those. */
+const leanUndici = {
+  name: 'lean-undici',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) =>
+      args.importer.startsWith(join(ROOT, 'src'))
+        ? { path: join(ROOT, 'scripts', 'undici-lean.mjs') }
+        : undefined,
+    );
+  },
+};
+
 rmSync(DIST, { recursive: true, force: true });
 const result = await build({
   absWorkingDir: ROOT,
@@ -40,6 +52,7 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+  plugins: [leanUndici],
 });
 // Which source files each output file holds: test/e2e/file-budget.test.ts reads it to name what a
 // command loaded.
