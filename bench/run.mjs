@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import {
   api,
+  BARE_USERS_LIST,
   BIN,
   cleanup,
   cliEnv,
@@ -21,6 +22,8 @@ import {
   median,
   NODE,
   percentile,
+  README_BEGIN,
+  README_END,
   ROOT,
   startSandbox,
   tempRoot,
@@ -59,44 +62,100 @@ async function section(name, fn) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 1. Start-up: the three commands interleaved, round after round, so that drift in the machine's
-// state affects all three alike. spawnSync keeps the harness out of the way (nothing else runs).
+// 1. Start-up: `node -e 0`, `noxus --version`, `noxus --help`, `noxus users list` against a local
+// sandbox and the bare undici script that makes the same request and prints the same lines, taking
+// turns round after round so that drift in the machine's state affects all of them alike. spawnSync
+// keeps the harness out of the way. Each round also runs every case once more under GNU time for its
+// peak RSS (kept apart so that time's own start-up is not in the timings).
+
+const GOALS = []; // { what, ratio, limit, extra? }
 
 async function startup() {
-  const env = cliEnv();
-  const cases = [
-    { label: '`node -e 0` (floor)', args: ['-e', '0'] },
-    { label: '`noxus --version`', args: [BIN, '--version'] },
-    { label: '`noxus --help`', args: [BIN, '--help'] },
-  ];
-  for (const c of cases) c.ms = [];
-  for (let round = 0; round < STARTUP_WARMUPS + STARTUP_RUNS; round++) {
-    for (const c of cases) {
-      const t0 = process.hrtime.bigint();
-      const r = spawnSync(NODE, c.args, {
+  const sbx = await startSandbox('sbx-startup', ['--seed', 'demo']);
+  try {
+    const env = cliEnv({ NOXUS_BACKEND_URL: sbx.url, NOXUS_API_KEY: sbx.adminKey });
+    const cases = [
+      { id: 'floor', label: '`node -e 0` (floor)', args: ['-e', '0'] },
+      { id: 'version', label: '`noxus --version`', args: [BIN, '--version'] },
+      { id: 'help', label: '`noxus --help`', args: [BIN, '--help'] },
+      { id: 'list', label: '`noxus users list` (demo sandbox, 8 users)', args: [BIN, 'users', 'list'] },
+      { id: 'bare', label: 'bare undici script, same request and output', args: [BARE_USERS_LIST] },
+    ];
+    const by = Object.fromEntries(cases.map((c) => [c.id, c]));
+    const run = (args, time) =>
+      spawnSync(time ? '/usr/bin/time' : NODE, time ? ['-f', '%M', NODE, ...args] : args, {
         cwd: ROOT,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
         timeout: 30_000,
       });
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    const check = (c, r) => {
       if (r.status !== 0)
         throw new Error(`${c.label} exited ${r.status ?? r.signal}: ${String(r.stderr).trim()}`);
-      if (round >= STARTUP_WARMUPS) c.ms.push(ms);
+    };
+    const list = run(by.list.args);
+    const bare = run(by.bare.args);
+    check(by.list, list);
+    check(by.bare, bare);
+    if (String(list.stdout) !== String(bare.stdout) || !String(list.stdout).includes('@example.com'))
+      throw new Error(
+        `the bare script does not print what noxus users list prints:\n${list.stdout}\n---\n${bare.stdout}`,
+      );
+    for (const c of cases) {
+      c.ms = [];
+      c.rssKB = [];
     }
-  }
-  const floor = median(cases[0].ms);
-  for (const c of cases) {
-    const m = median(c.ms);
-    rows.push([
-      'Start-up',
-      `${c.label}, ${STARTUP_RUNS} runs`,
-      fmtMs(m),
-      fmtMs(percentile(c.ms, 0.9)),
-      '',
-      '',
-      c === cases[0] ? '1.00× (floor)' : `${fmtRatio(m / floor)} floor`,
-    ]);
+    for (let round = 0; round < STARTUP_WARMUPS + STARTUP_RUNS; round++) {
+      for (const c of cases) {
+        const t0 = process.hrtime.bigint();
+        const r = run(c.args);
+        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        check(c, r);
+        if (round >= STARTUP_WARMUPS) c.ms.push(ms);
+      }
+      if (round < STARTUP_WARMUPS) continue;
+      for (const c of cases) {
+        const r = run(c.args, true);
+        check(c, r);
+        c.rssKB.push(Number(String(r.stderr).trim().split('\n').pop()));
+      }
+    }
+    for (const c of cases) {
+      c.median = median(c.ms);
+      c.rssMB = median(c.rssKB) / 1024;
+    }
+    const goal = (what, ratio, limit) => {
+      GOALS.push({ what, ratio, limit });
+      return `${fmtRatio(ratio)} ${what.split(' ÷ ')[1]} (goal ≤ ${fmtRatio(limit)})`;
+    };
+    const ratio = {
+      floor: '1.00× (floor)',
+      version: goal('`noxus --version` ÷ `node -e 0`', by.version.median / by.floor.median, 1.2),
+      help: goal('`noxus --help` ÷ `node -e 0`', by.help.median / by.floor.median, 1.4),
+      list: goal('`noxus users list` ÷ bare script', by.list.median / by.bare.median, 1.1),
+      bare: '1.00× (baseline of users list)',
+    };
+    const rssDelta = by.list.rssMB - by.bare.rssMB;
+    GOALS.push({
+      what: '`noxus users list` peak RSS − bare script',
+      delta: rssDelta,
+      limit: 10,
+      met: rssDelta <= 10,
+      text: `${rssDelta >= 0 ? '+' : '−'}${Math.abs(rssDelta).toFixed(1)} MB (goal ≤ +10 MB)`,
+    });
+    for (const c of cases) {
+      rows.push([
+        'Start-up',
+        `${c.label}, ${STARTUP_RUNS} runs`,
+        fmtMs(c.median),
+        fmtMs(percentile(c.ms, 0.9)),
+        '',
+        `${c.rssMB.toFixed(1)} MB`,
+        c.id === 'list' ? `${ratio.list}; RSS ${GOALS.at(-1).text}` : ratio[c.id],
+      ]);
+    }
+  } finally {
+    await sbx.stop();
   }
 }
 
@@ -333,17 +392,31 @@ async function review() {
 
 // ---------------------------------------------------------------------------------------------
 
+const SECTIONS = { startup: ['Start-up', startup], bulk: ['Bulk', bulk], review: ['Review export', review] };
+
+function goalLines() {
+  return GOALS.map((g) => {
+    const met = g.met ?? g.ratio <= g.limit;
+    const value = g.text ?? `${fmtRatio(g.ratio)} (goal ≤ ${fmtRatio(g.limit)})`;
+    return `- ${g.what}: ${value}, ${met ? 'met' : `NOT met${g.ratio !== undefined ? ` (${Math.round((100 * (g.ratio - g.limit)) / g.limit)}% over)` : ''}`}`;
+  });
+}
+
 async function main() {
   const t0 = performance.now();
+  // `node bench/run.mjs startup` runs one section; only a whole run rewrites the README's table.
+  const only = process.argv.slice(2);
+  for (const name of only)
+    if (!SECTIONS[name])
+      throw new Error(`unknown section ${name}; known: ${Object.keys(SECTIONS).join(', ')}`);
   const machine = machineInfo();
   const loadBefore = loadavg();
   if (!existsSync(join(ROOT, 'dist', 'main.js')))
     throw new Error('dist/ missing: run `npm run bench`, which builds first');
   if (!machine.gnuTime) throw new Error('/usr/bin/time (GNU time) is required');
   try {
-    await section('Start-up', startup);
-    await section('Bulk', bulk);
-    await section('Review export', review);
+    for (const [key, [name, fn]] of Object.entries(SECTIONS))
+      if (only.length === 0 || only.includes(key)) await section(name, fn);
   } finally {
     await cleanup();
   }
@@ -361,12 +434,25 @@ async function main() {
     `- Measured: ${new Date().toISOString()}, whole run ${total.toFixed(0)} s`,
     `- Load average (1/5/15 min) before: ${loadBefore}; after: ${loadavg()} (well above ${machine.cores} means other work shared the CPUs)`,
   ];
-  process.stdout.write(`${table}\n\n${machineLines.join('\n')}\n`);
+  const goals = goalLines();
+  process.stdout.write(
+    `${table}\n\n${goals.length ? `Start-up goals (issue 14), each ratio from this run:\n${goals.join('\n')}\n\n` : ''}${machineLines.join('\n')}\n`,
+  );
   writeFileSync(
     join(ROOT, 'bench', 'results.md'),
-    `# noxus benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) in one run; see bench/README.md for what each row measures.\n\n## Machine\n\n${machineLines.join('\n')}\n\n## Results\n\n${table}\n${failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`,
+    `# noxus benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) in one run; see bench/README.md for what each row measures.\n\n## Machine\n\n${machineLines.join('\n')}\n\n## Results\n\n${table}\n${goals.length ? `\n## Start-up goals\n\n${goals.join('\n')}\n` : ''}${failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`,
   );
-  log(`table written to bench/results.md`);
+  log('table written to bench/results.md');
+  if (only.length === 0 && failures.length === 0) {
+    const file = join(ROOT, 'README.md');
+    const readme = readFileSync(file, 'utf8');
+    const a = readme.indexOf(README_BEGIN);
+    const b = readme.indexOf(README_END);
+    if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${README_BEGIN} … ${README_END}`);
+    const block = `${table}\n\n${goals.length ? `Start-up goals, each ratio from this run:\n\n${goals.join('\n')}\n\n` : ''}Machine:\n\n${machineLines.join('\n')}`;
+    writeFileSync(file, `${readme.slice(0, a + README_BEGIN.length)}\n${block}\n${readme.slice(b)}`);
+    log('README.md Benchmarks table regenerated');
+  }
   if (failures.length) {
     log(`${failures.length} measurement(s) failed`);
     process.exitCode = 1;

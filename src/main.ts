@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CommanderError } from 'commander';
 import { Context } from './cli/context.js';
 import { hintOf } from './cli/hints.js';
-import { buildProgram } from './cli/program.js';
+import { buildFor, type Manifest, manifest } from './cli/root.js';
 import { CancelledError, ExitCode, isNoxusError, type NoxusError } from './errors.js';
 import { type IO, processIO } from './io/streams.js';
 import { escapeControl, safeJson } from './io/text.js';
@@ -11,11 +11,29 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   version: string;
 };
 
-/** Runs one invocation and returns its exit code; the only place errors become exit codes. */
-export async function run(argv: string[], io: IO): Promise<number> {
-  const ctx = new Context(io, pkg.version);
-  const program = buildProgram(ctx);
+/** The top-level commands, written next to the bundle by scripts/build.mjs; absent when run from src/. */
+function readManifest(): Manifest | undefined {
   try {
+    return JSON.parse(readFileSync(new URL('./commands.json', import.meta.url), 'utf8')) as Manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** For scripts/build.mjs: the manifest of the whole registry. */
+export function commandManifest(io: IO): Promise<Manifest> {
+  return manifest(new Context(io, pkg.version));
+}
+
+/** Runs one invocation and returns its exit code; the only place errors become exit codes. */
+export async function run(
+  argv: string[],
+  io: IO,
+  commands: Manifest | undefined = readManifest(),
+): Promise<number> {
+  const ctx = new Context(io, pkg.version);
+  try {
+    const program = await buildFor(ctx, argv, commands);
     await program.parseAsync(argv, { from: 'user' });
     return ExitCode.OK;
   } catch (e) {

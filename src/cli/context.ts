@@ -1,4 +1,4 @@
-// The lazily built dependencies of a command. Nothing heavy (HTTP client, keychain, conf, prompts)
+// The lazily built dependencies of a command. Nothing heavy (HTTP client, keychain, prompts)
 // is imported until a command asks for it, so --help and --version stay fast.
 
 import type { Dispatcher } from 'undici';

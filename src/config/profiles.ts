@@ -1,4 +1,7 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NotFoundError, UsageError } from '../errors.js';
+import { writeFileAtomicSync } from '../util/files.js';
 import { configDir, type Env } from './paths.js';
 
 export type CredentialStoreKind = 'keyring' | 'file' | 'sandbox-file';
@@ -76,35 +79,45 @@ function validateProfile(name: string, profile: Profile): Profile {
   return profile;
 }
 
-interface ConfLike {
-  readonly path: string;
-  store: ProfilesFile;
-}
-
+/**
+ * `<config dir>/config.json`: `{ "current"?: name, "profiles": { name: Profile } }`, tab-indented,
+ * mode 0600 (the layout conf wrote, so existing files read as before). Every read goes back to the
+ * file, so two processes working on the same directory see each other's changes; every write
+ * replaces the file atomically.
+ */
 export class ProfileStore {
-  readonly #conf: ConfLike;
-
-  constructor(conf: ConfLike) {
-    this.#conf = conf;
-  }
-
   /** The JSON file backing the store. */
-  get path(): string {
-    return this.#conf.path;
+  readonly path: string;
+
+  constructor(readonly dir: string) {
+    this.path = join(dir, 'config.json');
   }
 
-  // Each read goes back to the file (conf re-reads on every `store` access), so two processes
-  // working on the same directory see each other's changes.
   #read(): ProfilesFile {
-    const data = this.#conf.store;
-    const profiles = data.profiles && typeof data.profiles === 'object' ? data.profiles : {};
-    return { current: typeof data.current === 'string' ? data.current : undefined, profiles };
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
+      throw e;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (e) {
+      throw new UsageError(`The configuration file in ${this.dir} is not valid JSON.`, {
+        hint: `Fix or delete ${this.path} (profiles will need to be set up again).`,
+        cause: e,
+      });
+    }
+    return parseProfilesFile(data, this.path);
   }
 
   #write(data: ProfilesFile): void {
     const next: ProfilesFile = { profiles: data.profiles };
     if (data.current !== undefined) next.current = data.current;
-    this.#conf.store = next;
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    writeFileAtomicSync(this.path, JSON.stringify(next, undefined, '\t'));
   }
 
   list(): ProfileEntry[] {
@@ -174,27 +187,32 @@ export class ProfileStore {
   }
 }
 
-export async function openProfiles(env: Env = process.env): Promise<ProfileStore> {
-  const { default: Conf } = await import('conf');
-  const cwd = configDir(env);
-  try {
-    const conf = new Conf<ProfilesFile>({
-      cwd,
-      configName: 'config',
-      projectName: 'noxus',
-      defaults: { profiles: {} },
-      // Profile names may contain dots; they are keys, not paths.
-      accessPropertiesByDotNotation: false,
-      configFileMode: 0o600,
+/** Checks what was read from config.json; a hand-edited file that breaks it is named with the fix. */
+function parseProfilesFile(data: unknown, path: string): ProfilesFile {
+  const invalid = (what: string) =>
+    new UsageError(`The configuration file ${path} is not valid: ${what}.`, {
+      hint: `Fix or delete ${path} (profiles will need to be set up again).`,
     });
-    return new ProfileStore(conf);
-  } catch (e) {
-    if (e instanceof SyntaxError) {
-      throw new UsageError(`The configuration file in ${cwd} is not valid JSON.`, {
-        hint: `Fix or delete ${cwd}/config.json (profiles will need to be set up again).`,
-        cause: e,
-      });
-    }
-    throw e;
+  if (!isObject(data)) throw invalid('it must hold a JSON object');
+  const { current, profiles = {} } = data;
+  if (current !== undefined && typeof current !== 'string') throw invalid('"current" must be a profile name');
+  if (!isObject(profiles)) throw invalid('"profiles" must be an object');
+  for (const [name, p] of Object.entries(profiles)) {
+    if (!isObject(p)) throw invalid(`profile ${JSON.stringify(name)} must be an object`);
+    if (typeof p.url !== 'string') throw invalid(`profile ${JSON.stringify(name)} has no "url"`);
+    if (!STORES.includes(p.credential_store as CredentialStoreKind))
+      throw invalid(`profile ${JSON.stringify(name)} has an unknown "credential_store"`);
   }
+  return { current, profiles: profiles as Record<string, Profile> };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export async function openProfiles(env: Env = process.env): Promise<ProfileStore> {
+  const store = new ProfileStore(configDir(env));
+  // A broken file is reported when the store opens, before a command starts its work.
+  store.current();
+  return store;
 }

@@ -1,8 +1,7 @@
-import type { ChalkInstance } from 'chalk';
 import { fitTable } from './fit.js';
 import type { IO } from './streams.js';
 import { cell, escapeControl, relativeTime, safeJson } from './text.js';
-import { makeTheme } from './theme.js';
+import { makeTheme, type Theme } from './theme.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -20,7 +19,7 @@ export interface Column<T> {
  * envelope); messages to stderr.
  */
 export class Output {
-  readonly theme: ChalkInstance;
+  readonly theme: Theme;
   readonly tty: boolean;
 
   constructor(

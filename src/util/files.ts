@@ -1,6 +1,7 @@
 // File helpers shared by every layer: names built from server text, and writes no reader sees half done.
 
 import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
@@ -61,5 +62,34 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
   try {
     const dir = await open(dirname(path), 'r');
     await dir.sync().finally(() => dir.close());
+  } catch {}
+}
+
+/** writeFileAtomic for callers that must not yield (the profile store's setters are synchronous). */
+export function writeFileAtomicSync(path: string, content: string): void {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      fchmodSync(fd, 0o600);
+      writeFileSync(fd, content, 'utf8');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {}
+    throw e;
+  }
+  try {
+    const dir = openSync(dirname(path), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
   } catch {}
 }

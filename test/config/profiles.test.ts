@@ -188,3 +188,43 @@ describe('the origin a stored key belongs to', () => {
     expect(boundOrigin({ ...prod, origin: 'https://other.example.com' })).toBe('https://other.example.com');
   });
 });
+
+describe('config.json on disk', () => {
+  it('reads a file in the layout conf wrote, and writes the same layout back', async () => {
+    const written = JSON.stringify({ profiles: { prod }, current: 'prod' }, undefined, '\t');
+    await writeFile(join(dir, 'config.json'), written, { mode: 0o600 });
+    const store = await openProfiles(env);
+    expect(store.get('prod')).toEqual(prod);
+    expect(store.current()).toBe('prod');
+    store.set('staging', staging);
+    expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe(
+      JSON.stringify({ profiles: { prod, staging }, current: 'prod' }, undefined, '\t'),
+    );
+  });
+
+  it('creates nothing until a profile is written', async () => {
+    const sub = join(dir, 'fresh');
+    const store = await openProfiles({ NOXUS_CONFIG_DIR: sub });
+    expect(store.list()).toEqual([]);
+    await expect(stat(sub)).rejects.toThrow('ENOENT');
+    store.set('prod', prod);
+    expect((await stat(join(sub, 'config.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it.each([
+    ['[]', 'it must hold a JSON object'],
+    ['{"current": 3, "profiles": {}}', '"current" must be a profile name'],
+    ['{"profiles": []}', '"profiles" must be an object'],
+    ['{"profiles": {"p": "x"}}', 'profile "p" must be an object'],
+    ['{"profiles": {"p": {"credential_store": "file"}}}', 'profile "p" has no "url"'],
+    [
+      '{"profiles": {"p": {"url": "https://x", "credential_store": "vault"}}}',
+      'profile "p" has an unknown "credential_store"',
+    ],
+  ])('names what is wrong in a hand-edited file: %s', async (text, what) => {
+    await writeFile(join(dir, 'config.json'), text);
+    await expect(openProfiles(env)).rejects.toThrow(
+      `The configuration file ${join(dir, 'config.json')} is not valid: ${what}.`,
+    );
+  });
+});
