@@ -162,8 +162,7 @@ describe('auth status, token, logout', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(`✓ logged out of profile default; removed the key from ${stored(server)}\n`);
     expect(existsSync(keyFile(server))).toBe(false);
-    // No profile was written, so the config store never created its file.
-    expect(existsSync(configFile(server))).toBe(false);
+    expect(config(server).profiles).toEqual({});
     const again = await server.run(['auth', 'logout']);
     expect(again.code).toBe(5);
     expect(again.stderr.split('\n')[0]).toBe('error: no profile default');
