@@ -6,7 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { NoxusError, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 export const MAX_ROWS = 100_000;
