@@ -1,10 +1,14 @@
 // The offboarding rules: what a plan holds for an access report, what counts as drift, and the
 // refusals (the last org admin, yourself, a bad transfer target), the pure ones on data and the
 // ones that ask the server against a real sandbox seeded with the demo organization.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
 import type { Access, User } from '../../src/api/users.js';
 import { ConflictError, UsageError } from '../../src/errors.js';
+import { Journal } from '../../src/services/journal.js';
 import {
   buildPlan,
   checkNotLastAdmin,
@@ -15,7 +19,10 @@ import {
   fingerprint,
   type Inventory,
   inventoryOf,
+  offboardJournal,
   reviewUser,
+  runPlan,
+  type StepResult,
 } from '../../src/services/offboard/index.js';
 import { Resolver } from '../../src/services/resolve.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -328,5 +335,40 @@ describe('against a sandbox (demo organization)', () => {
     ]);
     const same = await checkPlan(new Resolver(client), sbx.url, forced.plan, tim, { file: 'x' });
     expect(same.differences).toEqual([]);
+  });
+
+  it('a run stopped right after a step (the afterStep hook throwing, as a crash) resumes from the journal without redoing it', async () => {
+    const r = new Resolver(client);
+    const alan = await get('alan@example.com');
+    const plan = buildPlan(sbx.url, alan, undefined, await reviewUser(r, alan));
+    const path = offboardJournal(mkdtempSync(join(tmpdir(), 'noxus-offboard-')), alan.id).path;
+    const seen: string[] = [];
+    const hooks = (stopAfter?: string) => ({
+      onStep: (step: { id: string }, state: string) => {
+        if (state !== 'running') seen.push(`${step.id} ${state}`);
+      },
+      onSecret: async () => 'shown once',
+      afterStep: (step: { id: string }) => {
+        if (step.id === stopAfter) throw new Error(`stopped after ${step.id}`);
+      },
+    });
+    await expect(runPlan(client, plan, Journal.open<StepResult>(path), hooks('suspend'))).rejects.toThrow(
+      'stopped after suspend',
+    );
+    expect((await get(alan.id)).status).toBe('suspended');
+    expect(seen.splice(0)).toEqual(['review done', 'suspend done']);
+
+    const out = await runPlan(client, plan, Journal.open<StepResult>(path), hooks());
+    expect(seen).toEqual(['review skipped', 'suspend skipped', 'remove done', 'verify done']);
+    expect(out.results.map((x) => x.id)).toEqual(['review', 'suspend', 'remove', 'verify']);
+    expect((await get(alan.id)).status).toBe('removed');
+    const events = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { type: string; step: string });
+    // Each step started and finished once across both runs: nothing was done twice.
+    expect(events.map((e) => `${e.type} ${e.step}`)).toEqual(
+      ['review', 'suspend', 'remove', 'verify'].flatMap((x) => [`started ${x}`, `done ${x}`]),
+    );
   });
 });
