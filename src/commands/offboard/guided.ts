@@ -3,14 +3,8 @@ import { resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { type FeatureId, notAvailableMessage } from '../../domain/features.js';
-import { UsageError } from '../../errors.js';
-import {
-  type GuidedStep,
-  planOffboard,
-  replaceSystemKey,
-  revokeSystemKeyById,
-} from '../../services/guided.js';
-import { reviewGuided } from '../../services/offboard/index.js';
+import { planOffboard } from '../../services/guided.js';
+import { guidedApiSteps, reviewGuided } from '../../services/offboard/index.js';
 import {
   consoleStepsNeeded,
   type GuidedResult,
@@ -42,15 +36,11 @@ export async function runGuidedOffboard(
     createSystemKeys: caps.has('system-keys.create'),
     revokeSystemKeys: caps.has('system-keys.delete'),
   };
-  const {
-    user,
-    systemKeys: allSystemKeys,
-    created,
-    unattributed,
-  } = await reviewGuided(r, ref, {
+  const review = await reviewGuided(r, ref, {
     listSystemKeys: can.listSystemKeys,
     listRoles: caps.has('roles.list'),
   });
+  const { user, created, unattributed } = review;
   // An inactive user may be a run stopped after the console removal: the steps continue, and the
   // removal is verified at once.
   if (user.is_active === false) ctx.out.info(`${user.email} is already inactive`);
@@ -102,50 +92,12 @@ export async function runGuidedOffboard(
   if (secretsDir) mkdirSync(secretsDir, { recursive: true, mode: 0o700 });
   const secrets: DeliveredSecret[] = [];
   const sink = secretSink(ctx, secretsDir, secrets);
-  const byId = new Map(allSystemKeys.map((k) => [k.id, k]));
-  const api = async (step: GuidedStep): Promise<{ detail: string; data?: Record<string, unknown> }> => {
-    const [kind, id] = step.id.split(':') as [string, string | undefined];
-    if (kind === 'review') {
-      return {
-        detail: `${user.email}: ${user.tenant_admin ? 'org admin' : 'not an org admin'}, active; ${created.length} system key(s) they created; ${groups.length} workspace(s) on the server`,
-        data: {
-          user: {
-            id: user.id,
-            email: user.email,
-            display_name: user.display_name,
-            tenant_admin: user.tenant_admin,
-          },
-          system_keys_created: created.map((k) => ({
-            id: k.id,
-            name: k.name,
-            permissions: k.permissions ?? null,
-          })),
-          workspaces: groups.map((x) => x.name),
-          not_readable: missing.map((m) => notAvailableMessage(m)),
-        },
-      };
-    }
-    const key = byId.get(id ?? '');
-    if (kind === 'replace-system' && key) {
-      // A fixed idempotency key: a rerun after an interruption gets the same replacement, not a second one.
-      const fresh = await replaceSystemKey(r.client, key, `noxus-guided-replace-${key.id}`);
-      if (!fresh.value)
-        return {
-          detail: `replacement ${fresh.id} was made by an earlier run (its secret was delivered then)`,
-          data: { old_key: key.id, new_key: fresh.id },
-        };
-      const where = await sink(step.title, fresh);
-      return {
-        detail: `new key ${fresh.id}; new secret ${where}`,
-        data: { old_key: key.id, new_key: fresh.id, secret: where },
-      };
-    }
-    if (kind === 'revoke-system' && id) {
-      const what = await revokeSystemKeyById(r.client, id);
-      return { detail: `${what} (DELETE /v1/admin/system-keys/${id})`, data: { key: id } };
-    }
-    throw new UsageError(`unknown guided step ${step.id}`);
-  };
+  const api = guidedApiSteps(
+    r.client,
+    review,
+    { workspaces: groups.map((x) => x.name), notReadable: missing.map((m) => notAvailableMessage(m)) },
+    sink,
+  );
   const results: GuidedResult[] = await walkSteps(ctx, r.client, steps, { api });
   const report = writeReportFiles(
     ctx,

@@ -1,20 +1,10 @@
 // What happens before a run changes anything: the review of a user about to be offboarded, the
-// checks on a transfer target, a written plan checked against the server, and the guided variant
-// for servers without the user-management API.
+// checks on a transfer target, and a written plan checked against the server.
 
-import type { SystemKey } from '../../api/keys.js';
-import { listSystemKeys } from '../../api/keys.js';
 import { type Access, getAccess, type User } from '../../api/users.js';
-import { ConflictError, UsageError } from '../../errors.js';
-import { systemKeysCreatedBy, unattributedSystemKeys } from '../guided.js';
+import { ConflictError } from '../../errors.js';
 import type { Resolver } from '../resolve.js';
-import {
-  checkNotLastAdmin,
-  checkNotSelf,
-  checkOffboardable,
-  checkTargetCanOwn,
-  userOrRemoved,
-} from './checks.js';
+import { checkOffboardable, checkTargetCanOwn, userOrRemoved } from './checks.js';
 import { drift } from './drift.js';
 import { buildPlan, inventoryOf, type Plan } from './plan.js';
 
@@ -72,40 +62,4 @@ export async function checkPlan(
   }
   const fresh = buildPlan(server, user, target, access, { overlapSeconds: plan.overlap_seconds });
   return { plan: { ...fresh, created_at: plan.created_at }, differences };
-}
-
-export interface GuidedReview {
-  user: User;
-  /** Every system key the server lists (empty when it cannot list them). */
-  systemKeys: SystemKey[];
-  /** The active system keys the user created. */
-  created: SystemKey[];
-  /** Active system keys without a creator: nobody can say whether the user made them. */
-  unattributed: SystemKey[];
-}
-
-/**
- * The guided offboarding's review on a server without the user-management API: the user as the
- * public API shows them, refused like the full offboarding (service account, removed, yourself,
- * the last active org admin), and the system keys they created.
- */
-export async function reviewGuided(
-  r: Resolver,
-  ref: string,
-  can: { listSystemKeys: boolean; listRoles: boolean },
-): Promise<GuidedReview> {
-  const user = await r.user(ref);
-  if ((user.kind ?? 'human') === 'service')
-    throw new UsageError(`${user.email} is a service account; offboarding is for people`);
-  if (user.status === 'removed')
-    throw new ConflictError(`${user.email} was already removed from the organization`);
-  await checkNotSelf(r, user);
-  checkNotLastAdmin(user, can.listRoles ? await r.roles() : [], await r.users());
-  const systemKeys = can.listSystemKeys ? await listSystemKeys(r.client) : [];
-  return {
-    user,
-    systemKeys,
-    created: systemKeysCreatedBy(systemKeys, user.id),
-    unattributed: unattributedSystemKeys(systemKeys),
-  };
 }
