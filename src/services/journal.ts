@@ -63,7 +63,7 @@ export class Journal<R = unknown> {
       } catch {
         continue;
       }
-      j.apply(e);
+      j.apply(earlier(e));
     }
     return j;
   }
@@ -131,4 +131,27 @@ export class Journal<R = unknown> {
     else if (e.type === 'done' && e.step !== undefined) this.results.set(e.step, e.result as R);
     else this.records.set(e.type, e);
   }
+}
+
+/**
+ * Events in the forms the two journals this one replaced wrote, so that a run interrupted before
+ * an upgrade still resumes: bulk rows (`{row, state}`) and offboarding results without a `step`.
+ */
+function earlier(e: JournalEvent): JournalEvent {
+  const old = e as JournalEvent & {
+    row?: number;
+    state?: string;
+    action?: string;
+    outcome?: string;
+    message?: string;
+  };
+  if (e.type === undefined && old.state && old.row !== undefined) {
+    const { row, state, action, outcome, message, ...rest } = old;
+    return state === 'done'
+      ? { ...rest, type: 'done', step: String(row), result: { action, outcome, message } }
+      : { ...rest, type: state, step: String(row) };
+  }
+  const id = (e.result as { id?: unknown } | undefined)?.id;
+  if (e.type === 'done' && e.step === undefined && typeof id === 'string') return { ...e, step: id };
+  return e;
 }

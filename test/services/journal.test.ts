@@ -96,6 +96,39 @@ describe('Journal', () => {
   });
 });
 
+describe('journals written before there was one journal', () => {
+  it('a bulk journal ({row, state}) and an offboarding journal (done without step) still resume', () => {
+    const bulk = fresh();
+    writeFileSync(
+      bulk,
+      [
+        '{"row":2,"state":"started","idempotency_key":"k2","at":"t"}',
+        '{"row":2,"state":"done","action":"invite","outcome":"invited","message":"sent","at":"t"}',
+        '{"row":3,"state":"started","idempotency_key":"k3","at":"t"}',
+        '',
+      ].join('\n'),
+    );
+    const b = open(bulk);
+    expect(b.result('2')).toEqual({ action: 'invite', outcome: 'invited', message: 'sent' });
+    expect(b.key('3')).toBe('k3');
+    expect(b.interrupted()).toEqual(['3']);
+    const off = fresh();
+    writeFileSync(
+      off,
+      [
+        '{"type":"plan","plan":{"steps":[]},"secrets_dir":null,"at":"t"}',
+        '{"type":"started","step":"review","idempotency_key":"kr","at":"t"}',
+        '{"type":"done","result":{"id":"review","detail":"ok"},"at":"t"}',
+        '',
+      ].join('\n'),
+    );
+    const o = open(off);
+    expect(o.result('review')).toEqual({ id: 'review', detail: 'ok' });
+    expect(o.interrupted()).toEqual([]);
+    expect(o.last('plan')?.plan).toEqual({ steps: [] });
+  });
+});
+
 describe('journalPath and journalId', () => {
   it('keeps the file inside the directory and binds the name to server and content', () => {
     const dir = join(root, 'journals');
