@@ -6,7 +6,7 @@ import { registerDoctor } from '../commands/doctor.js';
 import { registerInvitations } from '../commands/invitations/index.js';
 import { registerKeys } from '../commands/keys/index.js';
 import { registerMe } from '../commands/me.js';
-import { registerOffboard } from '../commands/offboard.js';
+import { registerOffboard } from '../commands/offboard/index.js';
 import { registerPermissions } from '../commands/permissions/index.js';
 import { registerProfiles } from '../commands/profiles/index.js';
 import { registerReview } from '../commands/review/index.js';

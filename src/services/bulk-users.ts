@@ -18,7 +18,8 @@ import {
 import { didYouMean } from '../domain/match.js';
 import { emailProblem, nameProblem, normalizeEmail } from '../domain/validate.js';
 import { runPool } from '../util/pool.js';
-import { type InputProblem, inputError, type Journal, readCsv } from './bulk.js';
+import { type InputProblem, inputError, readCsv } from './bulk.js';
+import type { Journal } from './journal.js';
 import type { Resolver } from './resolve.js';
 
 export const USER_COLUMNS = {
@@ -212,9 +213,16 @@ export async function planUsersCsv(file: string, r: Resolver): Promise<UserRowPl
   return plans;
 }
 
+/** What the journal keeps of a finished row (the step is the row's line number). */
+export interface RowJournal {
+  action: string;
+  outcome: string;
+  message?: string;
+}
+
 export interface ApplyOptions {
   concurrency: number;
-  journal: Journal;
+  journal: Journal<RowJournal>;
   resume: boolean;
   onThrottle: (listener: () => void) => void;
   onProgress: (done: number, total: number, r: RowResult) => void;
@@ -237,7 +245,7 @@ export async function applyUsers(
   };
   const todo: UserRowPlan[] = [];
   for (const p of plans) {
-    const prior = o.resume ? o.journal.done.get(p.row) : undefined;
+    const prior = o.resume ? o.journal.result(String(p.row)) : undefined;
     if (prior && prior.outcome !== 'failed') {
       record({
         row: p.row,
@@ -246,14 +254,14 @@ export async function applyUsers(
         outcome: prior.outcome as RowResult['outcome'],
         message: prior.message ?? 'done by an earlier run',
       });
-    } else if (p.action === 'none' && o.resume && o.journal.started.has(p.row)) {
+    } else if (p.action === 'none' && o.resume && o.journal.key(String(p.row)) !== undefined) {
       // The interrupted run's write reached the server; its reply never reached us. Whether the
       // email left is the server's to say, not ours to assume.
       const action = 'invite';
       const d = p.existing?.invitation?.delivery;
       const outcome = p.existing?.status === 'invited' ? deliveryOutcome(d?.state) : 'invited';
       const message = deliveryMessage(d, 'completed by the interrupted run');
-      o.journal.append({ row: p.row, state: 'done', action, outcome, message, at: new Date().toISOString() });
+      o.journal.finish(String(p.row), { action, outcome, message });
       record({ row: p.row, email: p.email, action, outcome, message });
     } else todo.push(p);
   }
@@ -271,8 +279,8 @@ export async function applyUsers(
         });
         return;
       }
-      const idem = o.journal.started.get(p.row) ?? `noxus-bulk-${randomUUID()}`;
-      o.journal.append({ row: p.row, state: 'started', idempotency_key: idem, at: new Date().toISOString() });
+      const idem = o.journal.key(String(p.row)) ?? `noxus-bulk-${randomUUID()}`;
+      o.journal.start(String(p.row), idem);
       let res: RowResult;
       try {
         if (p.action === 'invite') {
@@ -313,14 +321,7 @@ export async function applyUsers(
         if (err.exitCode === 4) throw e;
         res = { row: p.row, email: p.email, action: p.action, outcome: 'failed', message: err.message };
       }
-      o.journal.append({
-        row: p.row,
-        state: 'done',
-        action: res.action,
-        outcome: res.outcome,
-        message: res.message,
-        at: new Date().toISOString(),
-      });
+      o.journal.finish(String(p.row), { action: res.action, outcome: res.outcome, message: res.message });
       record(res);
     },
     o.onThrottle,
@@ -360,14 +361,7 @@ async function settleDeliveries(
       if (outcome === prev.outcome && message === prev.message) continue;
       const next = { ...prev, outcome, message };
       results.set(row, next);
-      o.journal.append({
-        row,
-        state: 'done',
-        action: next.action,
-        outcome,
-        message,
-        at: new Date().toISOString(),
-      });
+      o.journal.finish(String(row), { action: next.action, outcome, message });
     }
     if (!pending.size || Date.now() >= until) return;
     await sleep(250);

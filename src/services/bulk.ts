@@ -1,14 +1,12 @@
-// Shared machinery of bulk commands: strict CSV input with file:row:column errors, formula-safe
-// result files, and an append-only journal that makes a killed run resumable. The worker pool is
-// src/util/pool.ts.
+// Shared machinery of bulk commands: strict CSV input with file:row:column errors and formula-safe
+// result files. The journal that makes a killed run resumable is services/journal.ts; the worker
+// pool is src/util/pool.ts.
 
-import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import { NoxusError, UsageError } from '../errors.js';
-import { fileInDir } from '../util/files.js';
+import { UsageError } from '../errors.js';
 
 export const MAX_INPUT_BYTES = 10 * 1024 * 1024;
 export const MAX_ROWS = 100_000;
@@ -163,58 +161,4 @@ export function writeResults(file: string, rows: ResultRow[], columns: string[])
       ...rows.map((r) => columns.map((c) => neutralize((r as Record<string, unknown>)[c]))),
     ]),
   );
-}
-
-export type JournalEvent =
-  | { row: number; state: 'started'; idempotency_key: string; at: string }
-  | { row: number; state: 'done'; outcome: string; action: string; message?: string; at: string };
-
-/**
- * One line per event, appended before and after each write. A run killed at any point leaves a
- * journal from which --resume knows what finished and which idempotency key an interrupted write used.
- */
-export class Journal {
-  readonly started = new Map<number, string>();
-  readonly done = new Map<number, Extract<JournalEvent, { state: 'done' }>>();
-
-  private constructor(readonly path: string) {}
-
-  static id(kind: string, server: string, content: Buffer | string): string {
-    return `${kind}-${createHash('sha256').update(server).update('\0').update(content).digest('hex').slice(0, 16)}`;
-  }
-
-  static open(dir: string, id: string): Journal {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const j = new Journal(fileInDir(dir, id, '.jsonl'));
-    if (existsSync(j.path)) {
-      for (const line of readFileSync(j.path, 'utf8').split('\n')) {
-        if (!line.trim()) continue;
-        let e: JournalEvent;
-        try {
-          e = JSON.parse(line) as JournalEvent;
-        } catch {
-          continue; // a line torn by a kill mid-write: the event did not happen
-        }
-        if (e.state === 'started') j.started.set(e.row, e.idempotency_key);
-        else j.done.set(e.row, e);
-      }
-    }
-    return j;
-  }
-
-  exists(): boolean {
-    return existsSync(this.path);
-  }
-
-  reset(): void {
-    writeFileSync(this.path, '', { mode: 0o600 });
-    this.started.clear();
-    this.done.clear();
-  }
-
-  append(e: JournalEvent): void {
-    appendFileSync(this.path, `${JSON.stringify(e)}\n`, { mode: 0o600 });
-    if (e.state === 'started') this.started.set(e.row, e.idempotency_key);
-    else this.done.set(e.row, e);
-  }
 }

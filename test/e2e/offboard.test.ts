@@ -5,6 +5,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultRule } from '../../src/sandbox/server.js';
 import { startTestSandbox } from '../helpers/sandbox.js';
@@ -38,6 +39,7 @@ interface Dirs {
   secrets: string;
   reports: string;
 }
+const CRASH_PRELOAD = fileURLToPath(new URL('../helpers/crash-after-step.mjs', import.meta.url));
 const made: string[] = [];
 afterAll(() => {
   for (const dir of made) rmSync(dir, { recursive: true, force: true });
@@ -410,6 +412,11 @@ const STEP_KINDS = [
   'remove',
   'verify',
 ] as const;
+/** The environment that makes the spawned CLI die by SIGKILL once the journal has `step` done. */
+const crashAfter = (step: string) => ({
+  CRASH_AFTER_STEP: step,
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(CRASH_PRELOAD).href}`.trim(),
+});
 const stepOf = (f: Fixture, kind: string) => expectedSteps(f).find((s) => s.split(':')[0] === kind) as string;
 
 describe('crash matrix: SIGKILL right after each step, then --resume', () => {
@@ -419,7 +426,7 @@ describe('crash matrix: SIGKILL right after each step, then --resume', () => {
       try {
         const d = dirs();
         const step = stepOf(f, kind);
-        const crashed = await offboard(f, d, { NOXUS_TEST_CRASH_AFTER: step });
+        const crashed = await offboard(f, d, crashAfter(step));
         expect(crashed.signal, show(crashed)).toBe('SIGKILL');
         expect(crashed.code).toBeNull();
         const events = journal(d, f);

@@ -2,6 +2,9 @@
 // only saw (they rotated a service account's key) is rotated before the removal, so the service
 // account keeps working with a secret the user never had.
 
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../src/api/client.js';
 import { getAccess, type User } from '../../src/api/users.js';
@@ -9,10 +12,9 @@ import {
   buildPlan,
   fingerprint,
   inventoryOf,
-  type JournalIO,
+  offboardJournal,
   runPlan,
-  type StepResult,
-} from '../../src/services/offboard.js';
+} from '../../src/services/offboard/index.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sbx: TestSandbox;
@@ -24,18 +26,7 @@ async function ok(method: string, path: string, body?: unknown, key?: string) {
   return r.body;
 }
 
-function memoryJournal(): JournalIO {
-  const done = new Map<string, StepResult>();
-  return {
-    done: (step) => done.get(step),
-    idempotencyKey: () => undefined,
-    started: () => {},
-    refused: () => {},
-    finished: (r) => {
-      done.set(r.id, r);
-    },
-  };
-}
+const journal = () => offboardJournal(mkdtempSync(join(tmpdir(), 'noxus-exposure-')), 'u');
 
 beforeAll(async () => {
   sbx = await startTestSandbox({ seed: 'demo' });
@@ -89,7 +80,7 @@ describe('offboarding a user who saw a shared key', () => {
     );
 
     const secrets: string[] = [];
-    await runPlan(client, plan, memoryJournal(), {
+    await runPlan(client, plan, journal(), {
       onStep: () => {},
       onSecret: async (_step, key) => {
         secrets.push(key.value);

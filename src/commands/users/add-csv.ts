@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Context } from '../../cli/context.js';
 import type { FeatureId } from '../../domain/features.js';
 import { NotAvailableError, NoxusError, PartialError, UsageError } from '../../errors.js';
+import type { RowJournal } from '../../services/bulk-users.js';
 import { resolverFor } from '../shared.js';
 
 export interface CsvOpts {
@@ -69,14 +70,14 @@ export async function runAddCsv(ctx: Context, o: CsvOpts): Promise<void> {
     return;
   }
   const t = await ctx.target();
-  const journal = bulk.Journal.open(
-    join(configDir(ctx.env), 'journals'),
-    bulk.Journal.id('users-add', t.url, readFileSync(file)),
+  const { Journal, journalId, journalPath } = await import('../../services/journal.js');
+  const journal = Journal.open<RowJournal>(
+    journalPath(join(configDir(ctx.env), 'journals'), journalId('users-add', t.url, readFileSync(file))),
   );
   if (o.resume && !journal.exists())
     throw new UsageError(`nothing to resume: no earlier run of ${o.fromCsv} against ${t.url}`);
   if (!o.resume) {
-    if (journal.exists() && journal.started.size > journal.done.size) {
+    if (journal.exists() && journal.interrupted().length > 0) {
       ctx.out.warn(
         `an earlier run of this file was interrupted; starting over (use --resume to finish it and keep its results)`,
       );
