@@ -1,7 +1,9 @@
 // The diff of two exports around an org-role change, on hand-made content: the basis of a grant
 // (`via`) is compared as well as its role, and exports without `since` (made before it) still diff.
 import { describe, expect, it } from 'vitest';
-import { diffReviews, makeDoc, type ReviewContent, type ReviewGrant } from '../../src/services/review.js';
+import { diffReviews } from '../../src/services/review/diff.js';
+import { makeDoc } from '../../src/services/review/doc.js';
+import type { ReviewContent, ReviewGrant } from '../../src/services/review/types.js';
 
 const user = (org_admin: boolean) => ({
   id: 'u1',
