@@ -133,7 +133,7 @@ export async function collectSnapshot(client: ApiClient, opts: CollectOptions = 
       opts.concurrency ?? 8,
       async ({ g, i }) => {
         let k = 0;
-        for await (const page of memberPages(client, g.id, opts.memberPageSize)) {
+        for await (const page of memberPages(client, g.id, opts.memberPageSize ?? 1000)) {
           for (const x of page) {
             const row: ReviewGrant = {
               user_id: x.user_id,
