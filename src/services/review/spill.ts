@@ -21,7 +21,7 @@ const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Lines of a file written by `SortedSpill`, each `JSON key` TAB `row` (neither holds a raw TAB or newline). */
 async function* runLines(file: string): AsyncGenerator<[string, string]> {
   let rest = '';
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 256 * 1024 })) {
+  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 32 * 1024 })) {
     const text = rest + (chunk as string);
     let start = 0;
     for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
