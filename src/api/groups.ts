@@ -1,5 +1,5 @@
 import type { ApiClient } from './client.js';
-import { listAll } from './paging.js';
+import { iteratePages, listAll } from './paging.js';
 import { item, obj, opt, parse, str } from './schema.js';
 
 /** A workspace; "group" on the wire. */
@@ -58,6 +58,14 @@ export const listMembers = (c: ApiClient, id: string) =>
     `/v1/admin/groups/${enc(id)}/members`,
     {},
     { extension: true, pageSize: 500, item: item(memberShape) },
+  );
+/** The members of a workspace page by page, as they arrive (a large export never holds them all). */
+export const memberPages = (c: ApiClient, id: string, pageSize = 500) =>
+  iteratePages<Member>(
+    c,
+    `/v1/admin/groups/${enc(id)}/members`,
+    {},
+    { extension: true, pageSize, item: item(memberShape) },
   );
 export const setMember = (c: ApiClient, groupId: string, userId: string, role: string) =>
   c.put<MembershipChange>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, { role }, x);

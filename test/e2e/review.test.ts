@@ -82,7 +82,7 @@ interface Finding {
   fix: string;
 }
 
-/** Splits a POSIX-shell command line as `q()` in review.ts quotes it: bare words and '…' ('\'' inside). */
+/** Splits a POSIX-shell command line as `q()` in services/review/policy.ts quotes it: bare words and '…' ('\'' inside). */
 function shellWords(line: string): string[] {
   const words: string[] = [];
   let cur = '';

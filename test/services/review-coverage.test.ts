@@ -1,18 +1,11 @@
 // Partial review exports: the coverage section is hashed, rules without data are skipped (and said
 // so), and a diff between a partial and a full export compares only what both hold.
 import { describe, expect, it } from 'vitest';
-import {
-  checkReview,
-  contentHash,
-  DEFAULT_POLICY,
-  diffReviews,
-  jsonChunks,
-  makeDoc,
-  parseReview,
-  type ReviewContent,
-  skippedRules,
-} from '../../src/services/review.js';
-import { verifyExport } from '../../src/services/review-verify.js';
+import { diffReviews } from '../../src/services/review/diff.js';
+import { contentHash, jsonText, makeDoc, parseReview } from '../../src/services/review/doc.js';
+import { checkReview, DEFAULT_POLICY, skippedRules } from '../../src/services/review/policy.js';
+import type { ReviewContent } from '../../src/services/review/types.js';
+import { verifyExport } from '../../src/services/review/verify.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 
@@ -101,13 +94,13 @@ function content(partial: boolean): ReviewContent {
 }
 
 describe('partial review exports', () => {
-  it('the sha256 covers the coverage section: the same data with another coverage hashes differently', () => {
+  it('the sha256 covers the coverage section: the same data with another coverage hashes differently', async () => {
     const a = content(true);
     const b = { ...a, coverage: { complete: true, missing: [] } };
     expect(contentHash(a)).not.toBe(contentHash(b));
     // A file whose coverage was edited away is refused as modified.
     const doc = makeDoc(a, 'http://x', 'test', NOW);
-    const text = [...jsonChunks(doc)].join('');
+    const text = await jsonText(doc);
     expect(parseReview(text, 'q.json').content).toEqual(a);
     const forged = JSON.parse(text);
     forged.content.coverage = { complete: true, missing: [] };

@@ -1,7 +1,9 @@
 // The diff of two exports around an org-role change, on hand-made content: the basis of a grant
 // (`via`) is compared as well as its role, and exports without `since` (made before it) still diff.
 import { describe, expect, it } from 'vitest';
-import { diffReviews, makeDoc, type ReviewContent, type ReviewGrant } from '../../src/services/review.js';
+import { diffReviews } from '../../src/services/review/diff.js';
+import { makeDoc } from '../../src/services/review/doc.js';
+import type { ReviewContent, ReviewGrant } from '../../src/services/review/types.js';
 
 const user = (org_admin: boolean) => ({
   id: 'u1',
@@ -69,5 +71,173 @@ describe('diff around an org-role change', () => {
       '2026-11-01T00:00:00.000Z',
     );
     expect(diffReviews(a, b).changes).toBe(0);
+  });
+});
+
+describe('diff rules, one by one', () => {
+  const AT_A = '2026-10-01T00:00:00.000Z';
+  const AT_B = '2026-11-01T00:00:00.000Z';
+  const u = (email: string, over: Partial<ReturnType<typeof user>> = {}) => ({
+    ...user(false),
+    id: `id-${email}`,
+    email,
+    ...over,
+  });
+  const g = (email: string, workspace: string, role: string, via: ReviewGrant['via'] = 'membership') => ({
+    user_id: `id-${email}`,
+    email,
+    workspace_id: `w-${workspace}`,
+    workspace,
+    role,
+    via,
+    since: null,
+  });
+  const k = (id: string, over: Record<string, unknown> = {}) => ({
+    id,
+    name: `key ${id}`,
+    workspace: 'Sales',
+    holder: 'ada@example.com',
+    holder_kind: 'human',
+    created_by: 'ada@example.com',
+    tenant_admin: false,
+    restricted: true,
+    restriction: ['flows_run'],
+    effective: ['flows_run'],
+    degraded: false,
+    clipped: [],
+    status: 'active',
+    created_at: AT_A,
+    last_used_on: null,
+    expires_at: null,
+    ...over,
+  });
+  const snap = (at: string, c: Partial<ReviewContent>) =>
+    makeDoc(
+      {
+        organization: 'Acme',
+        users: [],
+        grants: [],
+        keys: [],
+        system_keys: [],
+        service_accounts: [],
+        invitations: [],
+        roles: [
+          { name: 'Custom', scope: 'workspace', permissions: ['flows_view'] },
+          { name: 'Custom+', scope: 'workspace', permissions: ['flows_run', 'flows_view'] },
+        ],
+        ...c,
+      },
+      'https://noxus.example.com',
+      '0.1.0',
+      new Date(at),
+    );
+
+  it('users added, removed, suspended, reactivated and newly inactive', () => {
+    const a = snap(AT_A, {
+      users: [
+        u('gone@example.com'),
+        u('pause@example.com'),
+        u('back@example.com', { status: 'suspended' }),
+        u('idle@example.com', { last_active_on: '2026-09-20' }),
+        u('still@example.com', { last_active_on: '2026-06-01' }),
+      ],
+    });
+    const b = snap(AT_B, {
+      users: [
+        u('new@example.com'),
+        u('pause@example.com', { status: 'suspended' }),
+        u('back@example.com', { status: 'active' }),
+        u('idle@example.com', { last_active_on: '2026-07-20' }),
+        u('still@example.com', { last_active_on: '2026-06-01' }),
+      ],
+    });
+    const d = diffReviews(a, b);
+    expect(d.users_added).toEqual(['new@example.com']);
+    expect(d.users_removed).toEqual(['gone@example.com']);
+    expect(d.users_suspended).toEqual(['pause@example.com']);
+    expect(d.users_reactivated).toEqual(['back@example.com']);
+    // Inactive for more than 90 days at B but not at A; "still" was already inactive at A.
+    expect(d.users_newly_inactive).toEqual(['idle@example.com']);
+    expect(d.changes).toBe(5);
+    // The inactivity threshold is the caller's.
+    expect(diffReviews(a, b, 200).users_newly_inactive).toEqual([]);
+  });
+
+  it('admins gained and lost', () => {
+    const a = snap(AT_A, { users: [u('up@example.com'), u('down@example.com', { org_admin: true })] });
+    const b = snap(AT_B, { users: [u('up@example.com', { org_admin: true }), u('down@example.com')] });
+    const d = diffReviews(a, b);
+    expect([d.admins_gained, d.admins_lost, d.changes]).toEqual([
+      ['up@example.com'],
+      ['down@example.com'],
+      2,
+    ]);
+  });
+
+  it('grants added (always an escalation), removed, and changed (escalation by rank or by permissions)', () => {
+    const a = snap(AT_A, {
+      grants: [
+        g('ada@example.com', 'Sales', 'Reader'),
+        g('bob@example.com', 'Sales', 'Admin'),
+        g('cy@example.com', 'Sales', 'Custom'),
+        g('dee@example.com', 'Sales', 'Custom+'),
+        g('eve@example.com', 'Sales', 'Editor'),
+      ],
+    });
+    const b = snap(AT_B, {
+      grants: [
+        g('ada@example.com', 'Sales', 'Editor'),
+        g('bob@example.com', 'Sales', 'Reader'),
+        g('cy@example.com', 'Sales', 'Custom+'),
+        g('dee@example.com', 'Sales', 'Custom'),
+        g('fay@example.com', 'Ops', 'Reader'),
+      ],
+    });
+    const d = diffReviews(a, b);
+    expect(d.grants_added).toEqual([
+      { email: 'fay@example.com', workspace: 'Ops', role: 'Reader', via: 'membership', escalation: true },
+    ]);
+    expect(d.grants_removed).toEqual([
+      { email: 'eve@example.com', workspace: 'Sales', role: 'Editor', via: 'membership' },
+    ]);
+    expect(d.grants_changed.map((x) => [x.email, x.before, x.after, x.escalation])).toEqual([
+      ['ada@example.com', 'Reader', 'Editor', true],
+      ['bob@example.com', 'Admin', 'Reader', false],
+      ['cy@example.com', 'Custom', 'Custom+', true],
+      ['dee@example.com', 'Custom+', 'Custom', false],
+    ]);
+    expect(d.changes).toBe(6);
+  });
+
+  it('keys added, revoked and newly degraded', () => {
+    const a = snap(AT_A, { keys: [k('k1'), k('k2'), k('k3', { degraded: true, clipped: ['x'] })] });
+    const b = snap(AT_B, {
+      keys: [
+        k('k2', { degraded: true, clipped: ['flows_run'] }),
+        k('k3', { degraded: true, clipped: ['x'] }),
+        k('k4', { restricted: false, restriction: null }),
+      ],
+    });
+    const d = diffReviews(a, b);
+    expect(d.keys_added).toEqual([
+      { id: 'k4', name: 'key k4', workspace: 'Sales', holder: 'ada@example.com', restricted: false },
+    ]);
+    expect(d.keys_revoked).toEqual([
+      { id: 'k1', name: 'key k1', workspace: 'Sales', holder: 'ada@example.com' },
+    ]);
+    expect(d.keys_newly_degraded).toEqual([{ id: 'k2', name: 'key k2', clipped: ['flows_run'] }]);
+    expect(d.changes).toBe(3);
+  });
+
+  it('a section either export could not read is not compared', () => {
+    const gap = { section: 'keys' as const, feature: 'keys.list' as const, reason: 'no key list' };
+    const a = snap(AT_A, { keys: [k('k1')], coverage: { complete: true, missing: [] } });
+    const b = snap(AT_B, { keys: [], coverage: { complete: false, missing: [gap] } });
+    const d = diffReviews(a, b);
+    expect(d.keys_revoked).toEqual([]);
+    expect(d.changes).toBe(0);
+    expect(d.coverage_differs).toBe(true);
+    expect(d.coverage).toEqual({ old: [], new: [gap], not_compared: ['keys'] });
+    expect(diffReviews(a, a).coverage_differs).toBe(false);
   });
 });

@@ -2,8 +2,8 @@
 // HTML, links, autolinks, code spans, emphasis or table columns.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ReviewDoc, ReviewUser } from '../../src/services/review.js';
-import { markdownChunks, mdText } from '../../src/services/review-render.js';
+import { markdownChunks, mdText } from '../../src/services/review/render.js';
+import { docSourceOf, type ReviewDoc, type ReviewUser } from '../../src/services/review/types.js';
 
 describe('mdText', () => {
   it.each([
@@ -116,12 +116,14 @@ describe('markdownChunks with hostile server data', () => {
       },
     }) as ReviewDoc;
 
-  it('escapes names in the title, the admin list and the users table', () => {
-    const text = [
-      ...markdownChunks(
+  it('escapes names in the title, the admin list and the users table', async () => {
+    let text = '';
+    for await (const chunk of markdownChunks(
+      docSourceOf(
         doc([user({ name: '<script>x</script> [a](javascript:alert(1)) | `c`', org_role: 'Role|Injected' })]),
       ),
-    ].join('');
+    ))
+      text += chunk;
     expect(text).toMatch(/^# Access review: &lt;b&gt;Org&lt;\/b&gt;\n/);
     expect(text).toContain(
       '- Generated: 2026-03-01T00:00:00.000Z by noxus 0.1.0\n- Server: https\\://noxus.example.com\n',

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
 import { NoxusError, UsageError } from '../../errors.js';
-import type { Finding } from '../../services/review.js';
+import type { Finding } from '../../services/review/policy.js';
 import { snapshot } from './export.js';
 
 export function registerCheck(cmd: Command, ctx: Context): void {
@@ -23,7 +23,11 @@ export function registerCheck(cmd: Command, ctx: Context): void {
 }
 
 export async function runCheck(ctx: Context, o: { policy?: string; from?: string }): Promise<void> {
-  const svc = await import('../../services/review.js');
+  const [svc, { parseReview }, { coverageOf }] = await Promise.all([
+    import('../../services/review/policy.js'),
+    import('../../services/review/doc.js'),
+    import('../../services/review/types.js'),
+  ]);
   let policy = svc.DEFAULT_POLICY;
   if (o.policy) {
     const text = (() => {
@@ -43,7 +47,7 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
   }
   const from = o.from;
   const doc = from
-    ? svc.parseReview(
+    ? parseReview(
         (() => {
           try {
             return readFileSync(resolve(ctx.io.cwd, from), 'utf8');
@@ -69,7 +73,7 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
       passed: failing.length === 0,
       sha256: doc.sha256,
       skipped,
-      coverage: svc.coverageOf(doc.content),
+      coverage: coverageOf(doc.content),
     });
   } else if (findings.length === 0) {
     ctx.out.success('no findings');

@@ -4,7 +4,7 @@ import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
-import type { ReviewDiff } from '../../services/review.js';
+import type { ReviewDiff } from '../../services/review/diff.js';
 
 export function registerDiff(cmd: Command, ctx: Context): void {
   cmd
@@ -29,7 +29,10 @@ export async function runDiff(
   b: string,
   o: { format: 'md' | 'json' },
 ): Promise<void> {
-  const svc = await import('../../services/review.js');
+  const [{ diffReviews }, { parseReview }] = await Promise.all([
+    import('../../services/review/diff.js'),
+    import('../../services/review/doc.js'),
+  ]);
   const read = (f: string) => {
     try {
       return readFileSync(resolve(ctx.io.cwd, f), 'utf8');
@@ -37,12 +40,12 @@ export async function runDiff(
       throw new UsageError(`cannot read ${f}`);
     }
   };
-  const d = svc.diffReviews(svc.parseReview(read(a), a), svc.parseReview(read(b), b));
+  const d = diffReviews(parseReview(read(a), a), parseReview(read(b), b));
   if (o.format === 'json' || ctx.globals.json) {
     ctx.out.document({ kind: 'noxus-access-review-diff', ...d });
     return;
   }
-  ctx.out.print(renderDiff(d, (await import('../../services/review-render.js')).mdText));
+  ctx.out.print(renderDiff(d, (await import('../../services/review/render.js')).mdText));
 }
 
 function renderDiff(d: ReviewDiff, md: (s: unknown) => string): string {

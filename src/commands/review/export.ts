@@ -6,7 +6,8 @@ import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
 import { NoxusError, UsageError } from '../../errors.js';
-import type { ReviewDoc } from '../../services/review.js';
+import type { Snapshot } from '../../services/review/collect.js';
+import { REVIEW_KIND, type ReviewDoc } from '../../services/review/types.js';
 
 export function registerExport(cmd: Command, ctx: Context): void {
   cmd
@@ -33,18 +34,22 @@ Check any of them with: noxus review verify FILE (the README gives the recipe by
     );
 }
 
-export async function snapshot(ctx: Context, concurrency?: string): Promise<ReviewDoc> {
+/** The live organization's snapshot, with progress on a terminal and a warning for each section it lacks. */
+export async function collectLive(
+  ctx: Context,
+  concurrency?: string,
+): Promise<{ snap: Snapshot; head: { server: string; tool_version: string; generated_at: string } }> {
   const n = concurrency === undefined ? 8 : Number(concurrency);
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new UsageError(`--concurrency must be 1-64, got "${concurrency}"`);
-  const [svc, client, t, caps] = await Promise.all([
-    import('../../services/review.js'),
+  const [{ collectSnapshot }, client, t, caps] = await Promise.all([
+    import('../../services/review/collect.js'),
     ctx.client(),
     ctx.target(),
     ctx.capabilities(),
   ]);
   const tty = !!ctx.io.stderr.isTTY && !ctx.globals.json;
-  const content = await svc.collectReview(client, {
+  const snap = await collectSnapshot(client, {
     concurrency: n,
     has: (id) => caps.has(id),
     onProgress: (what) => {
@@ -52,17 +57,48 @@ export async function snapshot(ctx: Context, concurrency?: string): Promise<Revi
     },
   });
   if (tty) ctx.io.stderr.write('\r\x1b[K');
-  for (const m of content.coverage?.missing ?? [])
+  for (const m of snap.coverage?.missing ?? [])
     ctx.out.warn(`partial export: no ${m.section.replace('_', ' ')} (${m.reason})`);
-  return svc.makeDoc(content, t.url, ctx.version, ctx.io.now());
+  return {
+    snap,
+    head: { server: t.url, tool_version: ctx.version, generated_at: ctx.io.now().toISOString() },
+  };
+}
+
+/** The live organization's snapshot as a document in memory (policy checks read all of it). */
+export async function snapshot(ctx: Context, concurrency?: string): Promise<ReviewDoc> {
+  const { snap, head } = await collectLive(ctx, concurrency);
+  try {
+    const [{ materialize }, { contentHash }] = await Promise.all([
+      import('../../services/review/types.js'),
+      import('../../services/review/doc.js'),
+    ]);
+    const content = await materialize(snap);
+    return { schema_version: 1, kind: REVIEW_KIND, ...head, content, sha256: contentHash(content) };
+  } finally {
+    snap.dispose();
+  }
 }
 
 export async function runExport(
   ctx: Context,
   o: { format: 'json' | 'csv' | 'md'; output?: string; concurrency?: string },
 ): Promise<void> {
-  const svc = await import('../../services/review.js');
-  const doc = await snapshot(ctx, o.concurrency);
+  const { snap, head } = await collectLive(ctx, o.concurrency);
+  try {
+    await writeExport(ctx, o, snap, head);
+  } finally {
+    snap.dispose();
+  }
+}
+
+async function writeExport(
+  ctx: Context,
+  o: { format: 'json' | 'csv' | 'md'; output?: string },
+  snap: Snapshot,
+  head: { server: string; tool_version: string; generated_at: string },
+): Promise<void> {
+  const { jsonChunks, sourceHash } = await import('../../services/review/doc.js');
   let out: Writable = ctx.io.stdout;
   if (o.output) {
     // Opened before writing: an unwritable path is a clean error, not an unhandled stream 'error'.
@@ -82,18 +118,26 @@ export async function runExport(
     // `once` rejects on 'error': a write that fails while waiting ends the command, never hangs it.
     if (!out.write(s)) await once(out, 'drain');
   };
-  if (o.format === 'json') for (const chunk of svc.jsonChunks(doc)) await write(chunk);
-  else if (o.format === 'csv')
-    for (const chunk of (await import('../../services/review-render.js')).csvChunks(doc)) await write(chunk);
-  else
-    for (const chunk of (await import('../../services/review-render.js')).markdownChunks(doc))
-      await write(chunk);
+  let sha256 = '';
+  let chunks: AsyncIterable<string>;
+  if (o.format === 'json') {
+    chunks = jsonChunks(head, snap, (hex) => {
+      sha256 = hex;
+    });
+  } else {
+    // The CSV and Markdown carry the content hash (the Markdown at the top): one read to compute it first.
+    sha256 = await sourceHash(snap);
+    const doc = { schema_version: 1 as const, kind: REVIEW_KIND, ...head, sha256, content: snap };
+    const render = await import('../../services/review/render.js');
+    chunks = o.format === 'csv' ? render.csvChunks(doc) : render.markdownChunks(doc);
+  }
+  for await (const chunk of chunks) await write(chunk);
   if (o.output) {
     await new Promise<void>((r, j) =>
       (out as ReturnType<typeof createWriteStream>).end((e?: Error | null) => (e ? j(e) : r())),
     );
     ctx.out.success(
-      `${o.format} export written to ${o.output}: ${doc.content.users.length} users, ${doc.content.grants.length} grants, ${doc.content.keys.length} keys; sha256 ${doc.sha256}`,
+      `${o.format} export written to ${o.output}: ${snap.users.count} users, ${snap.grants.count} grants, ${snap.keys.length} keys; sha256 ${sha256}`,
     );
   }
 }

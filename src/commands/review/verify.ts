@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
 import { UsageError } from '../../errors.js';
-import type { Verification } from '../../services/review-verify.js';
+import type { Verification } from '../../services/review/verify.js';
 
 export function registerVerify(cmd: Command, ctx: Context): void {
   cmd
@@ -24,7 +24,7 @@ recipe to recompute the same hash with jq or node and sha256sum.
 }
 
 export async function runVerify(ctx: Context, file: string): Promise<void> {
-  const { verifyExport } = await import('../../services/review-verify.js');
+  const { verifyExport } = await import('../../services/review/verify.js');
   let text: string;
   try {
     text = readFileSync(resolve(ctx.io.cwd, file), 'utf8');

@@ -2,10 +2,10 @@
 // quarter's record.
 
 import { stringify } from 'csv-stringify/sync';
-import { escapeControl } from '../io/text.js';
-import { neutralize } from './bulk.js';
-import type { ReviewDoc } from './review.js';
-import { mdTrailer, withFileHash } from './review-verify.js';
+import { escapeControl } from '../../io/text.js';
+import { neutralize } from '../bulk.js';
+import { type ReviewGrant, type ReviewSourceDoc, type ReviewUser, rowObjects } from './types.js';
+import { mdTrailer, withFileHash } from './verify.js';
 
 const CSV_COLUMNS = [
   'record',
@@ -34,13 +34,13 @@ const row = (r: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
  * One table, one row per record; the `record` column says which kind (user, grant, key, …). The
  * last row, `file_sha256`, holds the sha256 of every byte above it (`review verify`).
  */
-export const csvChunks = (doc: ReviewDoc): Generator<string> =>
+export const csvChunks = (doc: ReviewSourceDoc): AsyncGenerator<string> =>
   withFileHash(csvRows(doc), (hex) => row({ record: 'file_sha256', id: hex }));
 
-function* csvRows(doc: ReviewDoc): Generator<string> {
+async function* csvRows(doc: ReviewSourceDoc): AsyncGenerator<string> {
   yield stringify([CSV_COLUMNS]);
   const c = doc.content;
-  for (const u of c.users) {
+  for await (const u of rowObjects<ReviewUser>(c.users)) {
     yield row({
       record: 'user',
       id: u.id,
@@ -54,7 +54,7 @@ function* csvRows(doc: ReviewDoc): Generator<string> {
       last_activity: u.last_active_on,
     });
   }
-  for (const g of c.grants)
+  for await (const g of rowObjects<ReviewGrant>(c.grants))
     yield row({
       record: 'grant',
       id: g.user_id,
@@ -141,12 +141,12 @@ export function mdText(v: unknown): string {
 const md = mdText;
 
 /** The Markdown record; its last line, a comment, holds the sha256 of every byte above it. */
-export const markdownChunks = (doc: ReviewDoc): Generator<string> =>
+export const markdownChunks = (doc: ReviewSourceDoc): AsyncGenerator<string> =>
   withFileHash(markdownBody(doc), mdTrailer);
 
-function* markdownBody(doc: ReviewDoc): Generator<string> {
+async function* markdownBody(doc: ReviewSourceDoc): AsyncGenerator<string> {
   const c = doc.content;
-  const admins = c.users.filter((u) => u.org_admin);
+  const admins = c.admins;
   yield `# Access review: ${md(c.organization ?? doc.server)}\n\n`;
   yield `- Generated: ${md(doc.generated_at)} by noxus ${md(doc.tool_version)}\n- Server: ${md(doc.server)}\n- Content sha256: \`${doc.sha256}\`\n`;
   const gaps = c.coverage?.missing ?? [];
@@ -155,15 +155,15 @@ function* markdownBody(doc: ReviewDoc): Generator<string> {
     for (const m of gaps) yield `- ${md(m.section.replace('_', ' '))}: ${md(m.reason)} (${md(m.feature)})\n`;
     yield '\n';
   }
-  yield `- ${c.users.length} users (${admins.length} org admins, ${c.service_accounts.length} service accounts, ${c.invitations.length} pending invitations), ${c.grants.length} workspace grants, ${c.keys.length} keys (${c.keys.filter((k) => k.degraded).length} degraded, ${c.keys.filter((k) => !k.restricted && !k.tenant_admin).length} unrestricted), ${c.system_keys.length} system keys\n\n`;
+  yield `- ${c.users.count} users (${admins.length} org admins, ${c.service_accounts.length} service accounts, ${c.invitations.length} pending invitations), ${c.grants.count} workspace grants, ${c.keys.length} keys (${c.keys.filter((k) => k.degraded).length} degraded, ${c.keys.filter((k) => !k.restricted && !k.tenant_admin).length} unrestricted), ${c.system_keys.length} system keys\n\n`;
   yield '## Org admins (admin on every workspace)\n\n';
   for (const u of admins)
     yield `- ${md(u.email)} (${md(u.name)}), last active ${md(u.last_active_on ?? 'never')}\n`;
   yield '\n## Users\n\n| Email | Name | Kind | Status | Org role | Last active |\n|---|---|---|---|---|---|\n';
-  for (const u of c.users)
+  for await (const u of rowObjects<ReviewUser>(c.users))
     yield `| ${md(u.email)} | ${md(u.name)} | ${md(u.kind)} | ${md(u.status)} | ${md(u.org_role)} | ${md(u.last_active_on ?? 'never')} |\n`;
   yield '\n## Workspace grants\n\n| User | Workspace | Role | Via | Since |\n|---|---|---|---|---|\n';
-  for (const g of c.grants)
+  for await (const g of rowObjects<ReviewGrant>(c.grants))
     yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} | ${md(g.since?.slice(0, 10) ?? '')} |\n`;
   yield '\n## API keys\n\n| Key | Workspace | Holder | Restriction | Effective | Degraded | Created | Last used | Expires |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const k of c.keys) {

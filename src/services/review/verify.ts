@@ -3,8 +3,9 @@
 // which cannot rebuild that content, ends with a line holding the sha256 of every byte above it.
 
 import { createHash } from 'node:crypto';
-import { NoxusError, UsageError } from '../errors.js';
-import { contentHash, REVIEW_KIND, type ReviewDoc } from './review.js';
+import { NoxusError, UsageError } from '../../errors.js';
+import { contentHash } from './doc.js';
+import { REVIEW_KIND, type ReviewDoc } from './types.js';
 
 export type ExportFormat = 'json' | 'csv' | 'md';
 
@@ -23,9 +24,12 @@ export const MD_TRAILER = /^File sha256 of every line above this one: `([0-9a-f]
 export const mdTrailer = (hex: string) => `File sha256 of every line above this one: \`${hex}\`\n`;
 
 /** Passes the chunks through and appends the trailer line carrying the sha256 of all of them. */
-export function* withFileHash(chunks: Iterable<string>, trailer: (hex: string) => string): Generator<string> {
+export async function* withFileHash(
+  chunks: AsyncIterable<string>,
+  trailer: (hex: string) => string,
+): AsyncGenerator<string> {
   const h = createHash('sha256');
-  for (const c of chunks) {
+  for await (const c of chunks) {
     h.update(c);
     yield c;
   }
