@@ -6,16 +6,17 @@
 // pointing at a missing user or workspace...). Three rounds, killed at different moments.
 
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const RUNTIME = join(ROOT, 'dist', 'sandbox', 'runtime.js');
+const CLI = join(ROOT, 'bin', 'noxus');
+const BUNDLE = join(ROOT, 'dist', 'main.js');
 const OWNER_EMAIL = 'owner@example.com';
 
 type Child = ChildProcessByStdio<null, Readable, Readable>;
@@ -29,13 +30,19 @@ interface Running {
 }
 
 let work: string;
-let script: string;
 let dataDir: string;
 const children: Child[] = [];
 
-/** Starts the built sandbox in a child process; resolves once it printed its URL and admin key. */
+/** Starts the shipped CLI's sandbox in the foreground; resolves once it listens (the key is in its data folder). */
 function startChild(): Promise<Running> {
-  const child = spawn(process.execPath, [script, dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [CLI, 'sandbox', 'start', '--port', '0', '--data', dataDir, '--seed', 'empty'],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NOXUS_CONFIG_DIR: join(work, 'config'), NO_COLOR: '1', NOXUS_API_KEY: '' },
+    },
+  );
   children.push(child);
   let out = '';
   let err = '';
@@ -52,11 +59,13 @@ function startChild(): Promise<Running> {
     }, 20_000);
     child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (!line || !out.includes('\n')) return;
+    });
+    child.stderr.on('data', () => {
+      const url = /sandbox listening at (http:\/\/\S+)/.exec(err)?.[1];
+      if (!url) return;
       clearTimeout(timer);
-      const info = JSON.parse(line) as { url: string; adminKey: string };
-      resolve({ child, url: info.url, adminKey: info.adminKey, exited, stderr: () => err });
+      const adminKey = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+      resolve({ child, url, adminKey, exited, stderr: () => err });
     });
     void exited.then((how) => {
       clearTimeout(timer);
@@ -188,22 +197,13 @@ let firstKey: string;
 
 describe('sandbox durability: SIGKILL in the middle of writes', () => {
   beforeAll(async () => {
-    if (!existsSync(RUNTIME)) {
+    if (!existsSync(BUNDLE)) {
       throw new Error(
-        `${RUNTIME} does not exist: this test runs the built sandbox in a child process. Run \`npm run build\` first (\`npm test\` does).`,
+        `${BUNDLE} does not exist: this test runs the shipped CLI's sandbox in a child process. Run \`npm run build\` first (\`npm test\` does).`,
       );
     }
     work = mkdtempSync(join(tmpdir(), 'noxus-durability-'));
     dataDir = join(work, 'data');
-    script = join(work, 'child.mjs');
-    writeFileSync(
-      script,
-      `import { readAdminKey, startSandbox } from ${JSON.stringify(pathToFileURL(RUNTIME).href)};
-const dataDir = process.argv[2];
-const s = await startSandbox({ dataDir, port: 0, seed: 'empty', version: 'durability-test' });
-process.stdout.write(JSON.stringify({ url: s.url, adminKey: s.adminKey ?? readAdminKey(dataDir) }) + '\\n');
-`,
-    );
     running = await startChild();
     firstKey = running.adminKey;
     expect(firstKey).toMatch(/^noxus_/);

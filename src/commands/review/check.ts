@@ -39,7 +39,9 @@ export async function runCheck(ctx: Context, o: { policy?: string; from?: string
     })();
     let raw: unknown;
     try {
-      raw = o.policy.endsWith('.json') ? JSON.parse(text) : (await import('yaml')).parse(text);
+      raw = o.policy.endsWith('.json')
+        ? JSON.parse(text)
+        : (await import('../../io/yaml.js')).parseYaml(text);
     } catch (e) {
       throw new UsageError(`${o.policy}: ${(e as Error).message.split('\n')[0]}`);
     }
