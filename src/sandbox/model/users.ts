@@ -45,8 +45,9 @@ export class Users extends Aggregate {
     return userWorkspacePermissions(this.holderView(u, groupId)).permissions;
   }
 
-  userView(u: UserRow) {
-    const role = this.store.role(u.org_role_id);
+  /** `roles`, when given, are every role by id: a page of users then reads them once. */
+  userView(u: UserRow, roles?: ReadonlyMap<string, RoleRow>) {
+    const role = roles ? roles.get(u.org_role_id) : this.store.role(u.org_role_id);
     const inv = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
     const out = inv ? this.m.invitations.row(inv.id) : undefined;
     return {
