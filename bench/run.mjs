@@ -4,7 +4,7 @@
 // What each row means: bench/README.md.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg as osLoadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -30,6 +30,7 @@ import {
   timed,
   userCount,
 } from './lib.mjs';
+import { REVIEW_SIZES, reviewBench } from './review.mjs';
 
 const STARTUP_RUNS = Number(process.env.BENCH_STARTUP_RUNS ?? 20);
 const STARTUP_WARMUPS = 2;
@@ -38,7 +39,8 @@ const BULK_CONCURRENCY = 8;
 const LIMIT_CONNECTIONS = 8;
 const LIMIT_WARMUP = 200;
 const LIMIT_AMOUNT = 3000;
-const REVIEW_SIZES = ['10000x100', '20000x100'];
+// Issue 14: at 100,000 users the export takes ≤ 15 s and ≤ 250 MB; twice the users ≤ 2.1× the time, ≤ 1.2× the memory.
+const REVIEW_LIMITS = { wallMs: 15_000, rssMB: 250 };
 
 const rows = []; // [benchmark, what, wall/median, p90, rate, peak RSS, ratio]
 const failures = [];
@@ -334,47 +336,12 @@ async function bulk() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 3. Review export under GNU time, one size after the other (one sandbox alive at a time).
-
-function parseGnuTime(text) {
-  const wall = /Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)/.exec(text)?.[1];
-  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(text)?.[1];
-  const user = /User time \(seconds\): ([\d.]+)/.exec(text)?.[1];
-  const sys = /System time \(seconds\): ([\d.]+)/.exec(text)?.[1];
-  if (!wall || !rss) throw new Error(`cannot read /usr/bin/time -v output: ${text.slice(0, 300)}`);
-  const seconds = wall.split(':').reduce((acc, part) => acc * 60 + Number(part), 0);
-  return { ms: seconds * 1000, rssMB: Number(rss) / 1024, cpuS: Number(user) + Number(sys) };
-}
-
-async function reviewOne(size) {
-  const [users, workspaces] = size.split('x').map(Number);
-  const dir = join(tempRoot(), `review-${size}`);
-  mkdirSync(dir, { recursive: true });
-  const sbx = await startSandbox(`sbx-review-${size}`, ['--seed', 'scale', '--scale', size], 180_000);
-  try {
-    const out = join(dir, 'review.json');
-    const stats = join(dir, 'time.txt');
-    const r = await timed('/usr/bin/time', ['-v', '-o', stats, NODE, BIN, 'review', 'export', '-o', out], {
-      cwd: dir,
-      env: cliEnv({ NOXUS_BACKEND_URL: sbx.url, NOXUS_API_KEY: sbx.adminKey }),
-      timeoutMs: 240_000,
-    });
-    if (r.code !== 0)
-      throw new Error(`review export (${size}) exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-500)}`);
-    const m = /(\d+) users/.exec(r.stdout + r.stderr);
-    if (!m || Number(m[1]) !== users + 1)
-      throw new Error(`review export (${size}) reported ${m?.[1] ?? 'no'} users, expected ${users + 1}`);
-    const t = parseGnuTime(readFileSync(stats, 'utf8'));
-    return { size, users, workspaces, ...t, bytes: statSync(out).size };
-  } finally {
-    await sbx.stop();
-  }
-}
+// 3. Review export under GNU time, one size after the other (one sandbox alive at a time): the
+// measurement is bench/review.mjs's, so that `node bench/review.mjs` alone gives the same figures.
 
 async function review() {
-  const results = [];
-  for (const size of REVIEW_SIZES) results.push(await reviewOne(size));
-  const base = results[0];
+  const results = await reviewBench({ sizes: REVIEW_SIZES, log: (s) => log(`review: ${s}`) });
+  const [base, double] = results;
   for (const x of results) {
     rows.push([
       'Review export',
@@ -385,8 +352,27 @@ async function review() {
       `${Math.round(x.rssMB)} MB`,
       x === base
         ? '1.00×'
-        : `${fmtRatio(x.ms / base.ms)} time, ${fmtRatio(x.rssMB / base.rssMB)} RSS (${x.users / base.users}× users)`,
+        : `${fmtRatio(x.timeRatio)} time, ${fmtRatio(x.rssRatio)} RSS (${x.userRatio}× users)`,
     ]);
+  }
+  const at = `${base.users.toLocaleString('en-US')} users`;
+  GOALS.push(
+    {
+      what: `review export wall time at ${at}`,
+      met: base.ms <= REVIEW_LIMITS.wallMs,
+      text: `${fmtMs(base.ms)} (goal ≤ ${fmtMs(REVIEW_LIMITS.wallMs)})`,
+    },
+    {
+      what: `review export peak RSS at ${at}`,
+      met: base.rssMB <= REVIEW_LIMITS.rssMB,
+      text: `${Math.round(base.rssMB)} MB (goal ≤ ${REVIEW_LIMITS.rssMB} MB)`,
+    },
+  );
+  if (double) {
+    GOALS.push(
+      { what: `review export time, ${double.userRatio}× users ÷ 1×`, ratio: double.timeRatio, limit: 2.1 },
+      { what: `review export peak RSS, ${double.userRatio}× users ÷ 1×`, ratio: double.rssRatio, limit: 1.2 },
+    );
   }
 }
 
@@ -436,11 +422,11 @@ async function main() {
   ];
   const goals = goalLines();
   process.stdout.write(
-    `${table}\n\n${goals.length ? `Start-up goals (issue 14), each ratio from this run:\n${goals.join('\n')}\n\n` : ''}${machineLines.join('\n')}\n`,
+    `${table}\n\n${goals.length ? `Goals (issue 14), each from this run:\n${goals.join('\n')}\n\n` : ''}${machineLines.join('\n')}\n`,
   );
   writeFileSync(
     join(ROOT, 'bench', 'results.md'),
-    `# noxus benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) in one run; see bench/README.md for what each row measures.\n\n## Machine\n\n${machineLines.join('\n')}\n\n## Results\n\n${table}\n${goals.length ? `\n## Start-up goals\n\n${goals.join('\n')}\n` : ''}${failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`,
+    `# noxus benchmark results\n\nProduced by \`npm run bench\` (bench/run.mjs) in one run; see bench/README.md for what each row measures.\n\n## Machine\n\n${machineLines.join('\n')}\n\n## Results\n\n${table}\n${goals.length ? `\n## Goals (issue 14)\n\n${goals.join('\n')}\n` : ''}${failures.length ? `\n## Failures\n\n${failures.map((f) => `- ${f}`).join('\n')}\n` : ''}`,
   );
   log('table written to bench/results.md');
   if (only.length === 0 && failures.length === 0) {
@@ -449,7 +435,7 @@ async function main() {
     const a = readme.indexOf(README_BEGIN);
     const b = readme.indexOf(README_END);
     if (a < 0 || b < a) throw new Error(`README.md lacks the markers ${README_BEGIN} … ${README_END}`);
-    const block = `${table}\n\n${goals.length ? `Start-up goals, each ratio from this run:\n\n${goals.join('\n')}\n\n` : ''}Machine:\n\n${machineLines.join('\n')}`;
+    const block = `${table}\n\n${goals.length ? `Goals (issue 14), each from this run:\n\n${goals.join('\n')}\n\n` : ''}Machine:\n\n${machineLines.join('\n')}`;
     writeFileSync(file, `${readme.slice(0, a + README_BEGIN.length)}\n${block}\n${readme.slice(b)}`);
     log('README.md Benchmarks table regenerated');
   }

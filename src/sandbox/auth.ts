@@ -68,7 +68,7 @@ export function authenticate(model: Model, secret: string | undefined, requestId
 function touchKey(model: Model, key: KeyRow): void {
   const t = model.now();
   if (!key.last_used_at || Date.parse(t) - Date.parse(key.last_used_at) > 1000) {
-    model.store.run('UPDATE api_keys SET last_used_at = ? WHERE id = ?', t, key.id);
+    model.store.runUnversioned('UPDATE api_keys SET last_used_at = ? WHERE id = ?', t, key.id);
   }
 }
 

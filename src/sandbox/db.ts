@@ -188,6 +188,11 @@ const MIGRATIONS: string[] = [
   ALTER TABLE memberships ADD COLUMN expires_at TEXT;
   CREATE INDEX memberships_expiry ON memberships(expires_at) WHERE expires_at IS NOT NULL;
   `,
+  // 5: a workspace's member list includes every org admin; finding them scanned all users on each
+  // members page (issue 14).
+  `
+  CREATE INDEX users_org_role ON users(org_role_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -169,6 +169,7 @@ export function now(): string {
 /** Thin typed accessors. Statements are prepared once per Store. */
 export class Store {
   private readonly cache = new Map<string, ReturnType<DB['prepare']>>();
+  private writes = 0;
 
   constructor(
     readonly db: DB,
@@ -198,11 +199,33 @@ export class Store {
   }
 
   run(sql: string, ...params: unknown[]): number {
+    this.writes++;
+    return this.stmt(sql).run(...(bind(params) as [object])).changes;
+  }
+
+  /**
+   * A write that no cached read depends on (a key's last use, at most once a second per key): it
+   * leaves `version` alone, so that reading a list page by page does not rebuild it every second.
+   */
+  runUnversioned(sql: string, ...params: unknown[]): number {
     return this.stmt(sql).run(...(bind(params) as [object])).changes;
   }
 
   tx<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    try {
+      return this.db.transaction(fn)();
+    } finally {
+      // Statements run on `db` directly inside a transaction (the scale seed) count too.
+      this.writes++;
+    }
+  }
+
+  /**
+   * Changes whenever the data may have changed: a write through this store, or a commit by another
+   * connection to the same file (SQLite's data_version). Caches of derived lists key on it.
+   */
+  version(): string {
+    return `${this.writes}:${this.db.pragma('data_version', { simple: true })}`;
   }
 
   meta(key: string): string | undefined {

@@ -45,8 +45,9 @@ export class Users extends Aggregate {
     return userWorkspacePermissions(this.holderView(u, groupId)).permissions;
   }
 
-  userView(u: UserRow) {
-    const role = this.store.role(u.org_role_id);
+  /** `roles`, when given, are every role by id: a page of users then reads them once. */
+  userView(u: UserRow, roles?: ReadonlyMap<string, RoleRow>) {
+    const role = roles ? roles.get(u.org_role_id) : this.store.role(u.org_role_id);
     const inv = u.status === 'invited' ? this.store.pendingInvitation(u.id) : undefined;
     const out = inv ? this.m.invitations.row(inv.id) : undefined;
     return {
@@ -113,14 +114,49 @@ export class Users extends Aggregate {
       const rows = this.store.all<UserRow>(`SELECT u.* ${clause} ORDER BY u.email_norm`, ...params);
       return { rows, total: rows.length };
     }
-    const total = this.store.get<{ n: number }>(`SELECT COUNT(*) n ${clause}`, ...params)?.n ?? 0;
-    const rows = this.store.all<UserRow>(
-      `SELECT u.* ${clause} ORDER BY u.email_norm LIMIT ? OFFSET ?`,
-      ...params,
-      page.limit,
-      page.offset,
-    );
+    // The workspace filter counts live grants at this instant: never reused.
+    const cursor = q.group_id ? undefined : this.listCursor(JSON.stringify([q.status, q.kind, q.q]));
+    const total =
+      cursor?.total ?? this.store.get<{ n: number }>(`SELECT COUNT(*) n ${clause}`, ...params)?.n ?? 0;
+    const after = cursor?.ends.get(page.offset);
+    // email_norm is unique, so "after the previous page's last email" is exactly OFFSET's page
+    // without stepping over every row before it.
+    const rows =
+      after !== undefined
+        ? this.store.all<UserRow>(
+            `SELECT u.* ${clause} AND u.email_norm > ? ORDER BY u.email_norm LIMIT ?`,
+            ...params,
+            after,
+            page.limit,
+          )
+        : this.store.all<UserRow>(
+            `SELECT u.* ${clause} ORDER BY u.email_norm LIMIT ? OFFSET ?`,
+            ...params,
+            page.limit,
+            page.offset,
+          );
+    if (cursor) {
+      cursor.total = total;
+      const last = rows.at(-1);
+      if (last)
+        cursor.ends.set(page.offset + rows.length, (last as UserRow & { email_norm: string }).email_norm);
+      if (cursor.ends.size > 64) cursor.ends.delete(cursor.ends.keys().next().value as number);
+    }
     return { rows, total };
+  }
+
+  /**
+   * Where the pages read so far of one filtered user list ended, and its count, while the data is
+   * unchanged: the next page continues from there.
+   */
+  private cursor: { key: string; version: string; total?: number; ends: Map<number, string> } | undefined;
+
+  private listCursor(key: string) {
+    const version = this.store.version();
+    if (this.cursor?.key !== key || this.cursor.version !== version) {
+      this.cursor = { key, version, ends: new Map() };
+    }
+    return this.cursor;
   }
 
   private validateGrants(

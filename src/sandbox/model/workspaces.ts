@@ -7,6 +7,23 @@ import { Aggregate } from './base.js';
 import { normalizeExpiry } from './expiry.js';
 import type { Actor } from './types.js';
 
+/** How many workspaces' member lists are kept between pages (a review reads 8 at a time). */
+const MEMBER_CACHE_GROUPS = 16;
+const emailOrder = new Intl.Collator();
+
+export interface MemberRow {
+  user_id: string;
+  email: string;
+  display_name: string;
+  kind: UserRow['kind'];
+  status: UserRow['status'];
+  role: { id: string; name: string };
+  via: 'membership' | 'org_admin';
+  since: string;
+  reason: string | null;
+  expires_at: string | null;
+}
+
 /** A grant's extension fields as sent: absent keeps what the grant has, null clears it. */
 export interface GrantTerms {
   reason?: string | null;
@@ -120,37 +137,63 @@ export class Workspaces extends Aggregate {
 
   members(groupId: string) {
     const g = this.requireGroup(groupId);
+    const version = this.store.version();
+    const now = this.now();
+    const hit = this.memberCache.get(g.id);
+    if (hit && hit.version === version && (hit.validUntil === null || now < hit.validUntil)) {
+      return { group: g, members: hit.members };
+    }
+    const built = this.buildMembers(g.id, now);
+    this.memberCache.delete(g.id);
+    this.memberCache.set(g.id, { version, ...built });
+    // A reader pages through a few workspaces at a time; older lists go first.
+    for (const id of this.memberCache.keys()) {
+      if (this.memberCache.size <= MEMBER_CACHE_GROUPS) break;
+      this.memberCache.delete(id);
+    }
+    return { group: g, members: built.members };
+  }
+
+  /**
+   * Members pages are slices of one sorted list; building it reads every membership of the
+   * workspace, so it is kept until the data changes (the store's version) or its first grant
+   * expires, and each page is then a slice.
+   */
+  private readonly memberCache = new Map<
+    string,
+    { version: string; validUntil: string | null; members: MemberRow[] }
+  >();
+
+  private buildMembers(groupId: string, now: string): { validUntil: string | null; members: MemberRow[] } {
+    // Only the columns a member row shows: the whole user row, 2,000 times, was most of the cost.
     const explicit = this.store.all<
-      UserRow & {
+      Pick<UserRow, 'id' | 'email' | 'display_name' | 'kind' | 'status'> & {
         role_id: string;
-        m_created: string;
         m_updated: string;
         m_reason: string | null;
         m_expires: string | null;
       }
     >(
-      `SELECT u.*, m.role_id, m.created_at AS m_created, m.updated_at AS m_updated, m.reason AS m_reason,
-         m.expires_at AS m_expires FROM memberships m
+      `SELECT u.id, u.email, u.display_name, u.kind, u.status, m.role_id, m.updated_at AS m_updated,
+         m.reason AS m_reason, m.expires_at AS m_expires FROM memberships m
        JOIN users u ON u.id = m.user_id WHERE m.group_id = ? AND u.status != 'removed' AND ${liveMembership('m')}`,
-      g.id,
-      this.now(),
+      groupId,
+      now,
     );
-    const adminRoles = new Set(
-      this.store
-        .roles()
-        .filter((r) => isAdminOrgRole(r))
-        .map((r) => r.id),
-    );
+    const roles = new Map(this.store.roles().map((r) => [r.id, r]));
+    const adminRoles = [...roles.values()].filter((r) => isAdminOrgRole(r));
     const admins = this.store.all<UserRow>(
-      "SELECT * FROM users WHERE status != 'removed' AND org_role_id IN (SELECT value FROM json_each(?))",
-      JSON.stringify([...adminRoles]),
+      "SELECT * FROM users WHERE org_role_id IN (SELECT value FROM json_each(?)) AND status != 'removed'",
+      JSON.stringify(adminRoles.map((r) => r.id)),
     );
-    const adminNames = new Set(
-      [...adminRoles].map((id) => this.store.role(id)?.name).filter((n): n is string => !!n),
-    );
-    const rows = [
+    const adminNames = new Set(adminRoles.map((r) => r.name));
+    const explicitIds = new Set(explicit.map((e) => e.id));
+    let validUntil: string | null = null;
+    const rows: MemberRow[] = [
       ...explicit.map((u) => {
-        const role = this.store.role(u.role_id);
+        if (u.m_expires !== null && (validUntil === null || u.m_expires < validUntil))
+          validUntil = u.m_expires;
+        const role = roles.get(u.role_id);
         return {
           user_id: u.id,
           email: u.email,
@@ -165,7 +208,7 @@ export class Workspaces extends Aggregate {
         };
       }),
       ...admins
-        .filter((a) => !explicit.some((e) => e.id === a.id))
+        .filter((a) => !explicitIds.has(a.id))
         .map((u) => ({
           user_id: u.id,
           email: u.email,
@@ -179,7 +222,9 @@ export class Workspaces extends Aggregate {
           expires_at: null,
         })),
     ];
-    return { group: g, members: rows.sort((a, b) => a.email.localeCompare(b.email)) };
+    // The same order as String#localeCompare (a collator with the default locale and options),
+    // without building one per comparison; the sort is stable, so ties keep the order above.
+    return { validUntil, members: rows.sort((a, b) => emailOrder.compare(a.email, b.email)) };
   }
 
   /**

@@ -214,7 +214,8 @@ export function registerAdminRoutes(app: FastifyInstance, model: Model): void {
         },
         pg ? { offset: pg.offset, limit: pg.size } : undefined,
       );
-      const views = rows.map((u) => model.userView(u));
+      const roles = new Map(model.store.roles().map((r) => [r.id, r]));
+      const views = rows.map((u) => model.userView(u, roles));
       return pg ? paged(views, total, pg) : views;
     },
   );
