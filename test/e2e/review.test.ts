@@ -558,7 +558,7 @@ describe('activity', () => {
 
     for (const [flag, value, message] of [
       ['--since', 'yesterday', '--since must be a duration like 30d or 12h, or an ISO date, got "yesterday"'],
-      ['--action', 'destroy', '--action must be one of create, update, delete, execute, login'],
+      ['--action', 'destroy', '--action must be one of create, update, delete, execute, login, lapse'],
       ['--limit', '0', '--limit must be a positive whole number, got "0"'],
     ] as const) {
       const bad = await nx(e, ['activity', flag, value]);
