@@ -334,6 +334,57 @@ describe('noxus ws add-member --reason --expires (grant terms)', () => {
     });
   });
 
+  it('a member with the role but other terms: one write with the terms given, "updated"', async () => {
+    server = mockServer();
+    getGroups(server);
+    getMembers(server, MKT, [
+      member(ADA, 'ws_admin', 'org_admin'),
+      { ...member(BOB, 'ws_editor'), reason: null, expires_at: null },
+    ]);
+    getRoles(server);
+    getUsers(server);
+    const bodies: unknown[] = [];
+    server.pool
+      .intercept({
+        path: '/v1/admin/groups/g_mkt/members/u_bob',
+        method: 'PUT',
+        body: (b: string) => {
+          if (!bodies.some((x) => JSON.stringify(x) === b)) bodies.push(JSON.parse(b));
+          return true;
+        },
+      })
+      .reply(
+        200,
+        {
+          group_id: 'g_mkt',
+          user_id: 'u_bob',
+          email: 'bob@example.com',
+          role: { id: 'ws_editor', name: 'Editor' },
+          reason: 'audit',
+          expires_at: null,
+          created: false,
+          changed: true,
+        },
+        json,
+      );
+    const r = await server.run([
+      'ws',
+      'add-member',
+      'Marketing',
+      'bob@example.com',
+      '--role',
+      'Editor',
+      '--reason',
+      'audit',
+    ]);
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: '✓ updated bob@example.com in Marketing as Editor (reason: audit)\n',
+    });
+    expect(bodies).toEqual([{ role: 'ws_editor', reason: 'audit' }]);
+  });
+
   it.each([
     [
       ['--expires', 'soon'],
