@@ -285,7 +285,7 @@ describe('review policy rules', () => {
     ]);
   });
 
-  it('admin_grant_without_expiry: a workspace Admin membership with no expiry (warning)', () => {
+  it('admin_grant_without_expiry: a workspace Admin membership with no expiry (info unless raised)', () => {
     const ada = user('ada@example.com');
     const zed = admin('zed@example.com');
     const adminGrant = (expires_at: string | null) =>
@@ -300,15 +300,18 @@ describe('review policy rules', () => {
     expect(check(adminGrant(null))).toEqual([
       {
         rule: 'admin_grant_without_expiry',
-        severity: 'warning',
+        severity: 'info',
         subject: 'ada@example.com in Sales',
         message: 'workspace Admin with no expiry',
         fix: 'noxus ws set-role Sales ada@example.com --role Admin --expires 90d   # or lower it: noxus ws set-role Sales ada@example.com --role Editor',
       },
     ]);
     expect(check(adminGrant('2027-06-01T00:00:00.000Z'))).toEqual([]);
-    const quiet = parsePolicy({ severities: { admin_grant_without_expiry: 'info' } }, 'p.yaml');
-    expect(failing(checkReview(adminGrant(null), quiet, NOW), quiet)).toEqual([]);
+    expect(failing(check(adminGrant(null)), DEFAULT_POLICY)).toEqual([]);
+    const strict = parsePolicy({ severities: { admin_grant_without_expiry: 'error' } }, 'p.yaml');
+    expect(failing(checkReview(adminGrant(null), strict, NOW), strict).map((f) => f.rule)).toEqual([
+      'admin_grant_without_expiry',
+    ]);
   });
 
   it('findings sort by severity, then rule, then subject; severities come from the policy', () => {

@@ -43,7 +43,7 @@ export const DEFAULT_POLICY: Policy = {
     active_user_without_workspace: 'info',
     grant_without_reason: 'info',
     grant_expiring_soon: 'info',
-    admin_grant_without_expiry: 'warning',
+    admin_grant_without_expiry: 'info',
   },
 };
 
