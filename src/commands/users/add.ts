@@ -92,13 +92,13 @@ const validName = (v: string) => nameProblem(v) ?? true;
 
 export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   if (o.fromCsv) {
-    const single = [o.name, o.displayName, o.email, o.orgRole, o.workspace, o.reason, o.expires].some(
-      (v) => v !== undefined,
-    );
+    const single = [o.name, o.displayName, o.email, o.orgRole, o.workspace].some((v) => v !== undefined);
     if (single)
       throw new UsageError(
-        '--from-csv cannot be combined with --name, --display-name, --email, --org-role, --workspace, --reason or --expires',
+        '--from-csv cannot be combined with --name, --display-name, --email, --org-role or --workspace',
       );
+    if (o.reason !== undefined || o.expires !== undefined)
+      throw new UsageError('--reason and --expires apply to --workspace grants, not to --from-csv');
     const { runAddCsv } = await import('./add-csv.js');
     return runAddCsv(ctx, { ...o, fromCsv: o.fromCsv });
   }
