@@ -7,7 +7,7 @@ _noxus() {
   for (( i=1; i<COMP_CWORD; i++ )); do
     w="${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    case "${COMP_WORDS[i-1]}" in --action|--actor|--api|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires-at|--expires-in|--file|--format|--from|--from-csv|--grant|--host|--key|--key-workspace|--kind|--limit|--manual-steps|--name|--openapi|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--report-dir|--resource|--restrict|--results|--revoke|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--unknown-routes|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
+    case "${COMP_WORDS[i-1]}" in --action|--actor|--api|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires|--expires-at|--expires-in|--file|--format|--from|--from-csv|--grant|--host|--key|--key-workspace|--kind|--limit|--manual-steps|--name|--openapi|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--reason|--report-dir|--resource|--restrict|--results|--revoke|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--unknown-routes|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
     if _noxus_words "${cmdpath:+$cmdpath }$w" >/dev/null; then cmdpath="${cmdpath:+$cmdpath }$w"; fi
   done
   case "$cmdpath|$prev" in
@@ -50,6 +50,8 @@ _noxus() {
       'users add|--email') COMPREPLY=(); return 0 ;;
       'users add|--org-role') COMPREPLY=( $(compgen -W "$(noxus __complete role 2>/dev/null)" -- "$cur") ); return 0 ;;
       'users add|--workspace') COMPREPLY=( $(compgen -W "$(noxus __complete workspace 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'users add|--reason') COMPREPLY=(); return 0 ;;
+      'users add|--expires') COMPREPLY=(); return 0 ;;
       'users add|--from-csv') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'users add|--results') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'users add|--concurrency') COMPREPLY=(); return 0 ;;
@@ -95,10 +97,14 @@ _noxus() {
       'ws members|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'ws members|--url') COMPREPLY=(); return 0 ;;
       'ws add-member|--role') COMPREPLY=( $(compgen -W "$(noxus __complete role 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'ws add-member|--reason') COMPREPLY=(); return 0 ;;
+      'ws add-member|--expires') COMPREPLY=(); return 0 ;;
       'ws add-member|--manual-steps') COMPREPLY=(); return 0 ;;
       'ws add-member|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'ws add-member|--url') COMPREPLY=(); return 0 ;;
       'ws set-role|--role') COMPREPLY=( $(compgen -W "$(noxus __complete role 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'ws set-role|--reason') COMPREPLY=(); return 0 ;;
+      'ws set-role|--expires') COMPREPLY=(); return 0 ;;
       'ws set-role|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'ws set-role|--url') COMPREPLY=(); return 0 ;;
       'ws remove-member|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
@@ -277,7 +283,7 @@ _noxus_words() {
       'users') words='list ls get add update suspend reactivate resend-invite remove rm onboarding -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'users list') words='--status --workspace --kind -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'users get') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'users add') words='--name --display-name --email --org-role --workspace --dry-run --from-csv --results --resume --concurrency --manual-steps -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'users add') words='--name --display-name --email --org-role --workspace --reason --expires --dry-run --from-csv --results --resume --concurrency --manual-steps -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'users update') words='--name --display-name --avatar-url --org-role --dry-run --force -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'users suspend') words='--dry-run --force -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'users reactivate') words='--dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
@@ -294,8 +300,8 @@ _noxus_words() {
       'ws delete') words='--dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'ws rename') words='--dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'ws members') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'ws add-member') words='--role --dry-run --manual-steps -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'ws set-role') words='--role --dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'ws add-member') words='--role --reason --expires --dry-run --manual-steps -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'ws set-role') words='--role --reason --expires --dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'ws remove-member') words='--dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'ws apply') words='-f --file --prune --dry-run --results -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'roles') words='list ls get create update delete rm -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;

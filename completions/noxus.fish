@@ -202,6 +202,8 @@ complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l display-na
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l email -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l org-role -r -a '(noxus __complete role 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l workspace -r -a '(noxus __complete workspace 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l reason -r
+complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l expires -r
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l from-csv -r -F
 complete -c noxus -n '__fish_noxus_path '\''users'\'' '\''add'\''' -l results -r -F
@@ -409,6 +411,8 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''members'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l role -r -a '(noxus __complete role 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l reason -r
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l expires -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l manual-steps -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l version -s v
@@ -422,6 +426,8 @@ complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l no-inp
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''add-member'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l role -r -a '(noxus __complete role 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l reason -r
+complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l expires -r
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l dry-run
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''ws'\'' '\''set-role'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'

@@ -1,6 +1,6 @@
 import type { ApiClient } from './client.js';
 import { iteratePages, listAll } from './paging.js';
-import { item, obj, opt, parse, str } from './schema.js';
+import { item, nullable, obj, opt, parse, str } from './schema.js';
 
 /** A workspace; "group" on the wire. */
 export interface Group {
@@ -19,6 +19,15 @@ export interface Member {
   role: { id: string; name: string };
   via: 'membership' | 'org_admin';
   since?: string;
+  /** Why the grant was given and when it lapses (extension `members.terms`; null when absent). */
+  reason?: string | null;
+  expires_at?: string | null;
+}
+
+/** Reason and expiry of a grant: omitted keeps the current value, null clears it. */
+export interface GrantTerms {
+  reason?: string | null;
+  expires_at?: string | null;
 }
 
 export interface MembershipChange {
@@ -26,6 +35,8 @@ export interface MembershipChange {
   user_id: string;
   email: string;
   role: { id: string; name: string };
+  reason?: string | null;
+  expires_at?: string | null;
   created: boolean;
   changed: boolean;
 }
@@ -45,6 +56,8 @@ const memberShape = obj({
   display_name: opt(str, ''),
   role: obj({ id: str, name: str }),
   via: opt(str, 'membership'),
+  reason: nullable(str),
+  expires_at: nullable(str),
 });
 
 export const listGroups = (c: ApiClient) =>
@@ -67,8 +80,14 @@ export const memberPages = (c: ApiClient, id: string, pageSize = 500) =>
     {},
     { extension: true, pageSize, item: item(memberShape) },
   );
-export const setMember = (c: ApiClient, groupId: string, userId: string, role: string) =>
-  c.put<MembershipChange>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, { role }, x);
+export const setMember = (
+  c: ApiClient,
+  groupId: string,
+  userId: string,
+  role: string,
+  terms: GrantTerms = {},
+) =>
+  c.put<MembershipChange>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, { role, ...terms }, x);
 export const removeMember = (c: ApiClient, groupId: string, userId: string) =>
   c.delete<{ removed: boolean }>(`/v1/admin/groups/${enc(groupId)}/members/${enc(userId)}`, x);
 export const updateGroup = async (c: ApiClient, id: string, body: { name?: string; description?: string }) =>

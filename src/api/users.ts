@@ -52,7 +52,7 @@ export interface CreateUserBody {
   display_name?: string;
   avatar_url?: string;
   org_role?: string;
-  workspaces?: Array<{ group_id: string; role: string }>;
+  workspaces?: Array<{ group_id: string; role: string; reason?: string; expires_at?: string }>;
   kind?: 'human' | 'service';
   send_invitation?: boolean;
 }
@@ -195,7 +195,14 @@ export interface Access {
   user: User;
   org_role: string | null;
   org_admin: boolean;
-  workspaces: Array<{ group_id: string; group_name: string; role: string; via: string }>;
+  workspaces: Array<{
+    group_id: string;
+    group_name: string;
+    role: string;
+    via: string;
+    reason?: string | null;
+    expires_at?: string | null;
+  }>;
   keys_held: AccessKey[];
   service_account_keys_created: AccessKey[];
   system_keys_created: AccessKey[];

@@ -23,7 +23,10 @@ export function registerActivity(program: Command, ctx: Context): void {
     .description('the activity log, newest first (entries of removed users included)')
     .option('--actor <user>', 'by this user (email or id) or API key id')
     .option('--resource <ref>', 'about this resource: TYPE (user, api_key, workflow …), TYPE:ID, or an id')
-    .option('--action <action>', 'create, update, delete, execute or login')
+    .option(
+      '--action <action>',
+      'create, update, delete, execute, login or lapse (a workspace grant ended at its expiry)',
+    )
     .option('--workspace <w>', 'in this workspace (name or id)')
     .option('--since <when>', 'from a duration ago (30d, 12h) or an ISO date')
     .option('--until <when>', 'up to a duration ago or an ISO date')
@@ -52,7 +55,7 @@ export async function runActivity(ctx: Context, o: ActivityOpts): Promise<void> 
   const now = ctx.io.now();
   const since = when('--since', o.since, now);
   const until = when('--until', o.until, now);
-  const actions = ['create', 'update', 'delete', 'execute', 'login'];
+  const actions = ['create', 'update', 'delete', 'execute', 'login', 'lapse'];
   if (o.action && !actions.includes(o.action))
     throw new UsageError(`--action must be one of ${actions.join(', ')}`);
   let limit: number | undefined;

@@ -123,7 +123,7 @@ export const COMMANDS: Record<string, CommandNeeds> = {
   'users get': { needs: ['users.list'], optional: ['users.get', 'users.access'] },
   'users add': {
     needs: ['users.invite'],
-    optional: ['members.manage', 'workspaces.list', 'roles.list'],
+    optional: ['members.manage', 'members.terms', 'workspaces.list', 'roles.list'],
     guided: true,
   },
   'users update': { needs: ['users.update'] },
@@ -140,8 +140,8 @@ export const COMMANDS: Record<string, CommandNeeds> = {
   'ws delete': { needs: ['workspaces.list', 'workspaces.delete'] },
   'ws rename': { needs: ['workspaces.list', 'workspaces.update'] },
   'ws members': { needs: ['members.list'] },
-  'ws add-member': { needs: ['members.manage'], optional: ['members.list'], guided: true },
-  'ws set-role': { needs: ['members.manage'], optional: ['members.list'] },
+  'ws add-member': { needs: ['members.manage'], optional: ['members.list', 'members.terms'], guided: true },
+  'ws set-role': { needs: ['members.manage'], optional: ['members.list', 'members.terms'] },
   'ws remove-member': { needs: ['members.manage'], optional: ['members.list'] },
   'ws apply': {
     needs: ['workspaces.list', 'members.list', 'members.manage'],

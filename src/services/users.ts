@@ -32,12 +32,21 @@ export interface NewUserInput {
   orgRole: string;
   workspaces: WorkspaceGrantInput[];
   kind?: 'human' | 'service';
+  /** Reason and expiry for every workspace grant (extension `members.terms`). */
+  terms?: { reason?: string; expires_at?: string };
 }
 
 export interface NewUserPlan {
   body: CreateUserBody;
   orgRole: { id: string; name: string; admin: boolean };
-  grants: Array<{ groupId: string; workspace: string; roleId: string; role: string }>;
+  grants: Array<{
+    groupId: string;
+    workspace: string;
+    roleId: string;
+    role: string;
+    reason?: string;
+    expires_at?: string;
+  }>;
 }
 
 export function checkEmail(email: string, flag = '--email'): void {
@@ -75,7 +84,7 @@ export async function planNewUser(r: Resolver, input: NewUserInput): Promise<New
     }
     seen.set(g.id, w.role);
     const role = await r.role(w.role, 'workspace', `--workspace ${w.workspace}=`);
-    grants.push({ groupId: g.id, workspace: g.name, roleId: role.id, role: role.name });
+    grants.push({ groupId: g.id, workspace: g.name, roleId: role.id, role: role.name, ...input.terms });
   }
   const existing = (await r.users()).find((u) => normalizeEmail(u.email) === normalizeEmail(input.email));
   if (existing) {
@@ -95,7 +104,12 @@ export async function planNewUser(r: Resolver, input: NewUserInput): Promise<New
       name: input.name,
       display_name: input.displayName,
       org_role: orgRole.id,
-      workspaces: grants.map((g) => ({ group_id: g.groupId, role: g.roleId })),
+      workspaces: grants.map((g) => ({
+        group_id: g.groupId,
+        role: g.roleId,
+        ...(g.reason !== undefined && { reason: g.reason }),
+        ...(g.expires_at !== undefined && { expires_at: g.expires_at }),
+      })),
       kind: input.kind,
     },
     orgRole: { id: orgRole.id, name: orgRole.name, admin },

@@ -5,9 +5,11 @@ import type { ApiClient } from '../api/client.js';
 import {
   createGroup,
   deleteGroup,
+  type GrantTerms,
   type Group,
   listMembers,
   type Member,
+  type MembershipChange,
   removeMember,
   setMember,
   updateGroup,
@@ -15,9 +17,71 @@ import {
 import type { Role } from '../api/roles.js';
 import type { User } from '../api/users.js';
 import { findByRef, foldName, isOrgAdmin, type RefKind } from '../domain/identity.js';
+import { nameProblem, parseDuration } from '../domain/validate.js';
 import { ConflictError, NotFoundError, PermissionError, UsageError } from '../errors.js';
 import type { Resolver } from './resolve.js';
 import { checkName } from './users.js';
+
+/** `--reason` and `--expires` of a grant, checked before any request; `relative` for a duration. */
+export interface TermsInput {
+  terms: GrantTerms;
+  relative: boolean;
+}
+
+const MAX_REASON_LENGTH = 500;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const ZONED = /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:?\d{2})$/i;
+
+/**
+ * `--expires 30d|12h|2w` (from now), `YYYY-MM-DD` (that day, 00:00 UTC) or an ISO 8601 date-time
+ * with a time zone; the instant must be in the future. Flags not given stay out of the body, so a
+ * re-run without them keeps what the grant has.
+ */
+export function parseGrantTerms(o: { reason?: string; expires?: string }, now: Date): TermsInput {
+  const terms: GrantTerms = {};
+  let relative = false;
+  if (o.reason !== undefined) {
+    const p = nameProblem(o.reason, MAX_REASON_LENGTH);
+    if (p) throw new UsageError(`--reason ${p}`);
+    terms.reason = o.reason;
+  }
+  if (o.expires !== undefined) {
+    const v = o.expires.trim();
+    const ms = parseDuration(v);
+    let t: number;
+    if (ms !== undefined) {
+      t = now.getTime() + ms;
+      relative = true;
+    } else {
+      const iso = DAY.test(v) ? `${v}T00:00:00Z` : ZONED.test(v) ? v : '';
+      t = iso ? Date.parse(iso) : Number.NaN;
+      if (Number.isNaN(t))
+        throw new UsageError(
+          `--expires takes a duration (30d, 12h, 2w), a date (YYYY-MM-DD) or an ISO 8601 time with a zone, got "${o.expires}"`,
+        );
+      if (t <= now.getTime()) throw new UsageError(`--expires ${o.expires} is in the past`);
+    }
+    terms.expires_at = new Date(t).toISOString();
+  }
+  return { terms, relative };
+}
+
+// A duration re-run a moment later lands on a slightly later instant: within this, it is the same expiry.
+const RELATIVE_SLACK_MS = 60 * 60_000;
+
+/** Whether a grant already carries these terms (what was not given is kept, so it matches). */
+export function sameTerms(
+  m: { reason?: string | null; expires_at?: string | null } | undefined,
+  t: TermsInput,
+): boolean {
+  if (!m) return false;
+  if (t.terms.reason !== undefined && (m.reason ?? null) !== t.terms.reason) return false;
+  const want = t.terms.expires_at;
+  if (!want) return true;
+  if (!m.expires_at) return false;
+  const diff = Date.parse(want) - Date.parse(m.expires_at);
+  return t.relative ? diff >= 0 && diff < RELATIVE_SLACK_MS : diff === 0;
+}
 
 /** Refuses a name another workspace has (names compare as references do). */
 async function assertFreeName(r: Resolver, name: string, exceptId?: string): Promise<void> {
@@ -86,6 +150,7 @@ async function memberOf(r: Resolver, wRef: string, uRef: string) {
 
 export interface SetRolePlan extends MemberTarget {
   role: Role;
+  terms: GrantTerms;
   changed: boolean;
 }
 
@@ -95,6 +160,7 @@ export async function planSetRole(
   wRef: string,
   uRef: string,
   roleRef: string,
+  terms: TermsInput = { terms: {}, relative: false },
 ): Promise<SetRolePlan> {
   const group = await r.group(wRef);
   const user = await r.user(uRef);
@@ -110,11 +176,13 @@ export async function planSetRole(
       hint: `add them with: noxus ws add-member ${group.name} ${user.email} --role ${role.name}`,
     });
   }
-  return { group, user, member, role, changed: member.role.id !== role.id };
+  const changed = member.role.id !== role.id || !sameTerms(member, terms);
+  // Unchanged terms stay out of the body: a duration re-run does not push the expiry on.
+  return { group, user, member, role, terms: sameTerms(member, terms) ? {} : terms.terms, changed };
 }
 
-export async function setRole(client: ApiClient, plan: SetRolePlan): Promise<void> {
-  await setMember(client, plan.group.id, plan.user.id, plan.role.id);
+export async function setRole(client: ApiClient, plan: SetRolePlan): Promise<MembershipChange | undefined> {
+  return setMember(client, plan.group.id, plan.user.id, plan.role.id, plan.terms);
 }
 
 /** What `ws remove-member` would remove; an org admin's derived membership cannot be removed. */
@@ -203,6 +271,9 @@ export interface AddRow {
   user_id: string;
   workspace: string;
   role: string;
+  /** With the extension `members.terms` (null when the grant has none). */
+  reason?: string | null;
+  expires_at?: string | null;
   action: string;
 }
 
@@ -217,6 +288,7 @@ export async function addMembers(
   group: Group,
   rows: readonly AddRow[],
   roleIds: ReadonlyMap<string, string>,
+  terms: GrantTerms = {},
 ): Promise<{ results: AddResult[]; failures: unknown[] }> {
   const results: AddResult[] = [];
   const failures: unknown[] = [];
@@ -226,8 +298,21 @@ export async function addMembers(
       continue;
     }
     try {
-      const change = await setMember(client, group.id, row.user_id, roleIds.get(row.user_id) as string);
-      results.push({ ...row, user_id: change?.user_id ?? row.user_id, outcome: 'added' });
+      const change = await setMember(
+        client,
+        group.id,
+        row.user_id,
+        roleIds.get(row.user_id) as string,
+        terms,
+      );
+      const kept =
+        'reason' in row ? { reason: change?.reason ?? null, expires_at: change?.expires_at ?? null } : {};
+      results.push({
+        ...row,
+        ...kept,
+        user_id: change?.user_id ?? row.user_id,
+        outcome: row.action === 'update' ? 'updated' : 'added',
+      });
     } catch (e) {
       if (rows.length === 1) throw e;
       failures.push(e);
@@ -238,3 +323,11 @@ export async function addMembers(
 }
 
 const shellQuote = (s: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** ` (reason: …, expires …)`, or nothing for a grant without terms or a command without the flags. */
+export function termsText(x: { reason?: string | null; expires_at?: string | null }): string {
+  const parts = [x.reason ? `reason: ${x.reason}` : '', x.expires_at ? `expires ${x.expires_at}` : ''].filter(
+    Boolean,
+  );
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}

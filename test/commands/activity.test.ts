@@ -145,7 +145,7 @@ describe('noxus activity', () => {
   });
 
   it.each([
-    [['--action', 'drop'], 'error: --action must be one of create, update, delete, execute, login\n'],
+    [['--action', 'drop'], 'error: --action must be one of create, update, delete, execute, login, lapse\n'],
     [['--limit', '0'], 'error: --limit must be a positive whole number, got "0"\n'],
     [['--limit', '2.5'], 'error: --limit must be a positive whole number, got "2.5"\n'],
     [

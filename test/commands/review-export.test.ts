@@ -23,12 +23,12 @@ const EXPECTED = [
   '{"id":"u4","email":"new@example.com","name":"Name u4","kind":"human","status":"invited","org_role":"Org Base","org_admin":false,"created_at":"2026-01-01T00:00:00.000Z","last_active_on":null},',
   '{"id":"u3","email":"zed@example.com","name":"Name u3","kind":"human","status":"active","org_role":"Root","org_admin":true,"created_at":"2026-01-01T00:00:00.000Z","last_active_on":"2026-11-20"}],',
   '"grants":[',
-  '{"user_id":"u1","email":"Ada@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z"},',
-  '{"user_id":"u1","email":"Ada@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z"},',
-  '{"user_id":"u2","email":"bot@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Reader","via":"membership","since":"2026-02-01T00:00:00.000Z"},',
-  '{"user_id":"u2","email":"bot@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Editor","via":"membership","since":"2026-02-01T00:00:00.000Z"},',
-  '{"user_id":"u3","email":"zed@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z"},',
-  '{"user_id":"u3","email":"zed@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z"}],',
+  '{"user_id":"u1","email":"Ada@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z","reason":null,"expires_at":null},',
+  '{"user_id":"u1","email":"Ada@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z","reason":null,"expires_at":null},',
+  '{"user_id":"u2","email":"bot@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Reader","via":"membership","since":"2026-02-01T00:00:00.000Z","reason":null,"expires_at":null},',
+  '{"user_id":"u2","email":"bot@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Editor","via":"membership","since":"2026-02-01T00:00:00.000Z","reason":"sales sync","expires_at":"2027-03-01T00:00:00.000Z"},',
+  '{"user_id":"u3","email":"zed@example.com","workspace_id":"w-eng","workspace":"Engineering","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z","reason":null,"expires_at":null},',
+  '{"user_id":"u3","email":"zed@example.com","workspace_id":"w-sales","workspace":"Sales","role":"Admin","via":"org_admin","since":"2026-02-01T00:00:00.000Z","reason":null,"expires_at":null}],',
   '"keys":[',
   '{"id":"k1","name":"ci deploy","workspace":"Engineering","holder":"bot@example.com","holder_kind":"service","created_by":"bot@example.com","tenant_admin":false,"restricted":true,"restriction":["flows_run"],"effective":["flows_run"],"degraded":false,"clipped":[],"status":"active","created_at":"2026-10-01T00:00:00.000Z","last_used_on":"2026-11-28","expires_at":null}],',
   '"system_keys":[',
@@ -45,11 +45,11 @@ const EXPECTED = [
   '{"name":"Reader","scope":"workspace","permissions":["flows_view"]}],',
   '"workspaces":[{"id":"w-eng","name":"Engineering"},{"id":"w-sales","name":"Sales"}],',
   '"coverage":{"complete":true,"missing":[]}},',
-  '"sha256":"784ce77d0a369f5c328a10bf4365408a5bb3bcb20a2444615e2ef853c8374d95"}',
+  '"sha256":"5af26d83ed8f5b8e38df2d3a0be28ca9306fdf7e170e1c9f5199a0724eee5190"}',
   '',
 ].join('\n');
 
-const SHA = '784ce77d0a369f5c328a10bf4365408a5bb3bcb20a2444615e2ef853c8374d95';
+const SHA = '5af26d83ed8f5b8e38df2d3a0be28ca9306fdf7e170e1c9f5199a0724eee5190';
 const normal = (text: string) => text.replace(/"generated_at":"[^"]+"/, '"generated_at":"GENERATED"');
 
 describe('noxus review export', () => {
@@ -81,7 +81,7 @@ describe('noxus review export', () => {
     expect([csv.code, csv.stderr]).toEqual([0, '']);
     const lines = csv.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      'record,id,subject,name,kind,status,workspace,role,via,restriction,effective,degraded,created_at,last_activity,expires_at',
+      'record,id,subject,name,kind,status,workspace,role,via,restriction,effective,degraded,created_at,last_activity,expires_at,reason',
     );
     expect(lines.filter((l) => l.startsWith('user,')).map((l) => l.split(',')[2])).toEqual([
       'Ada@example.com',
@@ -90,11 +90,23 @@ describe('noxus review export', () => {
       'zed@example.com',
     ]);
     expect(lines.filter((l) => l.startsWith('grant,'))).toHaveLength(6);
+    // A grant's terms: its expiry in expires_at, its reason in the last column (empty when none).
+    expect(lines.filter((l) => l.startsWith('grant,u2,'))).toEqual([
+      'grant,u2,bot@example.com,,,,Engineering,Reader,membership,,,,2026-02-01T00:00:00.000Z,,,',
+      'grant,u2,bot@example.com,,,,Sales,Editor,membership,,,,2026-02-01T00:00:00.000Z,,2027-03-01T00:00:00.000Z,sales sync',
+    ]);
     expect(lines.at(-2)).toMatch(new RegExp(`^sha256,${SHA},http://noxus.test,`));
     interceptExport(server);
     const md = await server.run(['review', 'export', '--format', 'md']);
     expect([md.code, md.stderr]).toEqual([0, '']);
     expect(md.stdout).toContain(`- Content sha256: \`${SHA}\`\n`);
+    expect(md.stdout).toContain(
+      '| User | Workspace | Role | Via | Since | Expires | Reason |\n|---|---|---|---|---|---|---|\n',
+    );
+    expect(md.stdout).toContain(
+      '| bot@example.com | Sales | Editor | membership | 2026-02-01 | 2027-03-01T00:00:00.000Z | sales sync |\n',
+    );
+    expect(md.stdout).toContain('| Ada@example.com | Engineering | Admin | org admin | 2026-02-01 |  |  |\n');
     expect(md.stdout).toContain(
       '- 4 users (2 org admins, 1 service accounts, 1 pending invitations), 6 workspace grants, 1 keys (0 degraded, 0 unrestricted), 1 system keys\n',
     );

@@ -47,18 +47,28 @@ export const USERS_PAGE_2 = [
   }),
 ];
 
-const member = (user_id: string, email: string, role: string, via = 'membership') => ({
+const member = (
+  user_id: string,
+  email: string,
+  role: string,
+  via = 'membership',
+  terms: { reason: string | null; expires_at: string | null } = { reason: null, expires_at: null },
+) => ({
   user_id,
   email,
   display_name: email,
   role: { id: role, name: role },
   via,
   since: '2026-02-01T00:00:00.000Z',
+  ...terms,
 });
 export const MEMBERS: Record<string, unknown[]> = {
   'w-sales': [
     member('u3', 'zed@example.com', 'Admin', 'org_admin'),
-    member('u2', 'bot@example.com', 'Editor'),
+    member('u2', 'bot@example.com', 'Editor', 'membership', {
+      reason: 'sales sync',
+      expires_at: '2027-03-01T00:00:00.000Z',
+    }),
     member('u1', 'Ada@example.com', 'Admin', 'org_admin'),
   ],
   'w-eng': [

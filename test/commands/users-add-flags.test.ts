@@ -185,3 +185,70 @@ describe('noxus users add (flags)', () => {
     expect(calls(server).every((c) => c.startsWith('GET '))).toBe(true);
   });
 });
+
+describe('noxus users add --reason --expires (terms of the --workspace grants)', () => {
+  const TERMS = { reason: 'new hire', expires_at: '2099-01-31T00:00:00.000Z' };
+  const TERMED = [...FLAGS, '--reason', 'new hire', '--expires', '2099-01-31'];
+  const postTerms = () =>
+    server.pool
+      .intercept({
+        path: '/v1/admin/users',
+        method: 'POST',
+        body: (b) =>
+          JSON.stringify(JSON.parse(b)) ===
+          JSON.stringify({ ...BODY, workspaces: [{ group_id: 'g-mkt', role: 'ws_editor', ...TERMS }] }),
+      })
+      .reply(201, created('sent'), json);
+
+  it('each grant of the request carries them; the output lists them', async () => {
+    server = recordingServer();
+    reads();
+    postTerms();
+    const r = await server.run(TERMED);
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr:
+        '✓ invited nina@example.com (u-nina) as Org Base\n' +
+        'invitation email: outbox/inv-1.eml; expires 2026-12-06T10:00:00Z\n' +
+        'workspace Marketing: Editor (reason: new hire, expires 2099-01-31T00:00:00.000Z)\n' +
+        'follow their onboarding with: noxus users onboarding nina@example.com\n',
+    });
+  });
+
+  it('--json adds the grants with their terms to the created user', async () => {
+    server = recordingServer();
+    reads();
+    postTerms();
+    const r = await server.run([...TERMED, '--json']);
+    expect([r.code, r.stderr]).toEqual([0, '']);
+    expect(JSON.parse(r.stdout).items).toEqual([
+      { ...created('sent'), workspaces: [{ workspace: 'Marketing', role: 'Editor', ...TERMS }] },
+    ]);
+  });
+
+  it.each([
+    [
+      [...FLAGS, '--expires', 'tomorrow'],
+      'error: --expires takes a duration (30d, 12h, 2w), a date (YYYY-MM-DD) or an ISO 8601 time with a zone, got "tomorrow"\n',
+    ],
+    [[...FLAGS, '--expires', '2001-01-01'], 'error: --expires 2001-01-01 is in the past\n'],
+    [
+      ['users', 'add', '--name', 'Nina Newhire', '--email', 'nina@example.com', '--reason', 'x'],
+      'error: --reason and --expires apply to --workspace grants: give at least one --workspace\n',
+    ],
+  ])('%j exits 2 before any request', async (argv, stderr) => {
+    server = recordingServer();
+    const r = await server.run(argv);
+    expect(r).toEqual({ code: 2, stdout: '', stderr });
+    expect(calls(server)).toEqual([]);
+  });
+
+  it('on the public API: exit 8 naming the feature, no request', async () => {
+    server = recordingServer('public');
+    const r = await server.run(TERMED);
+    expect([r.code, r.stdout]).toEqual([8, '']);
+    expect(r.stderr).toContain('reasons and expiry on workspace grants');
+    expect(calls(server)).toEqual([]);
+  });
+});

@@ -98,6 +98,8 @@ describe('org-admin grants in review export and diff', () => {
         role: 'Reader',
         via: 'membership',
         since: T0,
+        reason: null,
+        expires_at: null,
       },
       expect.objectContaining({
         email: 'owner@example.com',
@@ -127,6 +129,8 @@ describe('org-admin grants in review export and diff', () => {
         role: 'Admin',
         via: 'org_admin',
         since: PROMOTED,
+        reason: null,
+        expires_at: null,
       },
       {
         user_id: ids.alan,
@@ -136,6 +140,8 @@ describe('org-admin grants in review export and diff', () => {
         role: 'Admin',
         via: 'org_admin',
         since: PROMOTED,
+        reason: null,
+        expires_at: null,
       },
     ]);
     // The owner was created admin: admin since the account's creation.
@@ -300,7 +306,7 @@ describe('review verify', () => {
       );
     }
     expect(readFileSync(csv, 'utf8').trimEnd().split('\n').pop()).toBe(
-      `file_sha256,${sha(csv)},,,,,,,,,,,,,`,
+      `file_sha256,${sha(csv)},,,,,,,,,,,,,,`,
     );
     expect(readFileSync(md, 'utf8').trimEnd().split('\n').pop()).toBe(
       `File sha256 of every line above this one: \`${sha(md)}\``,

@@ -314,7 +314,8 @@ describe('review check', () => {
   it('on the demo seed: the degraded key, the unrestricted key, the stale invitation and the extra admin, each with its fix; exit 1', async () => {
     const text = await nx(e, ['review', 'check']);
     expect(text.code).toBe(1);
-    expect(text.stderr).toContain('error: 6 finding(s) at or above "warning" (7 in all)');
+    // The rest are the grant-term rules, info by default: no grant of the demo seed has a reason or expiry.
+    expect(text.stderr).toContain('error: 6 finding(s) at or above "warning" (26 in all)');
     const lines = text.stdout.trim().split('\n');
     const line = (rule: string, needle: string) => {
       const found = lines.filter((l) => l.split('\t')[1] === rule && l.includes(needle));
@@ -345,7 +346,10 @@ describe('review check', () => {
     expect(r.code).toBe(1);
     expect(body.passed).toBe(false);
     expect(body.failing).toBe(6);
-    expect(body.items.map((f) => `${f.severity} ${f.rule}`)).toEqual([
+    const termRules = ['grant_without_reason', 'admin_grant_without_expiry'];
+    expect(
+      body.items.filter((f) => !termRules.includes(f.rule)).map((f) => `${f.severity} ${f.rule}`),
+    ).toEqual([
       'error too_many_org_admins',
       'warning degraded_key',
       'warning personal_key_used_as_integration',
@@ -354,6 +358,9 @@ describe('review check', () => {
       'warning unrestricted_key',
       'info active_user_without_workspace',
     ]);
+    expect(
+      termRules.map((rule) => body.items.filter((f) => f.rule === rule && f.severity === 'info').length),
+    ).toEqual([16, 3]);
     for (const f of body.items) expect(f.fix).toMatch(/^noxus /);
     expect(JSON.parse(r.stderr).error).toMatchObject({ exit_code: 1, failing: 6 });
   });
@@ -558,7 +565,7 @@ describe('activity', () => {
 
     for (const [flag, value, message] of [
       ['--since', 'yesterday', '--since must be a duration like 30d or 12h, or an ISO date, got "yesterday"'],
-      ['--action', 'destroy', '--action must be one of create, update, delete, execute, login'],
+      ['--action', 'destroy', '--action must be one of create, update, delete, execute, login, lapse'],
       ['--limit', '0', '--limit must be a positive whole number, got "0"'],
     ] as const) {
       const bad = await nx(e, ['activity', flag, value]);
@@ -610,6 +617,7 @@ describe('review export as CSV and Markdown', () => {
       'created_at',
       'last_activity',
       'expires_at',
+      'reason',
     ]);
     const userRow = (email: string) => rows.find((r) => r[0] === 'user' && r[2] === email) as string[];
     expect(userRow('formula@example.com')[3]).toBe(`'=HYPERLINK("x")`);

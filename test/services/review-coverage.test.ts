@@ -144,6 +144,10 @@ describe('partial review exports', () => {
         rule: 'personal_key_used_as_integration',
         reason: 'needs keys (listing workspace keys is not available on this server)',
       },
+      ...['grant_without_reason', 'grant_expiring_soon', 'admin_grant_without_expiry'].map((rule) => ({
+        rule,
+        reason: 'needs grants (workspace member lists are not available on this server)',
+      })),
     ]);
     // Bob is in no workspace as far as this export can tell: with grants unknown that is not a finding.
     expect(

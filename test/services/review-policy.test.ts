@@ -241,6 +241,79 @@ describe('review policy rules', () => {
     expect(check(content({ invitations: [{ ...inv, invited_at: daysAgo(13) }] }))).toEqual([]);
   });
 
+  it('grant_without_reason: a membership whose reason is null (info); an org admin grant or an older export is not judged', () => {
+    const ada = user('ada@example.com');
+    const zed = admin('zed@example.com');
+    const c = content({
+      users: [ada, zed],
+      grants: [
+        grant(ada, { reason: null, expires_at: null }),
+        grant(zed, { role: 'Admin', via: 'org_admin', reason: null, expires_at: null }),
+      ],
+    });
+    expect(check(c)).toEqual([
+      {
+        rule: 'grant_without_reason',
+        severity: 'info',
+        subject: 'ada@example.com in Sales',
+        message: 'Editor with no recorded reason',
+        fix: "noxus ws set-role Sales ada@example.com --role Editor --reason '<why>'",
+      },
+    ]);
+    const reasoned = content({ grants: [grant(ada, { reason: 'on call', expires_at: null })] });
+    expect(check(reasoned)).toEqual([]);
+    // An export made before grant terms existed has no such field: nothing to say about it.
+    expect(check(content({ grants: [grant(ada)] }))).toEqual([]);
+  });
+
+  it('grant_expiring_soon: an expiry within grant_expiring_days (default 14)', () => {
+    const ada = user('ada@example.com');
+    const at = (days: number) => new Date(NOW.getTime() + days * 86_400_000).toISOString();
+    const c = (days: number) => content({ grants: [grant(ada, { reason: 'launch', expires_at: at(days) })] });
+    expect(check(c(13))).toEqual([
+      {
+        rule: 'grant_expiring_soon',
+        severity: 'info',
+        subject: 'ada@example.com in Sales',
+        message: `Editor lapses ${at(13)}, within 14 days`,
+        fix: 'noxus ws set-role Sales ada@example.com --role Editor --expires 30d   # to extend it; or let it lapse',
+      },
+    ]);
+    expect(check(c(15))).toEqual([]);
+    expect(rules(check(c(15), { grant_expiring_days: 30 }))).toEqual([
+      'grant_expiring_soon ada@example.com in Sales',
+    ]);
+  });
+
+  it('admin_grant_without_expiry: a workspace Admin membership with no expiry (info unless raised)', () => {
+    const ada = user('ada@example.com');
+    const zed = admin('zed@example.com');
+    const adminGrant = (expires_at: string | null) =>
+      content({
+        users: [ada, zed],
+        grants: [
+          grant(ada, { role: 'Admin', reason: 'owner', expires_at }),
+          grant(zed, { role: 'Admin', via: 'org_admin', reason: null, expires_at: null }),
+          grant(ada, { workspace: 'Eng', workspace_id: 'w2', reason: 'owner', expires_at: null }),
+        ],
+      });
+    expect(check(adminGrant(null))).toEqual([
+      {
+        rule: 'admin_grant_without_expiry',
+        severity: 'info',
+        subject: 'ada@example.com in Sales',
+        message: 'workspace Admin with no expiry',
+        fix: 'noxus ws set-role Sales ada@example.com --role Admin --expires 90d   # or lower it: noxus ws set-role Sales ada@example.com --role Editor',
+      },
+    ]);
+    expect(check(adminGrant('2027-06-01T00:00:00.000Z'))).toEqual([]);
+    expect(failing(check(adminGrant(null)), DEFAULT_POLICY)).toEqual([]);
+    const strict = parsePolicy({ severities: { admin_grant_without_expiry: 'error' } }, 'p.yaml');
+    expect(failing(checkReview(adminGrant(null), strict, NOW), strict).map((f) => f.rule)).toEqual([
+      'admin_grant_without_expiry',
+    ]);
+  });
+
   it('findings sort by severity, then rule, then subject; severities come from the policy', () => {
     const lone = user('lone@example.com');
     const c = content({
@@ -277,6 +350,9 @@ describe('review policy rules', () => {
     expect(skippedRules(c)).toEqual([
       { rule: 'inactive_user_with_roles', reason: 'needs grants (no member lists)' },
       { rule: 'active_user_without_workspace', reason: 'needs grants (no member lists)' },
+      { rule: 'grant_without_reason', reason: 'needs grants (no member lists)' },
+      { rule: 'grant_expiring_soon', reason: 'needs grants (no member lists)' },
+      { rule: 'admin_grant_without_expiry', reason: 'needs grants (no member lists)' },
     ]);
     expect(check(c)).toEqual([]);
   });

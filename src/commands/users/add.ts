@@ -24,6 +24,8 @@ export interface AddOpts {
   email?: string;
   orgRole?: string;
   workspace?: string[];
+  reason?: string;
+  expires?: string;
   dryRun?: boolean;
   fromCsv?: string;
   results?: string;
@@ -41,6 +43,11 @@ export function registerAdd(parent: Command, ctx: Context): void {
     .option('--email <email>', 'email address (their login)')
     .option('--org-role <role>', 'organization role (default without a terminal: Org Base)')
     .option('--workspace <w=role>', 'add to workspace W with ROLE (repeatable)', collect)
+    .option('--reason <text>', 'with --workspace: why they get that access (kept with each grant)')
+    .option(
+      '--expires <when>',
+      'with --workspace: the grants lapse after 30d, 12h …, on YYYY-MM-DD or at an ISO time',
+    )
     .option('--dry-run', 'check everything with the server and show the invitation that would be sent')
     .option(
       '--from-csv <file>',
@@ -90,6 +97,8 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
       throw new UsageError(
         '--from-csv cannot be combined with --name, --display-name, --email, --org-role or --workspace',
       );
+    if (o.reason !== undefined || o.expires !== undefined)
+      throw new UsageError('--reason and --expires apply to --workspace grants, not to --from-csv');
     const { runAddCsv } = await import('./add-csv.js');
     return runAddCsv(ctx, { ...o, fromCsv: o.fromCsv });
   }
@@ -99,6 +108,11 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   const { planNewUser, parseWorkspaceGrant, inviteUser } = await import('../../services/users.js');
   // Syntax first: a typo in a flag fails before any request.
   const grants = (o.workspace ?? []).map((w) => parseWorkspaceGrant(w));
+  const withTerms = o.reason !== undefined || o.expires !== undefined;
+  const { parseGrantTerms, termsText } = await import('../../services/workspaces.js');
+  const { terms } = parseGrantTerms(o, ctx.io.now());
+  if (withTerms && !grants.length)
+    throw new UsageError('--reason and --expires apply to --workspace grants: give at least one --workspace');
   if (o.email !== undefined && emailProblem(o.email))
     throw new UsageError(`--email: ${emailProblem(o.email)}`);
   // An empty --name "" is a bad value, not a missing one.
@@ -106,6 +120,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   if (o.displayName !== undefined && nameProblem(o.displayName))
     throw new UsageError(`--display-name ${nameProblem(o.displayName)}`);
 
+  if (withTerms) (await ctx.capabilities()).require('members.terms');
   const r = await resolverFor(ctx);
   const name = await fromFlagOrPrompt(ctx, o.name, (p) => p.input({ message: 'Name', validate: validName }));
   const displayName = await fromFlagOrPrompt(ctx, o.displayName, (p) =>
@@ -143,12 +158,13 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
     email: email as string,
     orgRole: orgRole.id,
     workspaces: grants,
+    terms: terms as { reason?: string; expires_at?: string },
   });
   const summary = [
     `${plan.body.display_name} <${plan.body.email}> (${plan.body.name})`,
     `organization role: ${plan.orgRole.name}${plan.orgRole.admin ? ' (admin on every workspace)' : ''}`,
     ...(plan.grants.length
-      ? plan.grants.map((g) => `workspace ${g.workspace}: ${g.role}`)
+      ? plan.grants.map((g) => `workspace ${g.workspace}: ${g.role}${termsText(g)}`)
       : plan.orgRole.admin
         ? []
         : ['no workspace yet']),
@@ -203,7 +219,11 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
           dry_run: true,
           request: plan.body,
           org_role: plan.orgRole.name,
-          workspaces: plan.grants.map((g) => ({ workspace: g.workspace, role: g.role })),
+          workspaces: plan.grants.map((g) => ({
+            workspace: g.workspace,
+            role: g.role,
+            ...(withTerms && { reason: g.reason ?? null, expires_at: g.expires_at ?? null }),
+          })),
         },
       ]);
     } else {
@@ -219,8 +239,14 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
   }
   await confirmWrite(ctx, 'Add this user and send the invitation?');
   const created = await inviteUser(r, plan);
+  const termed = plan.grants.map((g) => ({
+    workspace: g.workspace,
+    role: g.role,
+    reason: g.reason ?? null,
+    expires_at: g.expires_at ?? null,
+  }));
   if (ctx.globals.json) {
-    ctx.out.envelope('users add', [created]);
+    ctx.out.envelope('users add', [withTerms ? { ...created, workspaces: termed } : created]);
     return;
   }
   const failedText = created.invitation?.delivered_to.startsWith('failed') ?? false;
@@ -242,6 +268,7 @@ export async function runAdd(ctx: Context, o: AddOpts): Promise<void> {
       `invitation email: ${created.invitation.delivered_to}; expires ${created.invitation.expires_at}`,
     );
   }
+  if (withTerms) for (const g of termed) ctx.out.info(`workspace ${g.workspace}: ${g.role}${termsText(g)}`);
   ctx.out.info(`follow their onboarding with: noxus users onboarding ${created.email}`);
 }
 

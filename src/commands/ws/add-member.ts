@@ -17,6 +17,14 @@ import type { AddRow } from '../../services/workspaces.js';
 import { consoleStepsNeeded, parseManualSteps, printManualSteps, walkSteps } from '../guided-steps.js';
 import { resolverFor } from '../shared.js';
 
+interface AddMemberOpts {
+  role?: string;
+  reason?: string;
+  expires?: string;
+  dryRun?: boolean;
+  manualSteps?: string;
+}
+
 export function registerAddMember(parent: Command, ctx: Context): void {
   parent
     .command('add-member')
@@ -26,6 +34,11 @@ export function registerAddMember(parent: Command, ctx: Context): void {
     .option(
       '--role <role>',
       'workspace role for every user named: Reader, Editor, Admin or a custom one (without it, a terminal asks one per user)',
+    )
+    .option('--reason <text>', 'why they get access (kept with the grant, shown in reviews)')
+    .option(
+      '--expires <when>',
+      'the grant lapses after 30d, 12h, 2w …, on a date (YYYY-MM-DD) or at an ISO time',
     )
     .option('--dry-run', 'show what would change')
     .option(
@@ -38,36 +51,37 @@ export function registerAddMember(parent: Command, ctx: Context): void {
         'noxus ws add-member',
         'noxus ws add-member Marketing alan@example.com ken@example.com --role Reader',
         'noxus ws add-member Marketing alan@example.com --role Reader --manual-steps md',
+        'noxus ws add-member Marketing alan@example.com --role Editor --reason "Q3 launch" --expires 30d',
       ])}
 In a terminal, a role is asked for each user (least privileged first, the cursor on it); a list
 of more than 15 users is searched by typing: each Enter adds one, "done (N chosen)" finishes.
 On a server without the membership API (the public Noxus API), a terminal walks you through
 Workspace settings → Users → Add users in the web console, with each user and their role.
 Without a terminal: exit 8 and the steps; --manual-steps md|json prints them as a checklist.
+--reason and --expires need a server with grant terms (the Noxus sandbox); a grant lapses (is
+removed, logged as activity "lapse") at its expiry. A member who already has the role gets the new
+terms; the same terms again change nothing.
 `,
     )
-    .action(
-      (
-        w: string | undefined,
-        users: string[],
-        o: { role?: string; dryRun?: boolean; manualSteps?: string },
-      ) => runAddMember(ctx, w, users, o),
-    );
+    .action((w: string | undefined, users: string[], o: AddMemberOpts) => runAddMember(ctx, w, users, o));
 }
 
 export async function runAddMember(
   ctx: Context,
   wRef: string | undefined,
   userRefs: string[],
-  o: { role?: string; dryRun?: boolean; manualSteps?: string },
+  o: AddMemberOpts,
 ): Promise<void> {
   const manual = parseManualSteps(o.manualSteps);
-  const r = await resolverFor(ctx);
-  const caps = await ctx.capabilities();
   const [svc, { listMembers }] = await Promise.all([
     import('../../services/workspaces.js'),
     import('../../api/groups.js'),
   ]);
+  const terms = svc.parseGrantTerms(o, ctx.io.now());
+  const withTerms = o.reason !== undefined || o.expires !== undefined;
+  const r = await resolverFor(ctx);
+  const caps = await ctx.capabilities();
+  if (withTerms) caps.require('members.terms');
   const groupRef = await fromFlagOrPrompt(ctx, wRef, async (p) =>
     pickOne(p, {
       message: 'Workspace',
@@ -123,12 +137,20 @@ export async function runAddMember(
       role = wsRoles.find((x) => x.id === picked) ?? (await r.role(picked, 'workspace', '--role'));
     }
     roleIds.set(id, role.id);
+    const same = !member || !withTerms || svc.sameTerms(member, terms);
     rows.push({
       email,
       user_id: id,
       workspace: g.name,
       role: role.name,
-      action: member ? 'unchanged' : 'add',
+      ...(withTerms && {
+        reason: same && member ? (member.reason ?? null) : (terms.terms.reason ?? member?.reason ?? null),
+        expires_at:
+          same && member
+            ? (member.expires_at ?? null)
+            : (terms.terms.expires_at ?? member?.expires_at ?? null),
+      }),
+      action: member ? (same ? 'unchanged' : 'update') : 'add',
     });
   }
   const guided = !caps.has('members.manage');
@@ -172,27 +194,32 @@ export async function runAddMember(
       for (const x of rows)
         ctx.out.info(
           x.action === 'unchanged'
-            ? `${x.email} is already ${x.role} in ${x.workspace}`
-            : `would add ${x.email} to ${x.workspace} as ${x.role}`,
+            ? `${x.email} is already ${x.role} in ${x.workspace}${svc.termsText(x)}`
+            : x.action === 'update'
+              ? `would set the terms of ${x.email} in ${x.workspace}${svc.termsText(x)}`
+              : `would add ${x.email} to ${x.workspace} as ${x.role}${svc.termsText(x)}`,
         );
     return;
   }
-  if (ctx.canPrompt() && !ctx.globals.yes && rows.some((x) => x.action === 'add')) {
+  if (ctx.canPrompt() && !ctx.globals.yes && rows.some((x) => x.action !== 'unchanged')) {
     ctx.out.info(
       `About to add to ${g.name}: ${rows
-        .filter((x) => x.action === 'add')
-        .map((x) => `${x.email} as ${x.role}`)
+        .filter((x) => x.action !== 'unchanged')
+        .map((x) => `${x.email} as ${x.role}${svc.termsText(x)}`)
         .join(', ')}`,
     );
   }
   await confirmWrite(ctx, 'Add them?');
-  const { results, failures } = await svc.addMembers(r.client, g, rows, roleIds);
+  const { results, failures } = await svc.addMembers(r.client, g, rows, roleIds, terms.terms);
   if (ctx.globals.json) ctx.out.envelope('ws add-member', results);
   else
     for (const x of results) {
-      if (x.outcome === 'added') ctx.out.success(`added ${x.email} to ${x.workspace} as ${x.role}`);
+      if (x.outcome === 'added')
+        ctx.out.success(`added ${x.email} to ${x.workspace} as ${x.role}${svc.termsText(x)}`);
+      else if (x.outcome === 'updated')
+        ctx.out.success(`updated ${x.email} in ${x.workspace} as ${x.role}${svc.termsText(x)}`);
       else if (x.outcome === 'unchanged')
-        ctx.out.info(`${x.email} is already ${x.role} in ${x.workspace} (unchanged)`);
+        ctx.out.info(`${x.email} is already ${x.role} in ${x.workspace}${svc.termsText(x)} (unchanged)`);
       else ctx.out.warn(`${x.email}: ${x.message}`);
     }
   const failed = results.filter((x) => x.outcome === 'failed');

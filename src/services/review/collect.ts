@@ -143,6 +143,8 @@ export async function collectSnapshot(client: ApiClient, opts: CollectOptions = 
               role: x.role.name,
               via: x.via,
               since: x.since ?? null,
+              reason: x.reason ?? null,
+              expires_at: x.expires_at ?? null,
             };
             // Ties keep the order of the workspace list, then of its members (as the sort in memory did).
             const key = sortKey(row.email, row.workspace, row.workspace_id, seq(i), seq(k++));

@@ -13,6 +13,7 @@ export interface Policy {
   key_max_age_days: number;
   key_unused_days: number;
   invitation_max_age_days: number;
+  grant_expiring_days: number;
   allow_unrestricted_keys: boolean;
   integration_key_pattern: string;
   fail_on: Severity;
@@ -25,6 +26,7 @@ export const DEFAULT_POLICY: Policy = {
   key_max_age_days: 365,
   key_unused_days: 90,
   invitation_max_age_days: 14,
+  grant_expiring_days: 14,
   allow_unrestricted_keys: false,
   integration_key_pattern:
     '\\b(ci|cd|deploy|bot|sync|export|import|integration|pipeline|webhook|zapier|etl|cron)\\b',
@@ -39,6 +41,9 @@ export const DEFAULT_POLICY: Policy = {
     personal_key_used_as_integration: 'warning',
     stale_invitation: 'warning',
     active_user_without_workspace: 'info',
+    grant_without_reason: 'info',
+    grant_expiring_soon: 'info',
+    admin_grant_without_expiry: 'info',
   },
 };
 
@@ -96,6 +101,9 @@ export const RULE_NEEDS: Record<string, Section[]> = {
   unused_key: ['keys'],
   personal_key_used_as_integration: ['keys'],
   stale_invitation: ['invitations'],
+  grant_without_reason: ['grants'],
+  grant_expiring_soon: ['grants'],
+  admin_grant_without_expiry: ['grants'],
 };
 
 export interface SkippedRule {
@@ -237,6 +245,37 @@ export function checkReview(c: ReviewContent, policy: Policy, now: Date, caller?
         i.email,
         `invited ${i.invited_at.slice(0, 10)}, more than ${policy.invitation_max_age_days} days ago, never accepted`,
         `noxus users resend-invite ${q(i.email)}   # or remove them: noxus users suspend ${q(i.email)}`,
+      );
+    }
+  }
+  // Grant terms: a grant from an export made before they existed (no such field) is not judged.
+  for (const g of c.grants.filter((x) => x.via === 'membership')) {
+    const subject = `${g.email} in ${g.workspace}`;
+    const where = `${q(g.workspace)} ${q(g.email)} --role ${q(g.role)}`;
+    if (g.reason === null) {
+      add(
+        'grant_without_reason',
+        subject,
+        `${g.role} with no recorded reason`,
+        `noxus ws set-role ${where} --reason '<why>'`,
+      );
+    }
+    if (g.expires_at) {
+      const left = (Date.parse(g.expires_at) - now.getTime()) / 86_400_000;
+      if (left <= policy.grant_expiring_days) {
+        add(
+          'grant_expiring_soon',
+          subject,
+          `${g.role} lapses ${g.expires_at}, within ${policy.grant_expiring_days} days`,
+          `noxus ws set-role ${where} --expires 30d   # to extend it; or let it lapse`,
+        );
+      }
+    } else if (g.expires_at === null && g.role === 'Admin') {
+      add(
+        'admin_grant_without_expiry',
+        subject,
+        'workspace Admin with no expiry',
+        `noxus ws set-role ${where} --expires 90d   # or lower it: noxus ws set-role ${q(g.workspace)} ${q(g.email)} --role Editor`,
       );
     }
   }

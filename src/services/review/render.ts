@@ -23,6 +23,7 @@ const CSV_COLUMNS = [
   'created_at',
   'last_activity',
   'expires_at',
+  'reason',
 ];
 
 const row = (r: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>>) =>
@@ -64,6 +65,8 @@ async function* csvRows(doc: ReviewSourceDoc): AsyncGenerator<string> {
       via: g.via,
       // When the grant began (its role was set, or the user became org admin).
       created_at: g.since ?? '',
+      expires_at: g.expires_at ?? '',
+      reason: g.reason ?? '',
     });
   for (const k of c.keys) {
     yield row({
@@ -162,9 +165,9 @@ async function* markdownBody(doc: ReviewSourceDoc): AsyncGenerator<string> {
   yield '\n## Users\n\n| Email | Name | Kind | Status | Org role | Last active |\n|---|---|---|---|---|---|\n';
   for await (const u of rowObjects<ReviewUser>(c.users))
     yield `| ${md(u.email)} | ${md(u.name)} | ${md(u.kind)} | ${md(u.status)} | ${md(u.org_role)} | ${md(u.last_active_on ?? 'never')} |\n`;
-  yield '\n## Workspace grants\n\n| User | Workspace | Role | Via | Since |\n|---|---|---|---|---|\n';
+  yield '\n## Workspace grants\n\n| User | Workspace | Role | Via | Since | Expires | Reason |\n|---|---|---|---|---|---|---|\n';
   for await (const g of rowObjects<ReviewGrant>(c.grants))
-    yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} | ${md(g.since?.slice(0, 10) ?? '')} |\n`;
+    yield `| ${md(g.email)} | ${md(g.workspace)} | ${md(g.role)} | ${g.via === 'org_admin' ? 'org admin' : 'membership'} | ${md(g.since?.slice(0, 10) ?? '')} | ${md(g.expires_at ?? '')} | ${md(g.reason ?? '')} |\n`;
   yield '\n## API keys\n\n| Key | Workspace | Holder | Restriction | Effective | Degraded | Created | Last used | Expires |\n|---|---|---|---|---|---|---|---|---|\n';
   for (const k of c.keys) {
     yield `| ${md(k.name)} | ${md(k.workspace)} | ${md(k.holder)}${k.holder_kind === 'service' ? ' (service)' : ''} | ${k.restricted ? md(k.restriction?.join(', ')) : k.tenant_admin ? 'tenant admin' : 'unrestricted'} | ${md(k.effective.join(', '))} | ${k.degraded ? `yes (lost ${md(k.clipped.join(', '))})` : 'no'} | ${md(k.created_at.slice(0, 10))} | ${md(k.last_used_on ?? 'never')} | ${md(k.expires_at?.slice(0, 10) ?? '')} |\n`;

@@ -30,6 +30,9 @@ export interface ReviewGrant {
    * the server does not say (absent in exports made before it existed).
    */
   since?: string | null;
+  /** Why the grant was given and when it lapses (null when it has none; absent in older exports). */
+  reason?: string | null;
+  expires_at?: string | null;
 }
 
 export interface ReviewKey {
