@@ -323,6 +323,9 @@ describe('partial review exports on the public API', () => {
       'old_key',
       'unused_key',
       'personal_key_used_as_integration',
+      'grant_without_reason',
+      'grant_expiring_soon',
+      'admin_grant_without_expiry',
     ]);
     expect(body.skipped[0].reason).toBe(
       'needs grants (workspace member lists are not available on this server)',
