@@ -45,22 +45,3 @@ export async function runPool<T>(
   });
   if (failure !== undefined) throw failure instanceof Error ? failure : new NoxusError(String(failure));
 }
-
-/** Maps `fn` over items with at most `max` in flight; results keep the input order. */
-export async function mapBounded<T, R>(
-  items: readonly T[],
-  max: number,
-  fn: (t: T) => Promise<R>,
-): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  const indexed = items.map((item, i) => ({ item, i }));
-  await runPool(
-    indexed,
-    max,
-    async ({ item, i }) => {
-      out[i] = await fn(item);
-    },
-    () => {},
-  );
-  return out;
-}
