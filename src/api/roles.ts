@@ -33,12 +33,6 @@ export const roleShape = obj({
 const permissionShape = obj({ name: str, scope: str, description: opt(str, '') });
 
 export const listRoles = (c: ApiClient) => listAll<Role>(c, '/v1/admin/roles', {}, { item: item(roleShape) });
-export const getRole = async (c: ApiClient, id: string) =>
-  parse(
-    'GET /v1/admin/roles/{id}',
-    roleShape,
-    await c.get<unknown>(`/v1/admin/roles/${encodeURIComponent(id)}`, undefined, x),
-  ) as Role;
 export const createRole = async (
   c: ApiClient,
   body: { name: string; description: string; permissions: Record<string, boolean> },

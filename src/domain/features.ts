@@ -294,10 +294,6 @@ export function feature(id: FeatureId): Feature {
   return BY_ID.get(id) as Feature;
 }
 
-export function isFeatureId(id: string): id is FeatureId {
-  return BY_ID.has(id);
-}
-
 /** "restricted keys are not available on this server" */
 export function notAvailableMessage(id: FeatureId): string {
   const f = feature(id);

@@ -8,8 +8,6 @@ import { FEATURES, publicRouteKeys, routeKey, splitRoute } from '../domain/featu
 
 export type ApiMode = 'full' | 'public';
 export type UnknownRoutes = 'fastapi' | 'html' | 'gateway-403';
-export const API_MODES: readonly ApiMode[] = ['full', 'public'];
-export const UNKNOWN_ROUTES: readonly UnknownRoutes[] = ['fastapi', 'html', 'gateway-403'];
 
 export interface RouteModeOptions {
   api?: ApiMode;

@@ -9,13 +9,8 @@ import { listUsers, type User } from '../api/users.js';
 import { type FeatureId, feature, notAvailableMessage } from '../domain/features.js';
 import { normalizeEmail } from '../domain/validate.js';
 
-/** How a step's outcome is known; the report prints the label. */
+/** How a step's outcome is known. */
 export type Outcome = 'automated' | 'confirmed' | 'verified';
-export const OUTCOME_LABEL: Record<Outcome, string> = {
-  automated: 'automated',
-  confirmed: 'confirmed by the operator',
-  verified: 'verified by the API',
-};
 
 /** What the public API can read back to prove a step happened. */
 export type Check =

@@ -117,10 +117,6 @@ export async function planNewUser(r: Resolver, input: NewUserInput): Promise<New
   };
 }
 
-export function describeUser(u: User): string {
-  return `${u.display_name || u.name || u.email} <${u.email}>`;
-}
-
 export const userStatus = (u: User) => u.status ?? (u.is_active ? 'active' : 'inactive');
 
 /** Whether `userId` holds the key in use: demoting, suspending or removing them locks this caller out. */
