@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants as fsc } from 'node:fs';
 import { chmod, mkdir, open, stat, unlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { AuthError } from '../errors.js';
 import { writeFileAtomic } from '../util/files.js';
 import { credentialsDir, type Env } from './paths.js';
