@@ -78,7 +78,13 @@ describe('login', () => {
       sent = (req.headers as Record<string, string>)['x-api-key'];
       return { statusCode: 200, data: me, responseOptions: json };
     });
-    const r = await login(client, profiles, { profileName: 'work', url: ORIGIN, key: KEY, store: 'file' }, env, NOW);
+    const r = await login(
+      client,
+      profiles,
+      { profileName: 'work', url: ORIGIN, key: KEY, store: 'file' },
+      env,
+      NOW,
+    );
     expect(sent).toBe(KEY);
     const keyPath = credentialFilePath('work', env);
     expect(r.location).toBe(`file ${keyPath} (plaintext, 0600)`);
@@ -201,7 +207,9 @@ describe('logout', () => {
     const { env, profiles } = setup();
     profiles.set('work', fileProfile());
     const err = await logout(profiles, 'nope', env).catch((e: unknown) => e);
-    expect(err).toEqual(new NotFoundError('no profile nope', { hint: 'see profiles with: noxus profiles list' }));
+    expect(err).toEqual(
+      new NotFoundError('no profile nope', { hint: 'see profiles with: noxus profiles list' }),
+    );
     expect(err).toBeInstanceOf(NotFoundError);
     expect((err as NotFoundError).hint).toBe('see profiles with: noxus profiles list');
     expect(profiles.get('work')).toBeDefined();
@@ -251,7 +259,9 @@ describe('checkRemovable', () => {
     const err = refusal(() => checkRemovable(profiles, 'work', env, false));
     expect(err).toBeInstanceOf(UsageError);
     expect(err.message).toBe('refusing to remove profile work: it is the profile in use');
-    expect(err.hint).toBe('switch first (noxus profiles use OTHER), or run: noxus profiles remove work --force --yes');
+    expect(err.hint).toBe(
+      'switch first (noxus profiles use OTHER), or run: noxus profiles remove work --force --yes',
+    );
     expect(checkRemovable(profiles, 'work', env, true)).toEqual({ profile: fileProfile(), inUse: true });
   });
 
@@ -277,7 +287,9 @@ describe('removeProfile and useProfile', () => {
     profiles.set('home', fileProfile());
     profiles.set('work', fileProfile());
     const { profile } = checkRemovable(profiles, 'home', env, false);
-    expect(await removeProfile(profiles, 'home', profile, env)).toEqual([`file ${keyPath} (plaintext, 0600)`]);
+    expect(await removeProfile(profiles, 'home', profile, env)).toEqual([
+      `file ${keyPath} (plaintext, 0600)`,
+    ]);
     expect(existsSync(keyPath)).toBe(false);
     expect(profiles.list().map((p) => p.name)).toEqual(['work']);
   });
