@@ -2,11 +2,12 @@
 // `status` and `stop` read. Never prints; the commands render what these functions return.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { originOf, type ProfileStore } from '../config/profiles.js';
 import { ConflictError, NotFoundError, NoxusError } from '../errors.js';
 import type { ApiMode, UnknownRoutes } from '../sandbox/public-mode.js';
+import { writeFileAtomicSync } from '../util/files.js';
 
 export const DEFAULT_PORT = 8700;
 export const SANDBOX_PROFILE = 'sandbox';
@@ -205,7 +206,7 @@ export async function startInProcess(o: SandboxStartOptions) {
     unknown_routes: o.unknownRoutes,
     openapi: o.openapi,
   };
-  writeFileSync(stateFile(o.dataDir), `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  writeFileAtomicSync(stateFile(o.dataDir), `${JSON.stringify(state, null, 2)}\n`);
   return {
     state,
     adminKey: running.adminKey,

@@ -2,7 +2,7 @@
 // never be signalled: the tests hand it this test's own pid or a spawned `sleep`, and check that
 // they are still alive afterwards.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -312,6 +312,20 @@ describe('startInProcess', () => {
       await started.close();
     }
     expect(existsSync(stateFile(data))).toBe(false);
+  });
+
+  it('a leftover unreadable state file, even one others could read, is replaced by a 0600 one', async () => {
+    const data = join(tempDir(), 'sbx');
+    mkdirSync(data, { recursive: true });
+    writeFileSync(stateFile(data), 'not json', { mode: 0o644 });
+    chmodSync(stateFile(data), 0o644);
+    const started = await startInProcess(options(data));
+    try {
+      expect(statSync(stateFile(data)).mode & 0o777).toBe(0o600);
+      expect(readState(data)?.pid).toBe(process.pid);
+    } finally {
+      await started.close();
+    }
   });
 
   it('a port in use is a ConflictError that names it', async () => {
