@@ -14,7 +14,7 @@ interface Entry {
   all?: boolean;
 }
 
-/** In help order. A new top-level command is added here and in program.ts (a test compares them). */
+/** In help order: the one list of top-level commands (program.ts loads them all from here). */
 export const ENTRIES: readonly Entry[] = [
   { load: async () => (await import('../commands/auth/index.js')).registerAuth },
   { load: async () => (await import('../commands/profiles/index.js')).registerProfiles },
@@ -49,6 +49,12 @@ export type Manifest = ManifestCommand[][];
 
 /** Root options that take a value: their value is not the command's name. */
 const VALUE_OPTIONS = new Set(['--profile', '--url']);
+
+/** Registers every top-level command on `program`, in help order. */
+export async function registerAll(program: Command, ctx: Context): Promise<Command> {
+  for (const register of await Promise.all(ENTRIES.map((e) => e.load()))) register(program, ctx);
+  return program;
+}
 
 /** The root command: global options, help text, the hook that reads global options. No commands. */
 export function createRoot(ctx: Context): Command {
@@ -142,8 +148,7 @@ export async function buildFor(ctx: Context, argv: readonly string[], manifest?:
     manifest.length !== ENTRIES.length ||
     (index !== undefined && index >= 0 && ENTRIES[index]?.all)
   ) {
-    for (const register of await Promise.all(ENTRIES.map((e) => e.load()))) register(program, ctx);
-    return program;
+    return registerAll(program, ctx);
   }
   if (index !== undefined && index >= 0) {
     (await (ENTRIES[index] as Entry).load())(program, ctx);

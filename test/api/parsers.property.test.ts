@@ -252,7 +252,7 @@ describe('list commands render whatever the parsers accept', () => {
             const ctx = new Context(term.io, '0.0.0', { dispatcher: agent });
             let code = 0;
             try {
-              await buildProgram(ctx).parseAsync(
+              await (await buildProgram(ctx)).parseAsync(
                 [...argv, '--json'].slice(0, tty ? argv.length : undefined),
                 {
                   from: 'user',

@@ -20,7 +20,7 @@ const io: IO = {
   argv0: { execPath: process.execPath, script: '' },
   now: () => new Date(),
 };
-const tree = describeTree(buildProgram(new Context(io, '0.0.0')));
+const tree = describeTree(await buildProgram(new Context(io, '0.0.0')));
 const has = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const ci = !!process.env.CI;
 

@@ -67,7 +67,7 @@ export function mockServer(opts: { features?: 'all' | 'public' | FeatureId[]; en
       };
       let code = 0;
       try {
-        await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+        await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
       } catch (e) {
         code = report(e, ctx);
       }

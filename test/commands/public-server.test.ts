@@ -182,7 +182,7 @@ describe('a server that sends only the confirmed fields', () => {
     const ctx = new Context(term.io, '0.0.0', { dispatcher: agent });
     let code = 0;
     try {
-      await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+      await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
     } catch (e) {
       code = report(e, ctx);
     }

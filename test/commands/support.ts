@@ -156,7 +156,7 @@ export async function runInProcess(
   };
   let code = 0;
   try {
-    await buildProgram(ctx).parseAsync(argv, { from: 'user' });
+    await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
   } catch (e) {
     code = report(e, ctx);
   }
