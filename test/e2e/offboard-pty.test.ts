@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { TmuxServer, TmuxSession, tmuxAvailable } from '../helpers/pty.js';
+import { haveTmux, NO_TMUX, TmuxServer, TmuxSession, terminalTestsCanRun } from '../helpers/pty.js';
 import {
   ADMIN2_EMAIL,
   activeUser,
@@ -17,9 +17,6 @@ import {
 } from './offboard-fixture.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const isCI = !!process.env.CI && process.env.CI !== '0' && process.env.CI.toLowerCase() !== 'false';
-const haveTmux = tmuxAvailable();
-const NO_TMUX = 'tmux is not installed (apt-get install tmux; .ci/run installs it)';
 const READER_EMAIL = 'rita@example.com';
 const QUESTION = `${U_EMAIL} owns 9 resource(s). Who takes them over?`;
 const NOBODY = 'nobody (they stay owned by a removed user)';
@@ -30,10 +27,7 @@ describe('noxus offboard on a terminal (tmux)', () => {
   let dir: string;
 
   beforeAll(async () => {
-    if (!haveTmux) {
-      if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
-      return;
-    }
+    if (!terminalTestsCanRun()) return;
     f = await buildFixture();
     // Rita can read U's work but not edit it: she cannot own it, so she is never offered.
     await activeUser(f.sbx, READER_EMAIL, 'Org Base', [

@@ -7,13 +7,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
 import { consoleClient } from '../helpers/console.js';
-import { TmuxServer, tmuxAvailable } from '../helpers/pty.js';
+import { haveTmux, NO_TMUX, TmuxServer, terminalTestsCanRun } from '../helpers/pty.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const isCI = !!process.env.CI && process.env.CI !== '0' && process.env.CI.toLowerCase() !== 'false';
-const haveTmux = tmuxAvailable();
-const NO_TMUX = 'tmux is not installed (apt-get install tmux; .ci/run installs it)';
 
 describe('noxus offboard, guided through the web console on the public API (tmux)', () => {
   let sbx: TestSandbox;
@@ -21,10 +18,7 @@ describe('noxus offboard, guided through the web console on the public API (tmux
   let dir: string;
 
   beforeAll(async () => {
-    if (!haveTmux) {
-      if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
-      return;
-    }
+    if (!terminalTestsCanRun()) return;
     sbx = await startTestSandbox({ seed: 'demo', api: 'public' });
     dir = mkdtempSync(join(tmpdir(), 'noxus-pty-guided-'));
     server = new TmuxServer({

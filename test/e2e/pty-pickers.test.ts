@@ -7,14 +7,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { TmuxServer, TmuxSession, tmuxAvailable } from '../helpers/pty.js';
+import { haveTmux, NO_TMUX, TmuxServer, TmuxSession, terminalTestsCanRun } from '../helpers/pty.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { members, roleIn } from './support.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const isCI = !!process.env.CI && process.env.CI !== '0' && process.env.CI.toLowerCase() !== 'false';
-const haveTmux = tmuxAvailable();
-const NO_TMUX = 'tmux is not installed (apt-get install tmux; .ci/run installs it)';
 const DAY = 86_400_000;
 
 /** A tmux server whose commands talk to `sbx` with its bootstrap key (CI unset: prompts allowed). */
@@ -42,10 +39,7 @@ describe('a searchable user picker over 2,000 users (tmux)', () => {
   let configDir: string;
 
   beforeAll(async () => {
-    if (!haveTmux) {
-      if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
-      return;
-    }
+    if (!terminalTestsCanRun()) return;
     // The scale seed writes the organization in one transaction: 2,000 users in well under a second.
     sbx = await startTestSandbox({ seed: 'scale', scale: { users: 2000, workspaces: 20 } });
     configDir = mkdtempSync(join(tmpdir(), 'noxus-pty-cfg-'));
@@ -142,10 +136,7 @@ describe('keys create in a terminal (tmux)', () => {
   let configDir: string;
 
   beforeAll(async () => {
-    if (!haveTmux) {
-      if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
-      return;
-    }
+    if (!terminalTestsCanRun()) return;
     sbx = await startTestSandbox({ seed: 'demo' });
     configDir = mkdtempSync(join(tmpdir(), 'noxus-pty-cfg-'));
     server = terminalFor(sbx, configDir);

@@ -5,12 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from '../helpers/cli.js';
-import { TmuxServer, type TmuxSession, tmuxAvailable } from '../helpers/pty.js';
+import { haveTmux, NO_TMUX, TmuxServer, type TmuxSession, terminalTestsCanRun } from '../helpers/pty.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const isCI = !!process.env.CI && process.env.CI !== '0' && process.env.CI.toLowerCase() !== 'false';
-const haveTmux = tmuxAvailable();
 
 interface Member {
   user_id: string;
@@ -19,19 +17,13 @@ interface Member {
   via: string;
 }
 
-const NO_TMUX = 'tmux is not installed (apt-get install tmux; .ci/run installs it)';
-
 describe('noxus users add in a terminal (tmux)', () => {
   let sbx: TestSandbox;
   let server: TmuxServer;
   let configDir: string;
 
   beforeAll(async () => {
-    if (!haveTmux) {
-      // On CI a missing tmux is a broken runner, not a reason to skip.
-      if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
-      return;
-    }
+    if (!terminalTestsCanRun()) return;
     sbx = await startTestSandbox({ seed: 'demo' });
     configDir = mkdtempSync(join(tmpdir(), 'noxus-pty-cfg-'));
     // The server's environment is what the CLI sees. CI is deliberately absent: with CI set the CLI

@@ -8,6 +8,20 @@ export function tmuxAvailable(): boolean {
   return spawnSync('tmux', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
+export const haveTmux = tmuxAvailable();
+export const NO_TMUX = 'tmux is not installed (apt-get install tmux; .ci/run installs it)';
+const isCI = !!process.env.CI && process.env.CI !== '0' && process.env.CI.toLowerCase() !== 'false';
+
+/**
+ * For a terminal suite's beforeAll: whether tmux is there. On CI a missing tmux is a broken runner,
+ * not a reason to skip, so it throws there; elsewhere the suite's tests skip themselves.
+ */
+export function terminalTestsCanRun(): boolean {
+  if (haveTmux) return true;
+  if (isCI) throw new Error(`${NO_TMUX}, and CI is set: the terminal tests cannot run`);
+  return false;
+}
+
 export interface TmuxServerOptions {
   /** The server's whole environment: every session (and so every command) inherits it. */
   env: Record<string, string | undefined>;
