@@ -225,6 +225,8 @@ _noxus() {
       'review check|--url') COMPREPLY=(); return 0 ;;
       'review verify|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'review verify|--url') COMPREPLY=(); return 0 ;;
+      'access|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'access|--url') COMPREPLY=(); return 0 ;;
       'activity|--actor') COMPREPLY=(); return 0 ;;
       'activity|--resource') COMPREPLY=(); return 0 ;;
       'activity|--action') COMPREPLY=(); return 0 ;;
@@ -268,7 +270,7 @@ _noxus() {
 _noxus_words() {
   local words=""
   case "$1" in
-      '') words='auth profiles me doctor users invitations ws workspaces roles permissions keys service-accounts sa offboard review activity completion sandbox -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      '') words='auth profiles me doctor users invitations ws workspaces roles permissions keys service-accounts sa offboard review access activity completion sandbox -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'auth') words='login status logout token -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'auth login') words='--with-token --credential-store -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'auth status') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
@@ -333,6 +335,7 @@ _noxus_words() {
       'review diff') words='--format -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review check') words='--policy --from -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review verify') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;

@@ -22,6 +22,7 @@ complete -c noxus -n '__fish_use_subcommand' -a 'keys' -d 'workspace API keys: r
 complete -c noxus -n '__fish_use_subcommand' -a 'service-accounts' -d 'accounts for integrations: no invitation, no sign-in; their keys survive people leaving'
 complete -c noxus -n '__fish_use_subcommand' -a 'offboard' -d 'the offboarding checklist: review access, reassign work, suspend, remove, rotate keys, verify'
 complete -c noxus -n '__fish_use_subcommand' -a 'review' -d 'quarterly access reviews: deterministic snapshots, diffs between them, policy checks, hash verification'
+complete -c noxus -n '__fish_use_subcommand' -a 'access' -d 'access as code: export the organization to a YAML file, plan the difference, apply a saved plan'
 complete -c noxus -n '__fish_use_subcommand' -a 'activity' -d 'the activity log, newest first (entries of removed users included)'
 complete -c noxus -n '__fish_use_subcommand' -a 'completion' -d 'print the shell completion script (bash, zsh or fish)'
 complete -c noxus -n '__fish_use_subcommand' -a 'sandbox' -d 'run a local Noxus-compatible server (SQLite) to try the tool and test scripts against'
@@ -851,6 +852,16 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l yes -s
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l actor -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l resource -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l action -r

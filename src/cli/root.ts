@@ -29,6 +29,7 @@ export const ENTRIES: readonly Entry[] = [
   { load: async () => (await import('../commands/service-accounts/index.js')).registerServiceAccounts },
   { load: async () => (await import('../commands/offboard/index.js')).registerOffboard },
   { load: async () => (await import('../commands/review/index.js')).registerReview },
+  { load: async () => (await import('../commands/access/index.js')).registerAccess },
   { load: async () => (await import('../commands/activity.js')).registerActivity },
   { load: async () => (await import('../commands/completion.js')).registerCompletion, all: true },
   { load: async () => (await import('../commands/sandbox/index.js')).registerSandbox },
