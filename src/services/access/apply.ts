@@ -162,7 +162,7 @@ const KINDS: PlanItem['kind'][] = ['role', 'workspace', 'person', 'account', 'gr
 export const makesSecrets = (item: PlanItem) =>
   item.kind === 'key' &&
   item.availability === 'api' &&
-  ['create', 'replace', 'rotate'].includes(String((item.after ?? {}).action));
+  ['create', 'replace', 'rotate'].includes(String(item.after?.action));
 
 /** Items an operator must confirm: org-role changes, people given an org role above the base, offboarding. */
 export function needsConfirmation(item: PlanItem): boolean {
@@ -170,7 +170,7 @@ export function needsConfirmation(item: PlanItem): boolean {
   if (item.kind !== 'person' && item.kind !== 'account') return false;
   const after = item.after ?? {};
   if (item.op === '+') return typeof after.org_role === 'string' && after.org_role !== 'Org Base';
-  return item.op === '~' && after.org_role !== (item.before ?? {}).org_role;
+  return item.op === '~' && after.org_role !== item.before?.org_role;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -633,8 +633,8 @@ class Run {
   // Offboarding -------------------------------------------------------------------------------
 
   private async offboard(item: PlanItem): Promise<StepRecord> {
-    const email = String((item.before ?? {}).email);
-    const to = (item.after ?? {}).transfer_to ?? this.plan.transfer_to;
+    const email = String(item.before?.email);
+    const to = item.after?.transfer_to ?? this.plan.transfer_to;
     const user = await userOrRemoved(this.r, email);
     const j = offboardJournal(this.opts.journalsDir, user.id);
     const state = runState(j);
