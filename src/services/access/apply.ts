@@ -126,9 +126,12 @@ export function parseAccessPlan(text: string, file: string): AccessPlan {
     if (!Array.isArray(o.items)) problems.push('items must be a list');
     else {
       const ids = new Set<string>();
-      o.items.forEach((it, i) => {
+      for (const [i, it] of o.items.entries()) {
         const at = `items[${i}]`;
-        if (!isObj(it)) return problems.push(`${at} must be an object`);
+        if (!isObj(it)) {
+          problems.push(`${at} must be an object`);
+          continue;
+        }
         if (typeof it.id !== 'string') problems.push(`${at}.id must be a string`);
         else if (ids.has(it.id)) problems.push(`${at}.id "${it.id}" is given twice`);
         else ids.add(it.id);
@@ -141,9 +144,8 @@ export function parseAccessPlan(text: string, file: string): AccessPlan {
         if (it.after !== null && !isObj(it.after)) problems.push(`${at}.after must be an object or null`);
         if (it.before !== null && !isObj(it.before)) problems.push(`${at}.before must be an object or null`);
         if (it.op !== '-' && !isObj(it.after)) problems.push(`${at}.after is needed for ${String(it.op)}`);
-        if (it.op !== '+' && !isObj(it.before) && it.kind !== 'offboard')
-          problems.push(`${at}.before is needed for ${String(it.op)}`);
-      });
+        if (it.op !== '+' && !isObj(it.before)) problems.push(`${at}.before is needed for ${String(it.op)}`);
+      }
     }
   }
   if (problems.length)
