@@ -331,9 +331,14 @@ class Run {
         rec = await write(idem);
       } catch (e) {
         const status = (e as { status?: number }).status;
-        // The server refused (4xx): nothing happened, so the item failed and the run goes on.
-        // Anything else may have happened or not: the run stops and --resume repeats it.
-        if (status !== undefined && status >= 400 && status < 500) {
+        const code = (e as { exitCode?: number }).exitCode;
+        // The server refused (4xx), or a name is unknown or taken: nothing happened, so the item
+        // failed and the run goes on. Anything else may have happened or not (a network error, a
+        // 5xx): the run stops and --resume repeats it. A lost login stops the run too.
+        const refused =
+          code !== 4 &&
+          (status !== undefined ? status >= 400 && status < 500 : [2, 5, 6, 7].includes(code ?? 0));
+        if (refused) {
           rec = { message: (e as Error).message, failed: true };
         } else {
           throw new NoxusError(`${item.subject}: ${(e as Error).message}`, {
