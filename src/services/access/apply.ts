@@ -236,6 +236,16 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
   );
 }
 
+/** The server's access now, and its canonical hash: what a plan's `base_sha256` was taken of. */
+export async function serverAccessNow(r: Resolver): Promise<{ doc: AccessFile; sha256: string }> {
+  const [{ readServerAccess }, { accessSha256 }] = await Promise.all([
+    import('./read.js'),
+    import('./file.js'),
+  ]);
+  const now = await readServerAccess(r);
+  return { doc: now.doc, sha256: accessSha256(now.doc) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run
 
