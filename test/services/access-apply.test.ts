@@ -253,11 +253,14 @@ describe('applyAccessPlan on a real sandbox', () => {
     };
   }
 
-  /** How many activity entries of each action the log holds. */
+  /** How many activity entries of each action on each kind of resource the log holds. */
   async function actionCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for await (const page of activityPages(client, {}))
-      for (const a of page) counts[a.action] = (counts[a.action] ?? 0) + 1;
+      for (const a of page) {
+        const k = `${a.action} ${a.resource_type}`;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
     return counts;
   }
 
@@ -371,6 +374,33 @@ describe('applyAccessPlan on a real sandbox', () => {
     await run(plan2, fresh);
     expect(await state()).toEqual(resumed);
     expect(await actionCounts()).toEqual(counts);
+  });
+
+  it('a rotation stopped after the write and resumed rotates once, delivering the same secret', async () => {
+    const k = {
+      account: 'ci-bot@service.example.com',
+      workspace: 'Engineering',
+      name: 'ci deploy',
+      restrict: ['flows_edit', 'flows_run'],
+      expires: null,
+    };
+    const plan = planOf(sbx.url, [
+      item('key', '~', 'ci-bot@service.example.com:Engineering:ci deploy', { ...k, action: 'rotate' }, k),
+    ]);
+    const journal = open();
+    beginApply(journal, plan, dir);
+    const kill: ApplyHooks = hooks({
+      afterWrite: () => {
+        throw new Error('killed');
+      },
+    });
+    await expect(run(plan, journal, kill)).rejects.toThrow('killed');
+    const out = await run(plan, open());
+    expect(out.items[0]?.outcome).toBe('applied');
+    expect(secretsSeen).toHaveLength(2);
+    expect(secretsSeen[0]?.key.value).toBe(secretsSeen[1]?.key.value);
+    const keys = (await listKeys(client, { status: 'all' })).filter((x) => x.name === 'ci deploy');
+    expect(keys.map((x) => x.status).sort()).toEqual(['active', 'revoked']);
   });
 
   it('items the server cannot do are reported with their note and not applied', async () => {

@@ -366,6 +366,7 @@ class Run {
       secretFile ??= rec.secret_file;
       if (rec.failed) return this.failed(item, base, messages, secretFile);
     }
+    if (writes.length === 0) return { ...base, outcome: 'applied', message: 'nothing to change' };
     const message = messages.join('; ') + (earlier === writes.length ? ' (done earlier)' : '');
     this.opts.hooks.onItem?.(item, earlier === writes.length ? 'skipped' : 'done', message);
     return { ...base, outcome: 'applied', message, ...(secretFile ? { secret_file: secretFile } : {}) };
@@ -617,18 +618,18 @@ class Run {
     b: Record<string, unknown>,
     idem: string,
   ): Promise<StepRecord> {
-    const found = await this.keyId(b);
-    if (!found) {
-      // A repeat of an interrupted rotation whose old key is gone: the same key replays the reply.
-      const owner = await this.user(String(b.account));
-      const g = await this.r.group(String(b.workspace));
-      const old = (await listKeys(this.client, { owner_id: owner.id, group_id: g.id, status: 'all' })).find(
-        (x) => x.name === b.name && x.status !== 'active',
-      );
-      if (!old) throw new ConflictError(`key "${String(b.name)}" of ${owner.email} is gone`);
-      return this.rotated(item, a, old.id, idem);
+    // The key rotated is recorded before the rotation: a repeat after a kill rotates the same id
+    // with the same Idempotency-Key (the server replays its reply), even though it is revoked now.
+    const j = this.opts.journal;
+    const mark = `rotating ${item.id}`;
+    let id = j.last(mark)?.key_id as string | undefined;
+    if (!id) {
+      const found = await this.keyId(b);
+      if (!found) throw new ConflictError(`key "${String(b.name)}" of ${String(b.account)} is gone`);
+      id = found.id;
+      j.record(mark, { key_id: id });
     }
-    return this.rotated(item, a, found.id, idem);
+    return this.rotated(item, a, id, idem);
   }
 
   private async rotated(
