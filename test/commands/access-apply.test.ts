@@ -9,6 +9,7 @@ import { Context } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { report } from '../../src/main.js';
 import type { AccessFile, AccessPlan, PlanItem } from '../../src/services/access/model.js';
+import { discoverCapabilities } from '../../src/services/capabilities.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { type MockServer, mockServer, ORIGIN } from './mock.js';
 import { fakeTerminal, tempDir } from './support.js';
@@ -215,7 +216,13 @@ describe('noxus access apply against a real sandbox', () => {
     const { Resolver } = await import('../../src/services/resolve.js');
     const { serverAccessNow } = await import('../../src/services/access/apply.js');
     const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
-    const now = await serverAccessNow(new Resolver(client));
+    const caps = await discoverCapabilities({
+      client,
+      server: sbx.url,
+      profileName: 'default',
+      apiKey: sbx.adminKey,
+    });
+    const now = await serverAccessNow(new Resolver(client), (id) => caps.has(id));
     await client.close();
     return write(planOf(sbx.url, items, { current: now.doc, base_sha256: now.sha256, ...over }));
   }
@@ -369,7 +376,13 @@ describe('noxus access apply on a public-API server', () => {
       const { Resolver } = await import('../../src/services/resolve.js');
       const { serverAccessNow } = await import('../../src/services/access/apply.js');
       const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
-      const now = await serverAccessNow(new Resolver(client));
+      const caps = await discoverCapabilities({
+        client,
+        server: sbx.url,
+        profileName: 'default',
+        apiKey: sbx.adminKey,
+      });
+      const now = await serverAccessNow(new Resolver(client), (id) => caps.has(id));
       await client.close();
       const note = 'in the Noxus web console: Workspaces → Engineering → Members';
       const file = write(

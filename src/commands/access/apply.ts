@@ -104,7 +104,8 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
 
   const r = await resolverFor(ctx);
   if (!o.resume) {
-    const now = await svc.serverAccessNow(r);
+    const caps = await ctx.capabilities();
+    const now = await svc.serverAccessNow(r, (id) => caps.has(id));
     svc.checkDrift(plan, now.doc, now.sha256, file);
   }
 

@@ -17,6 +17,7 @@ import {
   type User,
   updateUser,
 } from '../../api/users.js';
+import type { FeatureId } from '../../domain/features.js';
 import { normalizeEmail } from '../../domain/validate.js';
 import { ConflictError, NoxusError, UsageError } from '../../errors.js';
 import type { Journal } from '../journal.js';
@@ -237,12 +238,15 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
 }
 
 /** The server's access now, and its canonical hash: what a plan's `base_sha256` was taken of. */
-export async function serverAccessNow(r: Resolver): Promise<{ doc: AccessFile; sha256: string }> {
+export async function serverAccessNow(
+  r: Resolver,
+  has: (id: FeatureId) => boolean,
+): Promise<{ doc: AccessFile; sha256: string }> {
   const [{ readServerAccess }, { accessSha256 }] = await Promise.all([
     import('./read.js'),
     import('./file.js'),
   ]);
-  const now = await readServerAccess(r);
+  const now = await readServerAccess(r, has);
   return { doc: now.doc, sha256: accessSha256(now.doc) };
 }
 
