@@ -681,7 +681,6 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
     if (!wantWorkspaces.has(w.name))
       leftOut('workspace', w.name, 'never removed: a workspace holds work (delete it with noxus ws delete)');
 
-  const offboarded = new Set<string>();
   if (known('people'))
     for (const [email, was] of curPeople) {
       if (wantPeople.has(email)) continue;
@@ -694,7 +693,6 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         continue;
       }
       if (email === caller) conflicts.push(`offboard ${email}`);
-      offboarded.add(email);
       const grants = [...curMembers.values()].filter((m) => m.has(email)).length;
       const keys = current.personalKeys.filter((k) => lower(k.holder) === email).length;
       pushRemoval(
@@ -722,7 +720,8 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         want.workspaces.find((x) => x.name === w.name)?.members.map((m) => lower(m.user)),
       );
       for (const [user, t] of curMembers.get(w.name) ?? []) {
-        if (listed.has(user) || offboarded.has(user)) continue;
+        // An unmanaged person's grants go with them (reported, or offboarded, as one).
+        if (listed.has(user) || (curPeople.has(user) && !wantPeople.has(user))) continue;
         const subject = `${user} in ${w.name}`;
         if (!prune) {
           leftOut('grant', subject, 'removed with --prune');
