@@ -225,7 +225,7 @@ describe('planAccess', () => {
       (d.people[3] as { suspended?: boolean }).suspended = true;
       (d.service_accounts[0] as { name: string }).name = 'CI';
       const eng = d.workspaces[0]?.members ?? [];
-      eng[0] = { user: 'bob@example.com', role: 'Editor', reason: 'on call' };
+      eng[0] = { user: 'bob@example.com', role: 'editor', reason: 'on call' };
       eng[1] = { user: 'DORA@example.com', role: 'Editor', reason: 'team', expires: '2027-01-31' };
       const sales = d.workspaces[2]?.members ?? [];
       sales[0] = { user: 'bob@example.com', role: 'Editor', reason: 'big deals', expires: '2027-02-01' };
@@ -284,7 +284,11 @@ describe('planAccess', () => {
         account: false,
       },
     });
-    expect(byId(items, 'grant:Engineering:bob@example.com').changes).toEqual(['role: Reader → Editor']);
+    // A role named as references match (folded) is the server's role, spelled as the server does.
+    expect(byId(items, 'grant:Engineering:bob@example.com')).toMatchObject({
+      changes: ['role: Reader → Editor'],
+      after: { role: 'Editor' },
+    });
     expect(byId(items, 'key:ci-bot@service.example.com:Engineering:ci deploy')).toMatchObject({
       changes: ['restrict: flows_run → flows_edit, flows_run'],
       after: { restrict: ['flows_edit', 'flows_run'], action: 'replace' },

@@ -5,7 +5,7 @@
 import type { Role } from '../../api/roles.js';
 import { difference, keyRequested } from '../../domain/effective.js';
 import { type FeatureId, feature, notAvailableMessage } from '../../domain/features.js';
-import { grantedPermissions, isOrgAdminRole, type RoleLike } from '../../domain/identity.js';
+import { foldName, grantedPermissions, isOrgAdminRole, type RoleLike } from '../../domain/identity.js';
 import { expandWorkspacePermissions, WORKSPACE_PERMISSIONS } from '../../domain/permissions.js';
 import { BUILTIN_ROLES } from '../../domain/roles.js';
 import { parseDuration } from '../../domain/validate.js';
@@ -84,12 +84,18 @@ const keyId = (account: string, workspace: string, name: string) => `${account}\
 
 type RoleBook = (name: string) => RoleLike | undefined;
 
+/** Role names match as references do (folded), so `reader` in a file is the server's `Reader`. */
 function roleBook(server: readonly RoleLike[], custom: AccessFile['roles']): RoleBook {
   const byName = new Map<string, RoleLike>();
-  for (const r of server) byName.set(r.name, r);
+  for (const r of server) byName.set(foldName(r.name), r);
   for (const r of custom)
-    byName.set(r.name, { id: `file:${r.name}`, name: r.name, scope: r.scope, permissions: r.permissions });
-  return (name) => byName.get(name);
+    byName.set(foldName(r.name), {
+      id: `file:${r.name}`,
+      name: r.name,
+      scope: r.scope,
+      permissions: r.permissions,
+    });
+  return (name) => byName.get(foldName(name));
 }
 
 const isAdmin = (book: RoleBook, orgRole: string | undefined) => {
@@ -148,6 +154,9 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
   const gaps = new Map<AccessGap['section'], AccessGap>(current.unreadable.map((g) => [g.section, g]));
   const known = (s: AccessGap['section']) => !gaps.has(s);
   const wantBook = roleBook(opts.roles, want.roles);
+  /** The role's own spelling, so a folded match is no change. */
+  const canon = (name: string) => wantBook(name)?.name ?? name;
+  const wantTerms = (g: AccessGrant): Terms => ({ ...terms(g), role: canon(g.role) });
   const curBook = roleBook(opts.roles, cur.roles);
   const at = (path: FilePath): Position => desired.at(path);
   const items: PlanItem[] = [];
@@ -334,7 +343,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
 
   // 3. People.
   for (const [email, { p, i }] of wantPeople) {
-    const after: PersonState = { email, name: p.name, org_role: p.org_role, suspended: !!p.suspended };
+    const after: PersonState = { email, name: p.name, org_role: canon(p.org_role), suspended: !!p.suspended };
     const was = curPeople.get(email);
     const adminAfter = isAdmin(wantBook, p.org_role);
     if (!was) {
@@ -346,7 +355,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
           subject: email,
           changes: [
             `name: ${p.name}`,
-            `org_role: ${p.org_role}`,
+            `org_role: ${after.org_role}`,
             ...(after.suspended ? ['suspended: true'] : []),
           ],
           effects: orgRoleEffects(email, false, adminAfter),
@@ -395,7 +404,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
   for (const [email, { a, i }] of wantAccounts) {
     const grants = a.workspaces.map((g) => ({
       workspace: g.workspace,
-      role: g.role,
+      role: canon(g.role),
       reason: g.reason ?? null,
       expires: iso(g.expires),
     }));
@@ -413,11 +422,11 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
           subject: email,
           changes: [
             `name: ${a.name}`,
-            `org_role: ${a.org_role}`,
+            `org_role: ${canon(a.org_role)}`,
             ...grants.map((g) => `workspace ${g.workspace}: ${g.role}`),
           ],
           effects: orgRoleEffects(email, false, adminAfter),
-          after: { email, name: a.name, org_role: a.org_role, workspaces: grants },
+          after: { email, name: a.name, org_role: canon(a.org_role), workspaces: grants },
           before: null,
           at: at(['service_accounts', i]),
         },
@@ -426,9 +435,10 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
       );
       continue;
     }
+    const orgRole = canon(a.org_role);
     const changes = diffLines([
       ['name', was.name, a.name],
-      ['org_role', was.org_role, a.org_role],
+      ['org_role', was.org_role, orgRole],
     ]);
     if (!changes.length) continue;
     const adminBefore = isAdmin(curBook, was.org_role);
@@ -449,7 +459,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
       );
     }
     if (email === caller && adminBefore && !adminAfter)
-      conflicts.push(`demote ${email} from ${was.org_role} to ${a.org_role}`);
+      conflicts.push(`demote ${email} from ${was.org_role} to ${orgRole}`);
     push(
       {
         id: `account:${email}`,
@@ -458,7 +468,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         subject: email,
         changes,
         effects,
-        after: { email, name: a.name, org_role: a.org_role },
+        after: { email, name: a.name, org_role: orgRole },
         before: { email, name: was.name, org_role: was.org_role },
         at: at(['service_accounts', i]),
       },
@@ -527,7 +537,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
   want.workspaces.forEach((w, wi) => {
     w.members.forEach((m, mi) => {
       const user = lower(m.user);
-      const t = terms(m);
+      const t = wantTerms(m);
       const was = curMembers.get(w.name)?.get(user);
       const adminBefore = curPeople.has(user) && isAdmin(curBook, curPeople.get(user)?.org_role);
       const adminAfter = isAdmin(wantBook, wantPeople.get(user)?.p.org_role);
@@ -545,7 +555,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
     if (!was) continue;
     const wasGrants = new Map(was.workspaces.map((g) => [g.workspace, terms(g)]));
     a.workspaces.forEach((g, gi) => {
-      const t = terms(g);
+      const t = wantTerms(g);
       const before = wasGrants.get(g.workspace);
       grantItem(
         { workspace: g.workspace, user: email, ...t, account: true },
