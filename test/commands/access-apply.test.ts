@@ -2,7 +2,7 @@
 // secrets go, a confirmation) refuse with exit 2 before any request: the mock has no interceptor,
 // so a request would fail the test. Whole runs go to a real sandbox: exact outputs, secrets in
 // 0600 files and nowhere else, a second apply that changes nothing, drift refused with exit 7.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
@@ -329,6 +329,7 @@ describe('noxus access apply against a real sandbox', () => {
     });
     const groups = (await sbx.call('GET', '/v1/admin/groups')).body;
     expect(JSON.stringify(groups)).not.toContain('Research');
+    expect(existsSync(join(dir, 'config', 'journals'))).toBe(false);
   });
 
   it('a server that changed since the plan: exit 7 naming the change, nothing written', async () => {

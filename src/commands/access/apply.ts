@@ -52,7 +52,7 @@ server cannot do through its API are listed with their console steps and left ou
 
 export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): Promise<void> {
   const svc = await import('../../services/access/apply.js');
-  const { Journal, journalId, journalPath } = await import('../../services/journal.js');
+  const { Journal, journalId } = await import('../../services/journal.js');
   if (o.resume && o.dryRun) throw new UsageError('choose one of --resume, --dry-run');
   const path = resolve(ctx.io.cwd, file);
   let bytes: Buffer;
@@ -73,8 +73,9 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
   if (secretsDir && applied.some(svc.makesSecrets)) await checkWritableDir(secretsDir, '--secrets-dir', true);
 
   const journals = join(configDir(ctx.env), 'journals');
+  // Only read here: the directory is made when a run begins (a dry run leaves no trace).
   const journal = Journal.open<import('../../services/access/apply.js').StepRecord>(
-    journalPath(journals, journalId('access', server, bytes)),
+    fileInDir(journals, journalId('access', server, bytes), '.jsonl'),
   );
   const state = svc.journalState(journal);
   if (state.complete) {
@@ -111,7 +112,10 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
 
   if (o.dryRun) return showDryRun(ctx, plan);
 
-  if (!o.resume) svc.beginApply(journal, plan, secretsDir);
+  if (!o.resume) {
+    mkdirSync(journals, { recursive: true, mode: 0o700 });
+    svc.beginApply(journal, plan, secretsDir);
+  }
   const dir = secretsDir ?? (o.resume ? svc.recordedSecretsDir(journal) : undefined);
   if (o.resume && !secretsDir && dir && !ctx.globals.json)
     ctx.out.info(`new secrets go to ${dir}, as in the interrupted run`);
