@@ -264,7 +264,7 @@ describe('noxus access apply against a real sandbox', () => {
     const rows = r.stdout.split('\n').filter(Boolean);
     expect(rows.slice(0, 2)).toEqual([
       '+ workspace Research\tapplied\tcreated workspace Research',
-      '+ grant ken@example.com in Research\tapplied\tken@example.com in Research: Reader',
+      '+ grant ken@example.com in Research\tapplied\tken@example.com in Research: Reader, reason "pairing"',
     ]);
     expect(rows[2]).toMatch(
       new RegExp(
