@@ -407,6 +407,23 @@ describe('applyAccessPlan on a real sandbox', () => {
     expect(keys.map((x) => x.status).sort()).toEqual(['active', 'revoked']);
   });
 
+  it('a new person listed as suspended is invited, then suspended (two steps)', async () => {
+    const journal = open();
+    const plan = planOf(sbx.url, [
+      item('person', '+', 'sue@example.com', {
+        email: 'sue@example.com',
+        name: 'Sue',
+        org_role: 'Org Base',
+        suspended: true,
+      }),
+    ]);
+    beginApply(journal, plan, undefined);
+    const out = await run(plan, journal);
+    expect(out.items[0]?.message).toBe('invited sue@example.com as Org Base; suspended sue@example.com');
+    const sue = (await listUsers(client, { status: 'suspended' })).find((u) => u.email === 'sue@example.com');
+    expect(sue?.status).toBe('suspended');
+  });
+
   it('items the server cannot do are reported with their note and not applied', async () => {
     const journal = open();
     const plan = planOf(sbx.url, [
