@@ -220,6 +220,8 @@ function flatten(d: AccessFile): Map<string, string> {
   return m;
 }
 
+const DRIFT_SHOWN = 20;
+
 /**
  * A fresh run refuses a plan the server drifted from: `now` is the server's access read again and
  * `sha256` its canonical hash (read.ts, file.ts). Nothing has been written when this throws.
@@ -228,8 +230,10 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
   if (sha256 === plan.base_sha256) return;
   const diff = accessDifferences(plan.current, now);
   const n = diff.length;
+  // The message stays readable; --json carries every difference.
+  const shown = n > DRIFT_SHOWN ? [...diff.slice(0, DRIFT_SHOWN), `… and ${n - DRIFT_SHOWN} more`] : diff;
   throw new ConflictError(
-    `the server changed since the plan was made${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}; nothing was applied${n ? `\n${diff.map((d) => `  - ${d}`).join('\n')}` : ''}`,
+    `the server changed since the plan was made${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}; nothing was applied${n ? `\n${shown.map((d) => `  - ${d}`).join('\n')}` : ''}`,
     {
       hint: `make a new plan: noxus access plan ${plan.file || 'access.yaml'} -o ${file}`,
       data: { differences: diff },
