@@ -417,7 +417,7 @@ class Shape {
     if (m.expires !== undefined) k.expires = this.expiry(m.expires, [...p, 'expires']);
     if (m.rotate_every !== undefined)
       k.rotate_every = this.string(m.rotate_every, [...p, 'rotate_every'], (s) =>
-        typeof s === 'string' && parseDuration(s) !== undefined
+        typeof s === 'string' && s === s.trim() && parseDuration(s) !== undefined
           ? undefined
           : `must be a duration such as 90d, 12w or 24h, got ${JSON.stringify(s)}`,
       );
