@@ -664,6 +664,7 @@ describe('docs/access.schema.json', () => {
     ['suspended as a string', (t: string) => t.replace('suspended: true', 'suspended: "yes"')],
     ['a scope that is neither', (t: string) => t.replace('scope: workspace', 'scope: team')],
     ['a bad rotation period', (t: string) => t.replace('rotate_every: 90d', 'rotate_every: 3 months')],
+    ['an empty restriction', (t: string) => t.replace('restrict: [flows_edit, flows_run]', 'restrict: []')],
     ['an empty name', (t: string) => t.replace('name: Ken Thompson', 'name: " "')],
   ])('refuses %s, as the parser does', (_what, change) => {
     const text = change(FORMATTED);
