@@ -207,6 +207,10 @@ export const COMMANDS: Record<string, CommandNeeds> = {
       ...REVIEW_OPTIONAL,
     ],
   },
+  'access plan': {
+    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
+    optional: ['members.list', 'keys.list', 'permissions.catalogue', 'service-accounts'],
+  },
   activity: { needs: ['activity'] },
   completion: { needs: [] },
   __complete: { needs: [] },

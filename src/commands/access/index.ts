@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
+import { registerPlan } from './plan.js';
 
-export function registerAccess(program: Command, _ctx: Context): void {
-  program
+export function registerAccess(program: Command, ctx: Context): void {
+  const access = program
     .command('access')
     .description(
       'access as code: export the organization to a YAML file, plan the difference, apply a saved plan',
     );
+  registerPlan(access, ctx);
 }

@@ -964,7 +964,7 @@ export function desiredReview(
       holder,
       holder_kind: 'human',
       created_by: holder,
-      tenant_admin: false,
+      tenant_admin: k.tenant_admin === true,
       restricted: k.restricted,
       restriction: null,
       effective: [],
