@@ -445,6 +445,26 @@ describe('planAccess', () => {
     expect(items[0]?.effects).toEqual(['its 2 key(s) stop working']);
   });
 
+  it('never offboards, nor removes the grants of, a listed account a server reads as a person', () => {
+    const gap = {
+      section: 'service_accounts' as const,
+      feature: 'service-accounts' as const,
+      reason: 'service accounts are not available on this server',
+    };
+    const current = server({ unreadable: [gap] });
+    current.doc.people.push({ email: CI, name: 'CI bot', org_role: 'Org Base' });
+    current.doc.workspaces[0]?.members.push({ user: CI, role: 'Editor', reason: 'deploys' });
+    current.doc.service_accounts = [];
+    const { items, unmanaged } = planAccess(file(), current, opts({ prune: true }));
+    expect(summary(items)).toEqual([
+      `+ account:${CI}`,
+      `+ key:${CI}:Engineering:ci deploy`,
+      `+ key:${CI}:Engineering:old key`,
+    ]);
+    expect(items[0]?.note).toBe('current state unknown: service accounts are not available on this server');
+    expect(unmanaged).toEqual([]);
+  });
+
   it('refuses to demote, suspend or offboard the caller (exit 7, named)', () => {
     const demote = file((d) => {
       (d.people[0] as { org_role: string }).org_role = 'Org Base';

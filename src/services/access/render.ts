@@ -75,7 +75,8 @@ export function renderPlanText(p: RenderInput): string {
     for (const u of p.unmanaged) lines.push(oneLine(`  ${u.kind} ${u.subject}: ${u.prune}`));
     lines.push('');
   }
-  if (p.policy) {
+  // With nothing to change and nothing found, the summary line says it all.
+  if (p.policy && (p.items.length || p.policy.failing.length || p.policy.existing.length)) {
     const { failing, existing, notJudged } = p.policy;
     lines.push(
       `Policy: ${failing.length ? `${failing.length} finding(s) caused by this plan fail it` : 'passes'}`,
