@@ -376,6 +376,28 @@ describe('noxus access apply against a real sandbox', () => {
     expect(removed).toContain('radia@example.com');
   });
 
+  it('export, edit, plan -o, apply: a second plan finds nothing to change', async () => {
+    const yaml = join(dir, 'access.yaml');
+    expect((await run(['access', 'export', '-o', yaml])).code).toBe(0);
+    const text = readFileSync(yaml, 'utf8');
+    const edited = text.replace(
+      /(- user: ken@example\.com\n\s+role: )Reader/,
+      '$1Editor\n        reason: on call',
+    );
+    expect(edited).not.toBe(text);
+    writeFileSync(yaml, edited);
+    const out = join(dir, 'plan.json');
+    const planned = await run(['access', 'plan', '-f', yaml, '-o', out]);
+    expect(planned.code).toBe(0);
+    const applied = await run(['access', 'apply', out]);
+    expect(applied.stdout).toBe(
+      '~ grant ken@example.com in Engineering\tapplied\tken@example.com in Engineering: Editor, reason "on call"\n',
+    );
+    expect(applied.code).toBe(0);
+    const again = await run(['access', 'plan', '-f', yaml, '--detailed-exitcode']);
+    expect(again.code).toBe(0);
+  });
+
   it('an interrupted run: refused without --resume (exit 7), finished with it', async () => {
     const file = await planNow(ITEMS());
     const { Journal, journalId, journalPath } = await import('../../src/services/journal.js');
