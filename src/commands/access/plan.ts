@@ -104,6 +104,7 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
   const findings = planSvc.policyOnDesired(desired, current, result.items, policy, now, roles);
   const server = (await ctx.target()).url;
   const plan = render.buildAccessPlan({
+    file: o.file,
     server,
     toolVersion: ctx.version,
     now,
