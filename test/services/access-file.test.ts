@@ -278,6 +278,8 @@ service_accounts: []
     ])
       expect(parseExpiry(bad)).toBeUndefined();
     expect(parseExpiry('2028-02-29')).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseExpiry('2027-01-31t17:00:00z')).toBe('2027-01-31T17:00:00.000Z');
+    expect(parseExpiry('2027-01-31T17:00:00+99:00')).toBeUndefined();
   });
 });
 
@@ -464,6 +466,30 @@ service_accounts:
     expect(check(f)).toEqual([
       '17:15: workspaces[0].members[0].user: ada@example.com is an org admin (org role Boss): admin on every workspace, so no grant is listed',
       '29:31: service_accounts[0].keys[0].restrict[1]: "flows_edit" is beyond what role Runner grants bot@example.com in W',
+    ]);
+  });
+
+  it('refuses a duplicate service account and a transfer to someone not in people', () => {
+    const f = one(`offboarding:
+  transfer_to: nobody@example.com
+roles: []
+people: []
+workspaces: []
+service_accounts:
+  - email: bot@example.com
+    name: Bot
+    org_role: Org Base
+    workspaces: []
+    keys: []
+  - email: BOT@example.com
+    name: Bot again
+    org_role: Org Base
+    workspaces: []
+    keys: []
+`);
+    expect(check(f)).toEqual([
+      '4:16: offboarding.transfer_to: unknown person "nobody@example.com" (not in people)',
+      '14:12: service_accounts[1].email: duplicate service account "BOT@example.com" (first at line 9)',
     ]);
   });
 

@@ -48,7 +48,7 @@ beforeAll(async () => {
     send_invitation: false,
   });
   await ok('DELETE', '/v1/admin/users/radia@example.com');
-  // Promoted with grants in place: the grants stay stored, and an org admin's are never listed.
+  // A promotion: the sandbox drops the grants; an org admin is never listed as a member.
   await ok('PATCH', '/v1/admin/users/linus@example.com', { org_role: 'Org Admin' });
   const bot = await ok('GET', '/v1/admin/users/ci-bot@service.example.com');
   await ok('POST', '/v1/admin/groups/Engineering/api-keys', {
