@@ -1,7 +1,7 @@
 // `noxus ws members`: the member list of one workspace, org admins marked.
 import { afterEach, describe, expect, it } from 'vitest';
 import { type MockServer, mockServer } from './mock.js';
-import { envelope, getGroups, getMembers, MKT_MEMBERS, problem, reply } from './ws-fixtures.js';
+import { envelope, getGroups, getMembers, MKT, MKT_MEMBERS, problem, reply } from './ws-fixtures.js';
 
 let server: MockServer;
 afterEach(async () => {
@@ -17,7 +17,20 @@ describe('noxus ws members', () => {
     expect(r).toEqual({
       code: 0,
       stdout:
-        'ada@example.com\tAdmin\tvia org admin\t\t\tu_ada\nbob@example.com\tEditor\tmembership\t\t\tu_bob\n',
+        'ada@example.com\tAdmin\tvia org admin\t\t\tu_ada\t\t\nbob@example.com\tEditor\tmembership\t\t\tu_bob\t\t\n',
+      stderr: '',
+    });
+  });
+
+  it('a grant with terms: its expiry and reason in the last two columns', async () => {
+    server = mockServer();
+    getGroups(server);
+    const [, bob] = MKT_MEMBERS as Array<Record<string, unknown>>;
+    getMembers(server, MKT, [{ ...bob, reason: 'on call', expires_at: '2027-01-01T00:00:00.000Z' }]);
+    const r = await server.run(['ws', 'members', 'Marketing']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: 'bob@example.com\tEditor\tmembership\t\t\tu_bob\t2027-01-01T00:00:00.000Z\ton call\n',
       stderr: '',
     });
   });

@@ -1,6 +1,7 @@
 // Reasons and expiry on workspace grants, end to end: the built binary adds a member with both
 // against a real sandbox, `ws members` and `review export` show them, and once the sandbox's clock
 // passes the expiry the grant is gone and `activity --action lapse` lists its lapse.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/sandbox/clock.js';
 import { runCli, tempConfigDir } from '../helpers/cli.js';
@@ -67,6 +68,36 @@ describe('grant terms end to end', () => {
         expires_at: EXPIRES,
       }),
     ]);
+  });
+
+  it('review diff names a change of reason or expiry on the same role, a longer one marked', async () => {
+    const before = join(cfg, 'before.json');
+    const after = join(cfg, 'after.json');
+    expect((await nx(['review', 'export', '-o', before])).code).toBe(0);
+    const set = await nx([
+      'ws',
+      'set-role',
+      'Ops',
+      'temp@example.com',
+      '--role',
+      'Reader',
+      '--reason',
+      'incident 43',
+      '--expires',
+      '2099-01-31',
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect((await nx(['review', 'export', '-o', after])).code).toBe(0);
+    const d = await nx(['review', 'diff', before, after]);
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stdout).toContain(
+      `## Grant terms changed\n\n- temp@example.com in Ops (Reader): reason "incident 42", expires ${EXPIRES} → reason "incident 43", expires ${EXPIRES}\n`,
+    );
+    const j = JSON.parse((await nx(['review', 'diff', before, after, '--format', 'json'])).stdout);
+    expect(j.grants_terms_changed).toEqual([
+      expect.objectContaining({ email: 'temp@example.com', escalation: false }),
+    ]);
+    expect(j.changes).toBe(1);
   });
 
   it('past the expiry the grant has lapsed: gone from the members, listed by activity --action lapse', async () => {

@@ -154,6 +154,7 @@ describe('review export and diff', () => {
     admins_lost: [],
     grants_added: [],
     grants_removed: [],
+    grants_terms_changed: [],
     keys_added: [],
     keys_revoked: [],
     keys_newly_degraded: [],

@@ -74,6 +74,49 @@ describe('diff around an org-role change', () => {
   });
 });
 
+describe('diff of grant terms', () => {
+  const termed = (reason: string | null, expires_at: string | null): ReviewGrant => ({
+    ...grant('Editor', 'membership'),
+    reason,
+    expires_at,
+  });
+  const at = (n: number) => `2026-1${n}-01T00:00:00.000Z`;
+
+  it('a new reason or expiry on the same role is one change; longer-lasting is marked, shorter is not', () => {
+    const a = doc(false, [termed(null, '2026-12-31T00:00:00.000Z')], at(0));
+    const later = diffReviews(a, doc(false, [termed('audit', '2027-03-31T00:00:00.000Z')], at(1)));
+    expect(later.grants_terms_changed).toEqual([
+      {
+        email: 'ada@example.com',
+        workspace: 'Sales',
+        role: 'Editor',
+        before: { reason: null, expires_at: '2026-12-31T00:00:00.000Z' },
+        after: { reason: 'audit', expires_at: '2027-03-31T00:00:00.000Z' },
+        escalation: true,
+      },
+    ]);
+    expect(later.grants_changed).toEqual([]);
+    expect(later.changes).toBe(1);
+    const removed = diffReviews(a, doc(false, [termed(null, null)], at(1)));
+    expect(removed.grants_terms_changed.map((g) => g.escalation)).toEqual([true]);
+    const sooner = diffReviews(a, doc(false, [termed(null, '2026-12-15T00:00:00.000Z')], at(1)));
+    expect(sooner.grants_terms_changed.map((g) => g.escalation)).toEqual([false]);
+    const reasonOnly = diffReviews(a, doc(false, [termed('x', '2026-12-31T00:00:00.000Z')], at(1)));
+    expect(reasonOnly.grants_terms_changed.map((g) => g.escalation)).toEqual([false]);
+    expect(diffReviews(a, doc(false, [termed(null, '2026-12-31T00:00:00.000Z')], at(1))).changes).toBe(0);
+  });
+
+  it('an export made before terms existed (no fields) is not compared for terms; a role change is not a terms change', () => {
+    const old = doc(false, [grant('Editor', 'membership')], at(0));
+    const now = doc(false, [termed('audit', null)], at(1));
+    expect(diffReviews(old, now).grants_terms_changed).toEqual([]);
+    expect(diffReviews(old, now).changes).toBe(0);
+    const role = diffReviews(now, doc(false, [{ ...termed(null, null), role: 'Admin' }], at(2)));
+    expect(role.grants_terms_changed).toEqual([]);
+    expect(role.grants_changed).toHaveLength(1);
+  });
+});
+
 describe('diff rules, one by one', () => {
   const AT_A = '2026-10-01T00:00:00.000Z';
   const AT_B = '2026-11-01T00:00:00.000Z';

@@ -96,6 +96,15 @@ function renderDiff(d: ReviewDiff, md: (s: unknown) => string): string {
         `${md(g.email)} in ${md(g.workspace)}: ${md(g.before)}${g.before_via === g.after_via ? '' : via(g.before_via) || ' (membership)'} → ${md(g.after)}${via(g.after_via)}${warn(g.escalation)}`,
     ),
   );
+  const terms = (t: { reason: string | null; expires_at: string | null }) =>
+    `${t.reason === null ? 'no reason' : `reason "${md(t.reason)}"`}, ${t.expires_at === null ? 'no expiry' : `expires ${md(t.expires_at)}`}`;
+  section(
+    'Grant terms changed',
+    d.grants_terms_changed.map(
+      (g) =>
+        `${md(g.email)} in ${md(g.workspace)} (${md(g.role)}): ${terms(g.before)} → ${terms(g.after)}${g.escalation ? ' ⚠ lasts longer' : ''}`,
+    ),
+  );
   section(
     'Grants removed',
     d.grants_removed.map((g) => `${md(g.email)} in ${md(g.workspace)}: ${md(g.role)}${via(g.via)}`),

@@ -28,6 +28,9 @@ export async function runMembers(ctx: Context, ref: string): Promise<void> {
       { header: 'Status', value: (m) => m.status ?? '' },
       { header: 'Since', value: (m) => m.since ?? '', time: true },
       { header: 'User ID', value: (m) => m.user_id },
+      // Grant terms last: scripts reading the columns before them are unaffected.
+      { header: 'Expires', value: (m) => m.expires_at ?? '', time: true, priority: 2 },
+      { header: 'Reason', value: (m) => m.reason ?? '', priority: 3 },
     ],
     { extra: { workspace: { id: g.id, name: g.name } } },
   );

@@ -38,6 +38,18 @@ export interface ReviewDiff {
     after_via: Via;
     escalation: boolean;
   }>;
+  /**
+   * Same role, other reason or expiry (only between exports that both carry terms). An escalation
+   * when the grant now lasts longer: its expiry was removed or pushed later.
+   */
+  grants_terms_changed: Array<{
+    email: string;
+    workspace: string;
+    role: string;
+    before: { reason: string | null; expires_at: string | null };
+    after: { reason: string | null; expires_at: string | null };
+    escalation: boolean;
+  }>;
   keys_added: Array<{
     id: string;
     name: string;
@@ -125,6 +137,23 @@ export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): Revi
           escalation: escalates(before.role, g.role),
         };
       }),
+    grants_terms_changed: [...gb.entries()].flatMap(([k, g]) => {
+      const before = ga.get(k);
+      if (!before || before.role !== g.role || before.via !== g.via || !hasTerms(before) || !hasTerms(g))
+        return [];
+      const [t0, t1] = [termsOf(before), termsOf(g)];
+      if (t0.reason === t1.reason && t0.expires_at === t1.expires_at) return [];
+      return [
+        {
+          email: g.email,
+          workspace: g.workspace,
+          role: g.role,
+          before: t0,
+          after: t1,
+          escalation: lastsLonger(t0.expires_at, t1.expires_at),
+        },
+      ];
+    }),
     keys_added: [...kb.values()]
       .filter((k) => !ka.has(k.id))
       .map((k) => ({
@@ -155,8 +184,18 @@ export function diffReviews(a: ReviewDoc, b: ReviewDoc, inactiveDays = 90): Revi
     d.grants_added.length +
     d.grants_removed.length +
     d.grants_changed.length +
+    d.grants_terms_changed.length +
     d.keys_added.length +
     d.keys_revoked.length +
     d.keys_newly_degraded.length;
   return d;
+}
+
+/** Exports made before grant terms existed have no such fields: their terms are unknown, not none. */
+const hasTerms = (g: ReviewGrant) => g.reason !== undefined && g.expires_at !== undefined;
+const termsOf = (g: ReviewGrant) => ({ reason: g.reason ?? null, expires_at: g.expires_at ?? null });
+
+function lastsLonger(before: string | null, after: string | null): boolean {
+  if (before === null) return false;
+  return after === null || Date.parse(after) > Date.parse(before);
 }
