@@ -474,6 +474,22 @@ describe('noxus access apply on a public-API server', () => {
       expect(term.stderr()).toContain(`- + grant radia@example.com in Engineering: ${note}`);
       expect(term.stderr()).toContain(`not applied: radia@example.com in Engineering: ${note}`);
       expect(term.stderr()).toContain('0 applied, 0 failed, 1 not applied');
+
+      // The same plan again: it ran to its end, so nothing is done, but what it left undone is
+      // not passed off as applied (exit 3, and the way forward).
+      const again = fakeTerminal(env, false);
+      const ctx2 = new Context(again.io, '0.0.0');
+      let code2 = 0;
+      try {
+        await (await buildProgram(ctx2)).parseAsync(['access', 'apply', file], { from: 'user' });
+      } catch (e) {
+        code2 = report(e, ctx2);
+      }
+      expect(code2).toBe(3);
+      expect(again.stdout()).toBe('');
+      expect(again.stderr()).toContain(
+        `${file} was applied before, with 0 item(s) failed and 1 not applied; nothing was changed now`,
+      );
     } finally {
       await sbx.cleanup();
     }

@@ -204,7 +204,7 @@ describe('noxus access export', () => {
     const r = await server.run(['access', 'export', '-o', file]);
     expect([r.code, r.stdout]).toEqual([0, '']);
     expect(r.stderr).toBe(
-      `✓ access file written to ${file}: 3 people, 2 workspaces, 4 grants, 1 service accounts, 2 keys, 1 custom roles; sha256 ${SHA}\n`,
+      `✓ access file written to ${file}: 3 people, 2 workspaces, 4 grants, 1 service account, 2 keys, 1 custom role; sha256 ${SHA}\n`,
     );
     expect(readFileSync(file, 'utf8')).toBe(FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);

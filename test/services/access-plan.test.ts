@@ -658,9 +658,7 @@ describe('rendering', () => {
     'Policy: 1 finding(s) caused by this plan fail it',
     '  error too_many_org_admins: dora@example.com: 3 org admins, the policy allows 2',
     "      fix: noxus users update dora@example.com --org-role 'Org Base'",
-    '  existing, not caused by this plan:',
-    '    info grant_without_reason: bob@example.com in Sales: Reader with no recorded reason',
-    "        fix: noxus ws set-role Sales bob@example.com --role Reader --reason '<why>'",
+    '  existing, not caused by this plan: 1 grant_without_reason (info); noxus review check lists them with their fixes',
     '  not judged on a desired state: inactive_user_with_roles, old_key, unused_key, stale_invitation, degraded_key',
     '',
     'Plan: 2 to add, 2 to change, 0 to remove.',
@@ -693,6 +691,10 @@ describe('rendering', () => {
     expect(md).toContain(
       "| fails | error | too\\_many\\_org\\_admins | dora@example.com | 3 org admins, the policy allows 2 | noxus users update dora@example.com --org-role 'Org Base' |",
     );
+    expect(md).toContain(
+      'Existing findings, not caused by this plan: 1 grant\\_without\\_reason (info); noxus review check lists them with their fixes\n',
+    );
+    expect(md).not.toContain('| existing');
     expect(md).toContain('- role Old: deleted with --prune');
     expect(
       md.endsWith(

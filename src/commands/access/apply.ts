@@ -80,6 +80,13 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
   const state = svc.journalState(journal);
   if (state.complete) {
     if (ctx.globals.json) ctx.out.envelope(COMMAND, [], { changed: false, not_applied: [] });
+    // A plan runs once: what failed or was left out then needs a new plan, not a second run of this one.
+    const left = state.failed + state.notApplied;
+    if (left)
+      throw new PartialError(
+        `${file} was applied before, with ${state.failed} item(s) failed and ${state.notApplied} not applied; nothing was changed now`,
+        { hint: `make a new plan for what remains: noxus access plan -f ${plan.file}` },
+      );
     ctx.out.success(`already applied: ${file} ran to the end before; nothing was changed`);
     return;
   }

@@ -90,6 +90,8 @@ export async function runExport(ctx: Context, o: { output?: string; transferTo?:
     doc.service_accounts.reduce((n, a) => n + a.workspaces.length, 0);
   const keys = doc.service_accounts.reduce((n, a) => n + a.keys.length, 0);
   ctx.out.success(
-    `access file written to ${o.output}: ${doc.people.length} people, ${doc.workspaces.length} workspaces, ${grants} grants, ${doc.service_accounts.length} service accounts, ${keys} keys, ${doc.roles.length} custom roles; sha256 ${sha256}`,
+    `access file written to ${o.output}: ${doc.people.length} people, ${count(doc.workspaces.length, 'workspace')}, ${count(grants, 'grant')}, ${count(doc.service_accounts.length, 'service account')}, ${count(keys, 'key')}, ${count(doc.roles.length, 'custom role')}; sha256 ${sha256}`,
   );
 }
+
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -261,6 +261,9 @@ export async function serverAccessNow(
 export const journalState = (j: Journal<StepRecord>) => ({
   begun: !!j.last('plan'),
   complete: !!j.last('complete'),
+  /** Items that failed or were not applied in the run that completed (absent in older journals: 0). */
+  failed: Number(j.last('complete')?.failed ?? 0),
+  notApplied: Number(j.last('complete')?.not_applied ?? 0),
 });
 
 export function beginApply(j: Journal<StepRecord>, plan: AccessPlan, secretsDir: string | undefined): void {
@@ -300,7 +303,10 @@ export async function applyAccessPlan(
     }
     items.push(await run.item(item));
   }
-  opts.journal.record('complete', { failed: items.filter((i) => i.outcome === 'failed').length });
+  opts.journal.record('complete', {
+    failed: items.filter((i) => i.outcome === 'failed').length,
+    not_applied: notApplied.length,
+  });
   return { items, notApplied, failed: items.filter((i) => i.outcome === 'failed').length };
 }
 

@@ -82,15 +82,27 @@ export function renderPlanText(p: RenderInput): string {
       `Policy: ${failing.length ? `${failing.length} finding(s) caused by this plan fail it` : 'passes'}`,
     );
     for (const f of failing) lines.push(...findingLines(f, '  '));
-    if (existing.length) {
-      lines.push('  existing, not caused by this plan:');
-      for (const f of existing) lines.push(...findingLines(f, '    '));
-    }
+    if (existing.length) lines.push(`  existing, not caused by this plan: ${existingSummary(existing)}`);
     if (notJudged.length) lines.push(`  not judged on a desired state: ${notJudged.join(', ')}`);
     lines.push('');
   }
   lines.push(summaryLine(p.items, p.file));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Findings the plan did not cause, counted by rule: they are the organization's, listed in full by
+ * `review check` (and in the plan's JSON); here they would bury the ones the change is about.
+ */
+function existingSummary(existing: readonly Finding[]): string {
+  const byRule = new Map<string, { n: number; severity: string }>();
+  for (const f of existing) {
+    const r = byRule.get(f.rule) ?? { n: 0, severity: f.severity };
+    r.n++;
+    byRule.set(f.rule, r);
+  }
+  const parts = [...byRule].map(([rule, r]) => `${r.n} ${rule} (${r.severity})`);
+  return `${parts.join(', ')}; noxus review check lists them with their fixes`;
 }
 
 const OPS: Array<[PlanOp, string]> = [
@@ -131,10 +143,7 @@ export function renderPlanMarkdown(p: RenderInput): string {
     out.push('');
   }
   if (p.policy) {
-    const rows = [
-      ...p.policy.failing.map((f) => ['fails', f] as const),
-      ...p.policy.existing.map((f) => ['existing, not caused by this plan', f] as const),
-    ];
+    const rows = p.policy.failing.map((f) => ['fails', f] as const);
     if (rows.length) {
       out.push(
         '#### Policy findings',
@@ -148,6 +157,8 @@ export function renderPlanMarkdown(p: RenderInput): string {
         );
       out.push('');
     }
+    if (p.policy.existing.length)
+      out.push(`Existing findings, not caused by this plan: ${md(existingSummary(p.policy.existing))}`, '');
     if (p.policy.notJudged.length)
       out.push(`Not judged on a desired state: ${p.policy.notJudged.map(md).join(', ')}`, '');
   }
