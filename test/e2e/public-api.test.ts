@@ -99,7 +99,7 @@ service_accounts: []
 // The walk's other invocations change the organization while it runs; its policy judges access only.
 const WALK_POLICY = 'max_org_admins: 100\nfail_on: error\n';
 // `access apply` exits 3 when some items were left for the console or are not available.
-const PARTIAL = { code: 3, when: /not available on this server|Workspace settings → Users/ };
+const PARTIAL = { code: 3, when: /not available on this server|in the Noxus web console/ };
 
 const CSV_USERS =
   'email,name,display_name,org_role,workspaces\nwalk.csv@example.com,Walk Csv,Walk,Org Base,Support=Reader\n';
