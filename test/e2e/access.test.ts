@@ -299,7 +299,9 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
     /** The stderr line for a problem: `file:line:column: message`, the message matching `what`. */
     const problem = (stderr: string, file: string, p: { line: number; column: number }[], what: RegExp) => {
       const heads = p.map((x) => `${file}:${x.line}:${x.column}: `);
-      const hit = stderr.split('\n').find((l) => heads.some((h) => l.startsWith(h)) && what.test(l));
+      const hit = stderr
+        .split('\n')
+        .find((l) => heads.some((h) => l.startsWith(h) || l.includes(`/${h}`)) && what.test(l));
       expect(hit, `expected ${heads.join(' or ')}… matching ${what} in:\n${stderr}`).toBeDefined();
     };
     async function refused(file: string) {
@@ -309,7 +311,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       return r;
     }
 
-    it('structure: unknown keys, wrong types, missing fields, version, kind, duplicate keys', async () => {
+    it('structure: unknown keys, wrong types, missing fields, version, kind, a bad rotation period', async () => {
       const text = [
         'version: 2',
         'kind: noxus-acess',
@@ -319,7 +321,6 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         '  - email: ada@example.com',
         '    name: Ada Lovelace',
         '    org_role: Org Admin',
-        '    org_role: Org Base',
         '  - email: ken@example.com',
         '    name: 42',
         '    org_role: Org Base',
@@ -327,7 +328,15 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         '    name: Tim',
         '    suspended: perhaps',
         'workspaces: []',
-        'service_accounts: []',
+        'service_accounts:',
+        '  - email: ci-bot@service.example.com',
+        '    name: CI bot',
+        '    org_role: Org Base',
+        '    workspaces: []',
+        '    keys:',
+        '      - name: rotating',
+        '        workspace: Engineering',
+        '        rotate_every: soon',
         '',
       ].join('\n');
       b.write('structure.yaml', text);
@@ -336,7 +345,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       problem(r.stderr, f, [at(text, 'version: 2', '2'), at(text, 'version')], /version/);
       problem(r.stderr, f, [at(text, 'noxus-acess'), at(text, 'kind:')], /kind/);
       problem(r.stderr, f, [at(text, 'colour'), at(text, 'colour', 'red')], /colour/);
-      problem(r.stderr, f, [at(text, 'org_role: Org Base', 'org_role')], /duplicate|unique/i);
+      problem(r.stderr, f, [at(text, 'rotate_every: soon', 'soon')], /rotate_every|soon/);
       problem(r.stderr, f, [at(text, 'name: 42', '42'), at(text, 'name: 42')], /name/);
       problem(r.stderr, f, [at(text, 'perhaps'), at(text, 'suspended')], /suspended/);
       // The person without an org role: reported at the nearest enclosing value (their entry).
@@ -403,16 +412,25 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         '      - name: stray',
         '        workspace: Finance',
         '        restrict: [flows_run]',
-        '      - name: rotating',
-        '        workspace: Engineering',
-        '        restrict: [flows_run]',
-        '        rotate_every: soon',
         '',
       ].join('\n');
       b.write('refs.yaml', text);
       const r = await refused('refs.yaml');
       const f = 'refs.yaml';
       const value = (needle: string, token: string) => [at(text, needle, token)];
+      /** Where a duplicate is reported: the second entry's dash, key or value. */
+      const second = (needle: string) => {
+        const lines = text.split('\n');
+        const i = lines.findIndex(
+          (l, n) => l.includes(needle) && n > lines.findIndex((x) => x.includes(needle)),
+        );
+        const line = lines[i] as string;
+        return [
+          { line: i + 1, column: line.indexOf('-') + 1 },
+          { line: i + 1, column: line.indexOf('-') + 3 },
+          { line: i + 1, column: line.indexOf(':') + 3 },
+        ];
+      };
       problem(r.stderr, f, value('transfer_to', 'nobody@example.com'), /nobody@example\.com/);
       problem(
         r.stderr,
@@ -421,12 +439,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         /flows_fly/,
       );
       problem(r.stderr, f, value('org_role: Editor', 'Editor'), /Editor/);
-      problem(
-        r.stderr,
-        f,
-        value('name: Alan Again', 'alan').concat(at(text, 'name: Alan Again')),
-        /alan@example\.com|duplicate/i,
-      );
+      problem(r.stderr, f, second('- email: alan@example.com'), /alan@example\.com|duplicate/i);
       problem(r.stderr, f, value('ghost@example.com', 'ghost@example.com'), /ghost@example\.com/);
       problem(
         r.stderr,
@@ -443,7 +456,6 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       problem(r.stderr, f, value('role: Superuser', 'Superuser'), /Superuser/);
       problem(r.stderr, f, value('2020-01-01', '2020-01-01'), /past|2020/i);
       problem(r.stderr, f, value('Atlantis', 'Atlantis'), /Atlantis/);
-      problem(r.stderr, f, value('rotate_every: soon', 'soon'), /soon|rotate_every/);
       problem(r.stderr, f, value('workspace: Finance', 'Finance'), /Finance|no grant/i);
       // The CI bot is a Reader in Engineering: flows_edit is beyond it.
       problem(
@@ -456,22 +468,19 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         /flows_edit/,
       );
       // The duplicates: the second workspace, grant and key (reported at the second one).
-      const second = (needle: string) => {
-        const lines = text.split('\n');
-        const i = lines.findIndex(
-          (l, n) => l.includes(needle) && n > lines.findIndex((x) => x.includes(needle)),
-        );
-        const line = lines[i] as string;
-        return [
-          { line: i + 1, column: line.indexOf('-') + 1 },
-          { line: i + 1, column: line.indexOf('-') + 3 },
-          { line: i + 1, column: line.indexOf(':') + 3 },
-        ];
-      };
       problem(r.stderr, f, second('- name: Engineering'), /duplicate|Engineering/i);
       problem(r.stderr, f, second('- name: ci deploy'), /duplicate|ci deploy/i);
       problem(r.stderr, f, second('- user: alan@example.com'), /duplicate|alan@example\.com/i);
       expect(r.stderr.split('\n').filter((l) => l.startsWith(`${f}:`)).length).toBeGreaterThanOrEqual(15);
+      expect(await snapshot(demo)).toEqual(before);
+    });
+
+    it('a duplicate key in a mapping is refused where it repeats', async () => {
+      const text =
+        'version: 1\nkind: noxus-access\nroles: []\npeople: []\npeople: []\nworkspaces: []\nservice_accounts: []\n';
+      b.write('dup.yaml', text);
+      const r = await refused('dup.yaml');
+      problem(r.stderr, 'dup.yaml', [{ line: 5, column: 1 }], /duplicate key/);
       expect(await snapshot(demo)).toEqual(before);
     });
 
@@ -481,8 +490,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       writeFileSync(big, `version: 1\nkind: noxus-access\n${line.repeat(50 * 1024)}`);
       expect(statSync(big).size).toBeGreaterThan(50 * 1024 * 1024);
       const r = await refused('big.yaml');
-      expect(r.stderr).toMatch(/^big\.yaml(:1:1)?: .*(MiB|MB|bytes)/m);
-      expect(r.stderr).toMatch(/5 MiB|5242880|5\.0 MiB/);
+      expect(r.stderr).toMatch(/big\.yaml:1:1: the file is 50(\.\d)? MiB; the limit is 5 MiB/);
       expect(await snapshot(demo)).toEqual(before);
     });
 
@@ -495,7 +503,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       }
       b.write('bomb.yaml', `version: 1\nkind: noxus-access\n${levels.join('\n')}\n`);
       const r = await refused('bomb.yaml');
-      expect(r.stderr).toMatch(/^bomb\.yaml:\d+:\d+: .*YAML aliases expand too far/m);
+      expect(r.stderr).toMatch(/bomb\.yaml:\d+:\d+: YAML aliases expand too far/);
       expect(await snapshot(demo)).toEqual(before);
     });
   });
