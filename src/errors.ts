@@ -12,6 +12,8 @@ export const ExitCode = {
   FORBIDDEN: 6,
   CONFLICT: 7,
   NOT_AVAILABLE: 8,
+  /** Not an error: `access plan --detailed-exitcode` found changes to apply (Context.exitCode). */
+  CHANGES_PENDING: 9,
   CANCELLED: 130,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

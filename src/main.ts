@@ -35,7 +35,7 @@ export async function run(
   try {
     const program = await buildFor(ctx, argv, commands);
     await program.parseAsync(argv, { from: 'user' });
-    return ExitCode.OK;
+    return ctx.exitCode;
   } catch (e) {
     return report(e, ctx);
   }

@@ -6,7 +6,7 @@ import type { ApiClient } from '../api/client.js';
 import type { ResolvedCredential } from '../config/credentials.js';
 import type { Profile, ProfileStore } from '../config/profiles.js';
 import type { FeatureId } from '../domain/features.js';
-import { AuthError, UsageError } from '../errors.js';
+import { AuthError, ExitCode, UsageError } from '../errors.js';
 import { Output } from '../io/output.js';
 import type { Prompter } from '../io/prompter.js';
 import { canPrompt, type IO } from '../io/streams.js';
@@ -47,6 +47,11 @@ export class Context {
   private capsLoaded?: { caps: Capabilities; forget: () => void };
   /** Bulk commands listen to retries (429s) to slow down. */
   retryListeners: Array<(info: { status?: number; delayMs: number }) => void> = [];
+  /**
+   * The exit code of a run that ends normally: 0, or an outcome a script tests for that is not an
+   * error (access plan --detailed-exitcode: 9, changes pending). Errors never set it.
+   */
+  exitCode: number = ExitCode.OK;
   /** Tests replace the terminal prompter with a scripted one. */
   prompterFactory?: () => Prompter;
 

@@ -68,6 +68,7 @@ export function mockServer(opts: { features?: 'all' | 'public' | FeatureId[]; en
       let code = 0;
       try {
         await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
+        code = ctx.exitCode;
       } catch (e) {
         code = report(e, ctx);
       }

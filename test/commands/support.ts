@@ -157,6 +157,7 @@ export async function runInProcess(
   let code = 0;
   try {
     await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
+    code = ctx.exitCode;
   } catch (e) {
     code = report(e, ctx);
   }
