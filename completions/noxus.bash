@@ -227,6 +227,11 @@ _noxus() {
       'review verify|--url') COMPREPLY=(); return 0 ;;
       'access|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'access|--url') COMPREPLY=(); return 0 ;;
+      'access export|-o') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access export|--output') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access export|--transfer-to') COMPREPLY=(); return 0 ;;
+      'access export|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'access export|--url') COMPREPLY=(); return 0 ;;
       'activity|--actor') COMPREPLY=(); return 0 ;;
       'activity|--resource') COMPREPLY=(); return 0 ;;
       'activity|--action') COMPREPLY=(); return 0 ;;
@@ -335,7 +340,8 @@ _noxus_words() {
       'review diff') words='--format -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review check') words='--policy --from -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review verify') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'access') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access') words='export -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access export') words='-o --output --transfer-to -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;

@@ -230,6 +230,10 @@ export const COMMANDS: Record<string, CommandNeeds> = {
       ...REVIEW_OPTIONAL,
     ],
   },
+  'access export': {
+    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
+    optional: ['members.list', 'members.terms', 'keys.list', 'service-accounts'],
+  },
   activity: { needs: ['activity'] },
   completion: { needs: [] },
   __complete: { needs: [] },

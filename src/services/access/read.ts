@@ -1,0 +1,169 @@
+// A server's access, read into the access file's shape: what `access export` writes and what a plan
+// compares the file with. Sections the server cannot show are named in `unreadable`, never guessed.
+
+import { memberPages } from '../../api/groups.js';
+import { type ApiKey, listKeys } from '../../api/keys.js';
+import { getMe } from '../../api/me.js';
+import type { User } from '../../api/users.js';
+import { type FeatureId, notAvailableMessage } from '../../domain/features.js';
+import { grantedPermissions, isOrgAdmin, roleScope } from '../../domain/identity.js';
+import { runPool } from '../../util/pool.js';
+import type { Resolver } from '../resolve.js';
+import { looksBuiltin } from '../roles.js';
+import { normalizeAccess } from './file.js';
+import {
+  ACCESS_KIND,
+  type AccessGap,
+  type AccessKey,
+  type AccessPerson,
+  type AccessServiceAccount,
+  type MemberGrant,
+  type ServerAccess,
+} from './model.js';
+
+/** The key of `ids.keys` and `keyCreatedAt`: an account key by what the file calls it. */
+export const accountKeyId = (account: string, workspace: string, name: string) =>
+  `${account.toLowerCase()}\0${workspace}\0${name}`;
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+export async function readServerAccess(
+  r: Resolver,
+  has: (id: FeatureId) => boolean,
+  opts: { onProgress?: (s: string) => void; concurrency?: number } = {},
+): Promise<ServerAccess> {
+  const progress = opts.onProgress ?? (() => {});
+  const client = r.client;
+  const unreadable: AccessGap[] = [];
+  const gap = (section: AccessGap['section'], feature: FeatureId) =>
+    unreadable.push({ section, feature, reason: notAvailableMessage(feature) });
+  const haveMembers = has('members.list');
+  const haveKeys = has('keys.list');
+  const [users, groups, roles, keys, me] = await Promise.all([
+    r.users(),
+    r.groups(),
+    r.roles(),
+    haveKeys ? listKeys(client, { status: 'active' }) : Promise.resolve([] as ApiKey[]),
+    getMe(client),
+  ]);
+  progress(`${users.length} users, ${groups.length} workspaces, ${keys.length} keys`);
+
+  // Service accounts exist only where users say their kind; elsewhere everyone reads as a person.
+  const kindKnown = users.every((u) => u.kind !== undefined);
+  if (!kindKnown) gap('service_accounts', 'service-accounts');
+  if (!haveMembers) gap('members', 'members.list');
+  if (!haveKeys) gap('keys', 'keys.list');
+
+  const live = users.filter((u) => u.status !== 'removed');
+  const isAccount = (u: User) => u.kind === 'service';
+  const byId = new Map(live.map((u) => [u.id, u]));
+  const orgRole = (u: User) => u.org_role?.name ?? (u.tenant_admin ? 'Org Admin' : 'Org Base');
+  const admins = new Set(live.filter((u) => isOrgAdmin(u, roles)).map((u) => u.id));
+
+  const people: AccessPerson[] = live
+    .filter((u) => !isAccount(u))
+    .map((u) => ({
+      email: u.email,
+      name: u.name ?? u.display_name,
+      org_role: orgRole(u),
+      ...(u.status === 'suspended' ? { suspended: true } : {}),
+    }));
+  const accounts = new Map<string, AccessServiceAccount>(
+    live
+      .filter(isAccount)
+      .map((u) => [
+        u.id,
+        { email: u.email, name: u.name ?? u.display_name, org_role: orgRole(u), workspaces: [], keys: [] },
+      ]),
+  );
+
+  const members = new Map<string, MemberGrant[]>(groups.map((g) => [g.id, []]));
+  if (haveMembers) {
+    let done = 0;
+    await runPool(
+      groups,
+      opts.concurrency ?? 8,
+      async (g) => {
+        for await (const page of memberPages(client, g.id, 1000)) {
+          for (const m of page) {
+            // An org admin is admin everywhere by the org role: the file never lists their grants.
+            if (m.via !== 'membership' || admins.has(m.user_id)) continue;
+            const terms = {
+              role: m.role.name,
+              ...(m.reason ? { reason: m.reason } : {}),
+              ...(m.expires_at ? { expires: new Date(m.expires_at).toISOString() } : {}),
+            };
+            const account = accounts.get(m.user_id);
+            if (account) account.workspaces.push({ workspace: g.name, ...terms });
+            else members.get(g.id)?.push({ user: byId.get(m.user_id)?.email ?? m.email, ...terms });
+          }
+        }
+        if (++done % 10 === 0 || done === groups.length)
+          progress(`members of ${done}/${groups.length} workspaces`);
+      },
+      () => {},
+    );
+  }
+
+  const groupName = new Map(groups.map((g) => [g.id, g.name]));
+  const ids: ServerAccess['ids'] = {
+    users: Object.fromEntries(live.map((u) => [u.email.toLowerCase(), u.id])),
+    workspaces: Object.fromEntries(groups.map((g) => [g.name, g.id])),
+    roles: Object.fromEntries(roles.map((x) => [x.name, x.id])),
+    keys: {},
+  };
+  const keyCreatedAt: Record<string, string> = {};
+  const personalKeys: ServerAccess['personalKeys'] = [];
+  // Oldest first: when two keys share a name, the ids map keeps the first (the file refuses duplicates).
+  const active = keys
+    .filter((k) => k.status === 'active' && k.group_id)
+    .sort((a, b) => cmp(a.created_at ?? '', b.created_at ?? '') || cmp(a.id, b.id));
+  for (const k of active) {
+    const workspace = k.group_name ?? groupName.get(k.group_id as string) ?? (k.group_id as string);
+    const holderId = k.holder_id ?? k.owner_id;
+    const account = holderId ? accounts.get(holderId) : undefined;
+    if (account) {
+      const key: AccessKey = {
+        name: k.name,
+        workspace,
+        ...(k.permissions ? { restrict: [...k.permissions] } : {}),
+        ...(k.expires_at ? { expires: new Date(k.expires_at).toISOString() } : {}),
+      };
+      account.keys.push(key);
+      const id = accountKeyId(account.email, workspace, k.name);
+      if (!(id in ids.keys)) {
+        ids.keys[id] = k.id;
+        if (k.created_at) keyCreatedAt[id] = k.created_at;
+      }
+    } else {
+      const holder = k.holder_email ?? (holderId ? byId.get(holderId)?.email : undefined) ?? holderId ?? '';
+      personalKeys.push({ id: k.id, name: k.name, workspace, holder, restricted: k.restricted });
+    }
+  }
+  personalKeys.sort(
+    (a, b) =>
+      cmp(a.holder, b.holder) || cmp(a.workspace, b.workspace) || cmp(a.name, b.name) || cmp(a.id, b.id),
+  );
+
+  const doc = normalizeAccess({
+    version: 1,
+    kind: ACCESS_KIND,
+    server: client.baseUrl.href.replace(/\/+$/, ''),
+    organization: me.organization ?? null,
+    unreadable,
+    roles: roles
+      .filter((x) => !(x.builtin === true || (x.builtin === undefined && looksBuiltin(x))))
+      .map((x) => ({ name: x.name, scope: roleScope(x), permissions: grantedPermissions(x) })),
+    people,
+    workspaces: groups.map((g) => ({ name: g.name, members: members.get(g.id) ?? [] })),
+    service_accounts: [...accounts.values()],
+  });
+  return {
+    doc,
+    ids,
+    keyCreatedAt,
+    personalKeys,
+    caller: me.holder?.email || null,
+    unreadable: doc.unreadable ?? [],
+  };
+}
