@@ -234,6 +234,10 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
     optional: ['members.list', 'members.terms', 'keys.list', 'service-accounts'],
   },
+  'access plan': {
+    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
+    optional: ['members.list', 'keys.list', 'permissions.catalogue', 'service-accounts'],
+  },
   activity: { needs: ['activity'] },
   completion: { needs: [] },
   __complete: { needs: [] },

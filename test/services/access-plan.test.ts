@@ -14,6 +14,7 @@ import type {
   ServerAccess,
 } from '../../src/services/access/model.js';
 import { planAccess, policyOnDesired } from '../../src/services/access/plan.js';
+import { renderPlanMarkdown, renderPlanText } from '../../src/services/access/render.js';
 import { DEFAULT_POLICY } from '../../src/services/review/policy.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
@@ -444,6 +445,26 @@ describe('planAccess', () => {
     expect(items[0]?.effects).toEqual(['its 2 key(s) stop working']);
   });
 
+  it('never offboards, nor removes the grants of, a listed account a server reads as a person', () => {
+    const gap = {
+      section: 'service_accounts' as const,
+      feature: 'service-accounts' as const,
+      reason: 'service accounts are not available on this server',
+    };
+    const current = server({ unreadable: [gap] });
+    current.doc.people.push({ email: CI, name: 'CI bot', org_role: 'Org Base' });
+    current.doc.workspaces[0]?.members.push({ user: CI, role: 'Editor', reason: 'deploys' });
+    current.doc.service_accounts = [];
+    const { items, unmanaged } = planAccess(file(), current, opts({ prune: true }));
+    expect(summary(items)).toEqual([
+      `+ account:${CI}`,
+      `+ key:${CI}:Engineering:ci deploy`,
+      `+ key:${CI}:Engineering:old key`,
+    ]);
+    expect(items[0]?.note).toBe('current state unknown: service accounts are not available on this server');
+    expect(unmanaged).toEqual([]);
+  });
+
   it('refuses to demote, suspend or offboard the caller (exit 7, named)', () => {
     const demote = file((d) => {
       (d.people[0] as { org_role: string }).org_role = 'Org Base';
@@ -576,5 +597,93 @@ describe('policyOnDesired', () => {
     expect(e.existing.filter((x) => x.rule === 'too_many_org_admins').map((x) => x.subject)).toEqual([
       'carl@example.com',
     ]);
+  });
+});
+
+describe('rendering', () => {
+  const f = file((d) => {
+    (d.people[3] as { org_role: string }).org_role = 'Org Admin';
+    const eng = d.workspaces[0];
+    if (eng) eng.members = eng.members.filter((m) => m.user !== 'dora@example.com');
+    d.workspaces[2]?.members.push({ user: 'bob@example.com', role: 'Reader' });
+    d.workspaces.push({
+      name: 'R&D `x` <b>|',
+      members: [{ user: 'bob@example.com', role: 'Reader', reason: 'a\nb' }],
+    });
+    d.roles = d.roles.filter((r) => r.name !== 'Old');
+    d.service_accounts = [];
+  });
+  const current = server();
+  const result = planAccess(f, current, opts());
+  const policy = policyOnDesired(
+    f,
+    current,
+    result.items,
+    { ...DEFAULT_POLICY, allow_unrestricted_keys: true },
+    NOW,
+    ROLES,
+  );
+  const input = { ...result, file: 'access.yaml', server: 'http://noxus.test', policy };
+  const TEXT = [
+    'Plan for access.yaml on http://noxus.test (in the order apply carries it out):',
+    '',
+    '  + workspace R&D `x` <b>|',
+    '  ~ person dora@example.com: org_role Org Base → Org Admin',
+    '      admin on every workspace (4: Engineering, Legacy, R&D `x` <b>|, Sales)',
+    '  ~ grant bob@example.com in Sales: role Editor → Reader, reason "deals" → none',
+    '  + grant bob@example.com in R&D `x` <b>|: role Reader, reason "a\\nb"',
+    '',
+    'Unmanaged (on the server, not in access.yaml):',
+    '  role Old: deleted with --prune',
+    '  grant dora@example.com in Engineering: removed with --prune',
+    '  account ci-bot@service.example.com: deleted with --prune (with its keys)',
+    '',
+    'Policy: 1 finding(s) caused by this plan fail it',
+    '  error too_many_org_admins: dora@example.com: 3 org admins, the policy allows 2',
+    "      fix: noxus users update dora@example.com --org-role 'Org Base'",
+    '  existing, not caused by this plan:',
+    '    info grant_without_reason: bob@example.com in Sales: Reader with no recorded reason',
+    "        fix: noxus ws set-role Sales bob@example.com --role Reader --reason '<why>'",
+    '  not judged on a desired state: inactive_user_with_roles, old_key, unused_key, stale_invitation, degraded_key',
+    '',
+    'Plan: 2 to add, 2 to change, 0 to remove.',
+    '',
+  ].join('\n');
+
+  it('as text: items in order with effects indented, unmanaged, policy, summary', () => {
+    expect(renderPlanText(input)).toBe(TEXT);
+    expect(
+      renderPlanText({ items: [], unmanaged: [], file: 'access.yaml', server: 'http://noxus.test' }),
+    ).toBe('No changes. The server matches access.yaml.\n');
+  });
+
+  it('as Markdown: a table per op with server text escaped, findings, and the text plan in a fence it cannot close', () => {
+    const md = renderPlanMarkdown(input);
+    expect(md.split('\n').slice(0, 12)).toEqual([
+      '### noxus access plan: access.yaml',
+      '',
+      '**Plan: 2 to add, 2 to change, 0 to remove.** Policy: **1 failing finding(s)**.',
+      '',
+      'Server: http\\://noxus.test',
+      '',
+      '#### To add (2)',
+      '',
+      '| Kind | Subject | Changes | Effects | Availability |',
+      '|---|---|---|---|---|',
+      '| workspace | R&amp;D \\`x\\` &lt;b&gt;\\| |  |  | api |',
+      '| grant | bob@example.com in R&amp;D \\`x\\` &lt;b&gt;\\| | role: Reader<br>reason: "a\\\\nb" |  | api |',
+    ]);
+    expect(md).toContain(
+      "| fails | error | too\\_many\\_org\\_admins | dora@example.com | 3 org admins, the policy allows 2 | noxus users update dora@example.com --org-role 'Org Base' |",
+    );
+    expect(md).toContain('- role Old: deleted with --prune');
+    expect(
+      md.endsWith(
+        `<details><summary>Full plan</summary>\n\n\`\`\`text\n${TEXT.trimEnd()}\n\`\`\`\n\n</details>\n`,
+      ),
+    ).toBe(true);
+    // A run of backticks in server text makes the fence longer than it.
+    const fenced = renderPlanMarkdown({ ...input, items: [], unmanaged: [], file: 'a````b.yaml' });
+    expect(fenced).toContain('`````text\n');
   });
 });

@@ -130,7 +130,15 @@ export interface ServerAccess {
   /** Each account key's creation instant (for rotate_every), by the same key as ids.keys. */
   keyCreatedAt: Record<string, string>;
   /** Personal keys of people (not managed by the file, but judged by the policy). */
-  personalKeys: Array<{ id: string; name: string; workspace: string; holder: string; restricted: boolean }>;
+  personalKeys: Array<{
+    id: string;
+    name: string;
+    workspace: string;
+    holder: string;
+    restricted: boolean;
+    /** A tenant-admin key (the organization's bootstrap key): judged as review check judges it. */
+    tenant_admin?: boolean;
+  }>;
   /** The email behind the key in use: never offboarded or demoted by a plan. */
   caller: string | null;
   /** Sections that could not be read; their items are not known (see AccessGap). */

@@ -693,7 +693,9 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
 
   if (known('people'))
     for (const [email, was] of curPeople) {
-      if (wantPeople.has(email)) continue;
+      // A server that does not say who is a service account reads accounts as people: an account
+      // the file lists is never offboarded for it.
+      if (wantPeople.has(email) || wantAccounts.has(email)) continue;
       if (!prune) {
         leftOut(
           'person',
@@ -731,7 +733,8 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
       );
       for (const [user, t] of curMembers.get(w.name) ?? []) {
         // An unmanaged person's grants go with them (reported, or offboarded, as one).
-        if (listed.has(user) || (curPeople.has(user) && !wantPeople.has(user))) continue;
+        if (listed.has(user) || wantAccounts.has(user) || (curPeople.has(user) && !wantPeople.has(user)))
+          continue;
         const subject = `${user} in ${w.name}`;
         if (!prune) {
           leftOut('grant', subject, 'removed with --prune');
@@ -964,7 +967,7 @@ export function desiredReview(
       holder,
       holder_kind: 'human',
       created_by: holder,
-      tenant_admin: false,
+      tenant_admin: k.tenant_admin === true,
       restricted: k.restricted,
       restriction: null,
       effective: [],

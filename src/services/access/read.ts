@@ -137,7 +137,14 @@ export async function readServerAccess(
       }
     } else {
       const holder = k.holder_email ?? (holderId ? byId.get(holderId)?.email : undefined) ?? holderId ?? '';
-      personalKeys.push({ id: k.id, name: k.name, workspace, holder, restricted: k.restricted });
+      personalKeys.push({
+        id: k.id,
+        name: k.name,
+        workspace,
+        holder,
+        restricted: k.restricted,
+        tenant_admin: k.tenant_admin,
+      });
     }
   }
   personalKeys.sort(
