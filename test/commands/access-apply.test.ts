@@ -2,13 +2,14 @@
 // secrets go, a confirmation) refuse with exit 2 before any request: the mock has no interceptor,
 // so a request would fail the test. Whole runs go to a real sandbox: exact outputs, secrets in
 // 0600 files and nowhere else, a second apply that changes nothing, drift refused with exit 7.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { report } from '../../src/main.js';
 import type { AccessFile, AccessPlan, PlanItem } from '../../src/services/access/model.js';
+import { discoverCapabilities } from '../../src/services/capabilities.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { type MockServer, mockServer, ORIGIN } from './mock.js';
 import { fakeTerminal, tempDir } from './support.js';
@@ -172,5 +173,257 @@ describe('noxus access apply: local preconditions, before any request', () => {
     const r = await server.run(['access', 'apply', file, '--resume']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`there is no interrupted apply of ${file} to resume`);
+  });
+});
+
+describe('noxus access apply against a real sandbox', () => {
+  let sbx: TestSandbox;
+  let env: Record<string, string>;
+  let dir: string;
+
+  beforeEach(async () => {
+    sbx = await startTestSandbox({ seed: 'demo' });
+    dir = tempDir();
+    env = {
+      NOXUS_API_KEY: sbx.adminKey,
+      NOXUS_BACKEND_URL: sbx.url,
+      NOXUS_CONFIG_DIR: join(dir, 'config'),
+      NO_COLOR: '1',
+    };
+  });
+  afterEach(async () => {
+    await sbx.cleanup();
+  });
+
+  async function run(argv: string[], extra: Record<string, string> = {}) {
+    const term = fakeTerminal({ ...env, ...extra }, false);
+    const ctx = new Context(term.io, '0.0.0');
+    ctx.prompterFactory = () => {
+      throw new Error('this test expects no prompt at all');
+    };
+    let code = 0;
+    try {
+      await (await buildProgram(ctx)).parseAsync(argv, { from: 'user' });
+    } catch (e) {
+      code = report(e, ctx);
+    }
+    return { code, stdout: term.stdout(), stderr: term.stderr() };
+  }
+
+  /** A plan on the server as it is now: its base is the server's access read the way apply reads it. */
+  async function planNow(items: PlanItem[], over: Partial<AccessPlan> = {}): Promise<string> {
+    const { ApiClient } = await import('../../src/api/client.js');
+    const { Resolver } = await import('../../src/services/resolve.js');
+    const { serverAccessNow } = await import('../../src/services/access/apply.js');
+    const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
+    const caps = await discoverCapabilities({
+      client,
+      server: sbx.url,
+      profileName: 'default',
+      apiKey: sbx.adminKey,
+    });
+    const now = await serverAccessNow(new Resolver(client), (id) => caps.has(id));
+    await client.close();
+    return write(planOf(sbx.url, items, { current: now.doc, base_sha256: now.sha256, ...over }));
+  }
+
+  const ITEMS = (): PlanItem[] => [
+    item('workspace', '+', 'Research', { name: 'Research' }, null, { subject: 'Research' }),
+    item(
+      'grant',
+      '+',
+      'Research:ken@example.com',
+      {
+        workspace: 'Research',
+        user: 'ken@example.com',
+        role: 'Reader',
+        reason: 'pairing',
+        expires: null,
+        account: false,
+      },
+      null,
+      { subject: 'ken@example.com in Research' },
+    ),
+    { ...KEY_ITEM, subject: '"ship" of ci-bot@service.example.com in Engineering' },
+  ];
+
+  const activeShipKeys = async () =>
+    (
+      (await sbx.call('GET', '/v1/admin/api-keys?status=active&page_size=500')).body.items as Array<{
+        name: string;
+      }>
+    ).filter((k) => k.name === 'ship').length;
+
+  it('applies, writes the secret to a 0600 file and nowhere else; a second apply changes nothing', async () => {
+    const file = await planNow(ITEMS());
+    const secrets = join(dir, 'secrets');
+    const r = await run(['access', 'apply', file, '--secrets-dir', secrets]);
+    expect(r.code).toBe(0);
+    const secretFile = join(secrets, 'ci-bot@service.example.com-Engineering-ship.key');
+    const rows = r.stdout.split('\n').filter(Boolean);
+    expect(rows.slice(0, 2)).toEqual([
+      '+ workspace Research\tapplied\tcreated workspace Research',
+      '+ grant ken@example.com in Research\tapplied\tken@example.com in Research: Reader',
+    ]);
+    expect(rows[2]).toMatch(
+      new RegExp(
+        `^\\+ key "ship" of ci-bot@service\\.example\\.com in Engineering\\tapplied\\tcreated key "ship" \\([^)]+\\) for ci-bot@service\\.example\\.com in Engineering; secret written to ${secretFile.replace(/[.]/g, '\\.')}$`,
+      ),
+    );
+    expect(rows).toHaveLength(3);
+    expect(r.stderr.split('\n').at(-2)).toBe('✓ 3 applied, 0 failed, 0 not applied');
+    expect(statSync(secrets).mode & 0o777).toBe(0o700);
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const secret = readFileSync(secretFile, 'utf8').trim();
+    expect(secret.length).toBeGreaterThan(20);
+    const journals = join(dir, 'config', 'journals');
+    for (const j of readdirSync(journals))
+      expect(readFileSync(join(journals, j), 'utf8')).not.toContain(secret);
+    expect(r.stderr).not.toContain(secret);
+    expect(readFileSync(file, 'utf8')).not.toContain(secret);
+    expect(await activeShipKeys()).toBe(1);
+
+    const again = await run(['access', 'apply', file, '--secrets-dir', secrets]);
+    expect(again).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: `✓ already applied: ${file} ran to the end before; nothing was changed\n`,
+    });
+    expect(await activeShipKeys()).toBe(1);
+  });
+
+  it('--json: one envelope with each item; the secret on stdout when there is no secrets dir', async () => {
+    const file = await planNow(ITEMS());
+    const r = await run(['access', 'apply', file, '--json'], { GITHUB_ACTIONS: 'true' });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc)).toEqual(['schema_version', 'command', 'changed', 'not_applied', 'items']);
+    expect(doc.command).toBe('access apply');
+    expect(doc.changed).toBe(true);
+    expect(doc.not_applied).toEqual([]);
+    expect(doc.items.map((i: { id: string; outcome: string }) => [i.id, i.outcome])).toEqual([
+      ['workspace:Research', 'applied'],
+      ['grant:Research:ken@example.com', 'applied'],
+      ['key:ci-bot@service.example.com:Engineering:ship', 'applied'],
+    ]);
+    const secret = doc.items[2].secret as string;
+    expect(secret.length).toBeGreaterThan(20);
+    // Masked for the runner first, on stderr, and never anywhere else there.
+    expect(r.stderr).toBe(`::add-mask::${secret}\n`);
+  });
+
+  it('--dry-run checks drift, prints what would be done and writes nothing', async () => {
+    const file = await planNow(ITEMS());
+    const r = await run(['access', 'apply', file, '--dry-run']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: '',
+      stderr: [
+        "Dry run: the server matches the plan's base; 3 item(s) would be applied:",
+        '  + workspace Research',
+        '  + grant ken@example.com in Research',
+        '  + key "ship" of ci-bot@service.example.com in Engineering',
+        'Nothing was changed.',
+        '',
+      ].join('\n'),
+    });
+    const groups = (await sbx.call('GET', '/v1/admin/groups')).body;
+    expect(JSON.stringify(groups)).not.toContain('Research');
+    expect(existsSync(join(dir, 'config', 'journals'))).toBe(false);
+  });
+
+  it('a server that changed since the plan: exit 7 naming the change, nothing written', async () => {
+    const file = await planNow(ITEMS());
+    await sbx.call('POST', '/v1/admin/groups', { body: { name: 'Ops', description: '' } });
+    const r = await run(['access', 'apply', file, '--yes']);
+    expect(r.code).toBe(7);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'the server changed since the plan was made (1 difference); nothing was applied',
+    );
+    expect(r.stderr).toContain('  - workspace Ops was added: "present"');
+    expect(JSON.stringify((await sbx.call('GET', '/v1/admin/groups')).body)).not.toContain('Research');
+    expect(await activeShipKeys()).toBe(0);
+  });
+
+  it('an interrupted run: refused without --resume (exit 7), finished with it', async () => {
+    const file = await planNow(ITEMS());
+    const { Journal, journalId, journalPath } = await import('../../src/services/journal.js');
+    const j = Journal.open(
+      journalPath(join(dir, 'config', 'journals'), journalId('access', sbx.url, readFileSync(file))),
+    );
+    j.record('plan', { base_sha256: 'x', items: 3, secrets_dir: null });
+    const r = await run(['access', 'apply', file]);
+    expect(r.code).toBe(7);
+    expect(r.stderr).toContain(`an apply of ${file} was interrupted; run with --resume to finish it`);
+    const resumed = await run(['access', 'apply', file, '--resume', '--secrets-dir', join(dir, 's')]);
+    expect(resumed.code).toBe(0);
+    expect(await activeShipKeys()).toBe(1);
+  });
+});
+
+describe('noxus access apply on a public-API server', () => {
+  it('items this server cannot do are listed with their note and not applied: exit 3', async () => {
+    const sbx = await startTestSandbox({ seed: 'demo', api: 'public' });
+    try {
+      const dir = tempDir();
+      const env = {
+        NOXUS_API_KEY: sbx.adminKey,
+        NOXUS_BACKEND_URL: sbx.url,
+        NOXUS_CONFIG_DIR: join(dir, 'config'),
+        NO_COLOR: '1',
+      };
+      const { ApiClient } = await import('../../src/api/client.js');
+      const { Resolver } = await import('../../src/services/resolve.js');
+      const { serverAccessNow } = await import('../../src/services/access/apply.js');
+      const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
+      const caps = await discoverCapabilities({
+        client,
+        server: sbx.url,
+        profileName: 'default',
+        apiKey: sbx.adminKey,
+      });
+      const now = await serverAccessNow(new Resolver(client), (id) => caps.has(id));
+      await client.close();
+      const note = 'in the Noxus web console: Workspaces → Engineering → Members';
+      const file = write(
+        planOf(
+          sbx.url,
+          [
+            item(
+              'grant',
+              '+',
+              'Engineering:radia@example.com',
+              {
+                workspace: 'Engineering',
+                user: 'radia@example.com',
+                role: 'Reader',
+                reason: null,
+                expires: null,
+                account: false,
+              },
+              null,
+              { subject: 'radia@example.com in Engineering', availability: 'guided', note },
+            ),
+          ],
+          { current: now.doc, base_sha256: now.sha256 },
+        ),
+      );
+      const term = fakeTerminal(env, false);
+      const ctx = new Context(term.io, '0.0.0');
+      let code = 0;
+      try {
+        await (await buildProgram(ctx)).parseAsync(['access', 'apply', file], { from: 'user' });
+      } catch (e) {
+        code = report(e, ctx);
+      }
+      expect(code).toBe(3);
+      expect(term.stdout()).toBe(`+ grant radia@example.com in Engineering\tnot applied\t${note}\n`);
+      expect(term.stderr()).toContain(`- + grant radia@example.com in Engineering: ${note}`);
+      expect(term.stderr()).toContain(`not applied: radia@example.com in Engineering: ${note}`);
+      expect(term.stderr()).toContain('0 applied, 0 failed, 1 not applied');
+    } finally {
+      await sbx.cleanup();
+    }
   });
 });

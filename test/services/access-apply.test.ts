@@ -24,8 +24,12 @@ import {
   parseAccessPlan,
   type StepRecord,
 } from '../../src/services/access/apply.js';
+import { accessSha256, formatAccessFile, parseAccessFile } from '../../src/services/access/file.js';
 import type { AccessFile, AccessPlan, PlanItem } from '../../src/services/access/model.js';
+import { planAccess } from '../../src/services/access/plan.js';
+import { readServerAccess } from '../../src/services/access/read.js';
 import { Journal } from '../../src/services/journal.js';
+import { Resolver } from '../../src/services/resolve.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 const FUTURE = '2099-01-31T00:00:00.000Z';
@@ -253,11 +257,14 @@ describe('applyAccessPlan on a real sandbox', () => {
     };
   }
 
-  /** How many activity entries of each action the log holds. */
+  /** How many activity entries of each action on each kind of resource the log holds. */
   async function actionCounts(): Promise<Record<string, number>> {
     const counts: Record<string, number> = {};
     for await (const page of activityPages(client, {}))
-      for (const a of page) counts[a.action] = (counts[a.action] ?? 0) + 1;
+      for (const a of page) {
+        const k = `${a.action} ${a.resource_type}`;
+        counts[k] = (counts[k] ?? 0) + 1;
+      }
     return counts;
   }
 
@@ -371,6 +378,33 @@ describe('applyAccessPlan on a real sandbox', () => {
     await run(plan2, fresh);
     expect(await state()).toEqual(resumed);
     expect(await actionCounts()).toEqual(counts);
+  });
+
+  it('a rotation stopped after the write and resumed rotates once, delivering the same secret', async () => {
+    const k = {
+      account: 'ci-bot@service.example.com',
+      workspace: 'Engineering',
+      name: 'ci deploy',
+      restrict: ['flows_edit', 'flows_run'],
+      expires: null,
+    };
+    const plan = planOf(sbx.url, [
+      item('key', '~', 'ci-bot@service.example.com:Engineering:ci deploy', { ...k, action: 'rotate' }, k),
+    ]);
+    const journal = open();
+    beginApply(journal, plan, dir);
+    const kill: ApplyHooks = hooks({
+      afterWrite: () => {
+        throw new Error('killed');
+      },
+    });
+    await expect(run(plan, journal, kill)).rejects.toThrow('killed');
+    const out = await run(plan, open());
+    expect(out.items[0]?.outcome).toBe('applied');
+    expect(secretsSeen).toHaveLength(2);
+    expect(secretsSeen[0]?.key.value).toBe(secretsSeen[1]?.key.value);
+    const keys = (await listKeys(client, { status: 'all' })).filter((x) => x.name === 'ci deploy');
+    expect(keys.map((x) => x.status).sort()).toEqual(['active', 'revoked']);
   });
 
   it('items the server cannot do are reported with their note and not applied', async () => {
@@ -506,5 +540,70 @@ describe('drift and the plan file', () => {
         '  - items[0].before is needed for *',
       ].join('\n'),
     );
+  });
+});
+
+describe('plan then apply: the server ends as the file says', () => {
+  it('a plan made by planAccess, applied, leaves nothing to plan', async () => {
+    const sbx = await startTestSandbox({ seed: 'demo' });
+    const client = new ApiClient({ baseUrl: sbx.url, apiKey: sbx.adminKey });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'noxus-access-roundtrip-'));
+      const has = () => true;
+      const read = () => readServerAccess(new Resolver(client), has);
+      const current = await read();
+      const want = structuredClone(current.doc);
+      want.offboarding = { transfer_to: 'ada@example.com' };
+      want.roles.push({ name: 'Auditor', scope: 'workspace', permissions: ['flows_run', 'kbs_query'] });
+      want.people = want.people.filter((p) => p.email !== 'radia@example.com');
+      want.people.push({ email: 'nia@example.com', name: 'Nia New', org_role: 'Org Base' });
+      want.workspaces.push({
+        name: 'Research',
+        members: [{ user: 'nia@example.com', role: 'Auditor', reason: 'audit', expires: FUTURE }],
+      });
+      const eng = want.workspaces.find((w) => w.name === 'Engineering');
+      const ken = eng?.members.find((m) => m.user === 'ken@example.com');
+      if (ken) Object.assign(ken, { role: 'Editor', reason: 'on call' });
+      want.service_accounts.push({
+        email: 'deploy@service.example.com',
+        name: 'Deploy bot',
+        org_role: 'Org Base',
+        workspaces: [{ workspace: 'Research', role: 'Editor' }],
+        keys: [{ name: 'ship', workspace: 'Research', restrict: ['flows_run'] }],
+      });
+      const located = parseAccessFile('access.yaml', Buffer.from(formatAccessFile(want)));
+      const opts = { prune: true, has, roles: await listRoles(client), now: new Date() };
+      const { items } = planAccess(located, current, opts);
+      expect(items.map((i) => i.id)).toEqual([
+        'role:Auditor',
+        'workspace:Research',
+        'person:nia@example.com',
+        'account:deploy@service.example.com',
+        'grant:Engineering:ken@example.com',
+        'grant:Research:nia@example.com',
+        'key:deploy@service.example.com:Research:ship',
+        'offboard:radia@example.com',
+      ]);
+      const plan = planOf(sbx.url, items, {
+        current: current.doc,
+        base_sha256: accessSha256(current.doc),
+        transfer_to: 'ada@example.com',
+      });
+      const journal = Journal.open<StepRecord>(join(dir, 'j.jsonl'));
+      beginApply(journal, plan, dir);
+      const out = await applyAccessPlan(client, plan, {
+        journal,
+        journalsDir: join(dir, 'journals'),
+        server: sbx.url,
+        hooks: { onSecret: async () => undefined },
+      });
+      expect(out.items.filter((i) => i.outcome !== 'applied')).toEqual([]);
+      const after = await read();
+      const again = planAccess(located, after, { ...opts, roles: await listRoles(client) });
+      expect(again.items).toEqual([]);
+    } finally {
+      await client.close();
+      await sbx.cleanup();
+    }
   });
 });

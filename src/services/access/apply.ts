@@ -17,6 +17,7 @@ import {
   type User,
   updateUser,
 } from '../../api/users.js';
+import type { FeatureId } from '../../domain/features.js';
 import { normalizeEmail } from '../../domain/validate.js';
 import { ConflictError, NoxusError, UsageError } from '../../errors.js';
 import type { Journal } from '../journal.js';
@@ -236,6 +237,19 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
   );
 }
 
+/** The server's access now, and its canonical hash: what a plan's `base_sha256` was taken of. */
+export async function serverAccessNow(
+  r: Resolver,
+  has: (id: FeatureId) => boolean,
+): Promise<{ doc: AccessFile; sha256: string }> {
+  const [{ readServerAccess }, { accessSha256 }] = await Promise.all([
+    import('./read.js'),
+    import('./file.js'),
+  ]);
+  const now = await readServerAccess(r, has);
+  return { doc: now.doc, sha256: accessSha256(now.doc) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run
 
@@ -356,6 +370,7 @@ class Run {
       secretFile ??= rec.secret_file;
       if (rec.failed) return this.failed(item, base, messages, secretFile);
     }
+    if (writes.length === 0) return { ...base, outcome: 'applied', message: 'nothing to change' };
     const message = messages.join('; ') + (earlier === writes.length ? ' (done earlier)' : '');
     this.opts.hooks.onItem?.(item, earlier === writes.length ? 'skipped' : 'done', message);
     return { ...base, outcome: 'applied', message, ...(secretFile ? { secret_file: secretFile } : {}) };
@@ -607,18 +622,18 @@ class Run {
     b: Record<string, unknown>,
     idem: string,
   ): Promise<StepRecord> {
-    const found = await this.keyId(b);
-    if (!found) {
-      // A repeat of an interrupted rotation whose old key is gone: the same key replays the reply.
-      const owner = await this.user(String(b.account));
-      const g = await this.r.group(String(b.workspace));
-      const old = (await listKeys(this.client, { owner_id: owner.id, group_id: g.id, status: 'all' })).find(
-        (x) => x.name === b.name && x.status !== 'active',
-      );
-      if (!old) throw new ConflictError(`key "${String(b.name)}" of ${owner.email} is gone`);
-      return this.rotated(item, a, old.id, idem);
+    // The key rotated is recorded before the rotation: a repeat after a kill rotates the same id
+    // with the same Idempotency-Key (the server replays its reply), even though it is revoked now.
+    const j = this.opts.journal;
+    const mark = `rotating ${item.id}`;
+    let id = j.last(mark)?.key_id as string | undefined;
+    if (!id) {
+      const found = await this.keyId(b);
+      if (!found) throw new ConflictError(`key "${String(b.name)}" of ${String(b.account)} is gone`);
+      id = found.id;
+      j.record(mark, { key_id: id });
     }
-    return this.rotated(item, a, found.id, idem);
+    return this.rotated(item, a, id, idem);
   }
 
   private async rotated(
