@@ -219,66 +219,95 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
 
   // (d) kill -9 during apply, then --resume: the same end state as the uninterrupted run above.
   describe('kill -9 during access apply, then --resume', () => {
-    const CRASH_AT = 'person:ken@example.com';
-    let crashed: TestSandbox;
-    const c = workspace();
+    const status = async (sbx: TestSandbox, email: string) =>
+      (
+        await Promise.all(
+          ['invited', 'active', 'suspended'].map((st) => ok(sbx, 'GET', `/v1/admin/users?status=${st}`)),
+        )
+      )
+        .flat()
+        .find((u: { email: string }) => u.email === email)?.status;
+    const accountKeys = async (sbx: TestSandbox) => {
+      const r = await ok(sbx, 'GET', '/v1/admin/api-keys?status=all&size=500');
+      return ((r.items ?? r) as Array<{ name: string; holder_id: string | null }>)
+        .filter((k) => k.name === 'ci deploy')
+        .map((k) => k.name);
+    };
+    // Each kill point, and what the server shows of it before the resume.
+    const points: Array<{ step: string; killed: (sbx: TestSandbox) => Promise<unknown>; expected: unknown }> =
+      [
+        { step: 'person:ken@example.com', killed: (x) => status(x, 'ken@example.com'), expected: 'invited' },
+        // Tim is suspended in the file: invited (#1), then suspended (#2); killed between the two.
+        {
+          step: 'person:tim@example.com#1',
+          killed: (x) => status(x, 'tim@example.com'),
+          expected: 'invited',
+        },
+        // The key was made and its secret written before the journal recorded the step.
+        {
+          step: 'key:ci-bot@service.example.com:Engineering:ci deploy',
+          killed: accountKeys,
+          expected: ['ci deploy'],
+        },
+      ];
 
-    beforeAll(async () => {
-      crashed = await sandbox({ seed: 'empty' });
-      c.write('demo.yaml', first);
-      c.write('policy.yaml', POLICY);
-    });
+    it.each(points)(
+      'killed right after $step: a fresh run is refused, --resume finishes with each effect once',
+      async ({ step, killed: probe, expected }) => {
+        expect(uninterrupted, 'the uninterrupted run above').toBeDefined();
+        const crashed = await sandbox({ seed: 'empty' });
+        const c = workspace();
+        c.write('demo.yaml', first);
+        c.write('policy.yaml', POLICY);
+        const plan = await c.run(crashed, [
+          'access',
+          'plan',
+          '-f',
+          'demo.yaml',
+          '--policy',
+          'policy.yaml',
+          '-o',
+          'plan.json',
+        ]);
+        expect(plan.code, show(plan)).toBe(0);
+        expect(items(c.read('plan.json'))).toContain(`+ ${step.replace(/#\d+$/, '')}`);
+        const apply = ['access', 'apply', 'plan.json', '--yes', '--secrets-dir', 'secrets'];
+        const killed = await c.run(crashed, apply, {
+          CRASH_AFTER_STEP: step,
+          NODE_OPTIONS:
+            `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(CRASH_PRELOAD).href}`.trim(),
+        });
+        expect([killed.code, killed.signal], show(killed)).toEqual([null, 'SIGKILL']);
+        expect(await probe(crashed)).toEqual(expected);
 
-    it('dies right after the step, refuses a fresh run, and --resume finishes with each effect once', async () => {
-      expect(uninterrupted, 'the uninterrupted run above').toBeDefined();
-      const plan = await c.run(crashed, [
-        'access',
-        'plan',
-        '-f',
-        'demo.yaml',
-        '--policy',
-        'policy.yaml',
-        '-o',
-        'plan.json',
-      ]);
-      expect(plan.code, show(plan)).toBe(0);
-      expect(items(c.read('plan.json'))).toContain(`+ ${CRASH_AT}`);
-      const apply = ['access', 'apply', 'plan.json', '--yes', '--secrets-dir', 'secrets'];
-      const killed = await c.run(crashed, apply, {
-        CRASH_AFTER_STEP: CRASH_AT,
-        NODE_OPTIONS:
-          `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(CRASH_PRELOAD).href}`.trim(),
-      });
-      expect([killed.code, killed.signal], show(killed)).toEqual([null, 'SIGKILL']);
-      // Ken was invited before the kill; what came after his step was not done.
-      expect(
-        (await ok(crashed, 'GET', '/v1/admin/users?status=invited')).map((u: { email: string }) => u.email),
-      ).toContain('ken@example.com');
+        const fresh = await c.run(crashed, apply);
+        expect(fresh.code, show(fresh)).toBe(7);
+        expect(fresh.stderr).toContain('--resume');
 
-      const fresh = await c.run(crashed, apply);
-      expect(fresh.code, show(fresh)).toBe(7);
-      expect(fresh.stderr).toContain('--resume');
-
-      const resumed = await c.run(crashed, [...apply, '--resume']);
-      expect(resumed.code, show(resumed)).toBe(0);
-      // The same users, memberships, keys (one per name), resources and activity entries per action
-      // as the uninterrupted run: every invitation, grant and key made once.
-      expect(await snapshot(crashed)).toEqual(uninterrupted);
-      expect(managed(await exportTo(c, crashed, 'after.yaml'))).toBe(managed(uninterruptedExport));
-      const invitations: Array<{ email: string }> = await ok(
-        crashed,
-        'GET',
-        '/v1/admin/invitations?status=all',
-      );
-      const perEmail = new Map<string, number>();
-      for (const i of invitations) perEmail.set(i.email, (perEmail.get(i.email) ?? 0) + 1);
-      expect(
-        [...perEmail.values()].every((n) => n === 1),
-        JSON.stringify([...perEmail]),
-      ).toBe(true);
-      // The key's secret was delivered once, to the secrets dir.
-      expect(readdirSync(join(c.cwd, 'secrets'))).toHaveLength(1);
-    }, 60_000);
+        const resumed = await c.run(crashed, [...apply, '--resume']);
+        expect(resumed.code, show(resumed)).toBe(0);
+        // The same users, memberships, keys (per name: one), resources and activity entries per
+        // action as the uninterrupted run: every invitation, grant and key made once.
+        expect(await snapshot(crashed)).toEqual(uninterrupted);
+        expect(managed(await exportTo(c, crashed, 'after.yaml'))).toBe(managed(uninterruptedExport));
+        const invitations: Array<{ email: string }> = await ok(
+          crashed,
+          'GET',
+          '/v1/admin/invitations?status=all',
+        );
+        const perEmail = new Map<string, number>();
+        for (const i of invitations) perEmail.set(i.email, (perEmail.get(i.email) ?? 0) + 1);
+        // Every person but the owner was invited (a service account never is).
+        const people = uninterrupted.users.filter(
+          (u) => u.split(' ')[2] === 'human' && !u.startsWith('owner@'),
+        );
+        expect(perEmail.size).toBe(people.length);
+        expect([...perEmail].filter(([, n]) => n !== 1)).toEqual([]);
+        // The key's secret was delivered once, to the secrets dir.
+        expect(readdirSync(join(c.cwd, 'secrets'))).toHaveLength(1);
+      },
+      60_000,
+    );
   });
 
   // (e) Bad input.
