@@ -577,6 +577,16 @@ describe('--prune: removes exactly the unmanaged grants; a person removed from t
       expect(plain.stdout).toContain(who);
     expect(await snapshot(sbx)).toEqual(kept);
 
+    // The identity of the key in use is never offboarded: a file without the owner is refused.
+    const noOwner = parse(w.read('wanted.yaml'));
+    noOwner.people = noOwner.people.filter((p: { email: string }) => p.email !== 'owner@example.com');
+    w.write('no-owner.yaml', stringify(noOwner));
+    const self = await w.run(sbx, ['access', 'plan', '-f', 'no-owner.yaml', '--prune', '-o', 'self.json']);
+    expect(self.code, show(self)).toBe(7);
+    expect(self.stderr).toContain('this plan would offboard owner@example.com');
+    expect(w.has('self.json')).toBe(false);
+    expect(await snapshot(sbx)).toEqual(kept);
+
     const plan = await w.run(sbx, ['access', 'plan', '-f', 'wanted.yaml', '--prune', '-o', 'prune.json']);
     expect(plan.code, show(plan)).toBe(0);
     const removals = items(w.read('prune.json')).filter((i) => i.startsWith('-'));
