@@ -136,10 +136,11 @@ describe("the README's access-as-code workflow", () => {
     expect(runSteps(plan).map((s) => [s.name, s.run?.trim()])).toEqual([
       ['Plan', 'noxus access plan -f access.yaml -o plan.json --format md > plan.md'],
     ]);
-    const comment = plan.steps.at(-1) as Step;
-    expect([comment.uses?.split('@')[0], comment.with?.path]).toEqual([
+    const comment = plan.steps.at(-1) as Step & { if?: string };
+    expect([comment.uses?.split('@')[0], comment.with?.path, comment.if]).toEqual([
       'marocchino/sticky-pull-request-comment',
       'plan.md',
+      ['$', '{{ !cancelled() }}'].join(''),
     ]);
     expect(runSteps(apply).map((s) => [s.name, s.run?.trim()])).toEqual([
       ['Plan', 'noxus access plan -f access.yaml -o plan.json'],
@@ -229,4 +230,29 @@ describe("the README's access-as-code workflow", () => {
     expect(await snapshot(sbx)).toEqual(applied);
     expect(readdirSync(join(again.runnerTemp)).filter((f) => f === 'secrets')).toEqual([]);
   }, 120_000);
+
+  it('PR: a change the policy refuses fails the plan step (exit 1) with a Markdown comment naming why; nothing written', async () => {
+    const repo = temp('noxus-access-ci-repo-');
+    const env = {
+      PATH: `${dirname(BIN)}:${process.env.PATH}`,
+      HOME: temp('noxus-access-ci-home-'),
+      CI: 'true',
+      NO_COLOR: '1',
+      NOXUS_API_KEY: sbx.adminKey,
+      NOXUS_BACKEND_URL: sbx.url,
+    };
+    expect((await bash('noxus access export -o access.yaml', repo, env)).code).toBe(0);
+    const doc = parse(readFileSync(join(repo, 'access.yaml'), 'utf8'));
+    doc.people.find((p: { email: string }) => p.email === 'radia@example.com').org_role = 'Org Admin';
+    writeFileSync(join(repo, 'access.yaml'), stringify(doc));
+    const before = await snapshot(sbx);
+    const pr = await runJob(workflow.jobs.plan as Job, repo);
+    expect(pr.results.map((r) => [r.step, r.code])).toEqual([['Plan', 1]]);
+    expect(pr.results[0]?.stderr).toContain('too_many_org_admins (radia@example.com)');
+    const md = readFileSync(join(repo, 'plan.md'), 'utf8');
+    expect(md).toContain('| person | radia@example.com | org\\_role: Org Base → Org Admin |');
+    expect(md).toMatch(/\| fails \| error \| too\\_many\\_org\\_admins \| radia@example\.com \|/);
+    expect(() => statSync(join(repo, 'plan.json'))).toThrow();
+    expect(await snapshot(sbx)).toEqual(before);
+  }, 60_000);
 });

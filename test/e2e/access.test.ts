@@ -180,6 +180,23 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
     expect(await snapshot(demo)).toEqual(before);
   });
 
+  it("the plan's findings on what it leaves alone (people's own keys) are review check's, fix included", async () => {
+    const check = await w.run(demo, ['review', 'check', '--json']);
+    expect(check.code).toBe(1); // the demo has findings
+    const plan = await w.run(demo, ['access', 'plan', '-f', 'demo.yaml', '--json']);
+    expect(plan.code, show(plan)).toBe(0);
+    type F = { rule: string; subject: string; fix: string };
+    const rules = new Set(['personal_key_used_as_integration', 'unrestricted_key']);
+    const pick = (fs: F[]) =>
+      fs
+        .filter((f) => rules.has(f.rule))
+        .map((f) => `${f.rule} ${f.subject}: ${f.fix}`)
+        .sort();
+    const fromCheck = pick(JSON.parse(check.stdout).items as F[]);
+    expect(fromCheck.length).toBeGreaterThan(0);
+    expect(pick(JSON.parse(plan.stdout).plan.findings as F[])).toEqual(fromCheck);
+  });
+
   it('a changed file: --detailed-exitcode exits 9 (changes pending), and the plan names the change', async () => {
     const doc = parse(first);
     const eng = doc.workspaces.find((x: { name: string }) => x.name === 'Engineering');
