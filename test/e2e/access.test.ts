@@ -664,6 +664,57 @@ describe('--prune: removes exactly the unmanaged grants; a person removed from t
   }, 60_000);
 });
 
+// ---- drift and secrets on stdout ----
+
+describe('apply refuses a server that changed since the plan; without --secrets-dir a secret is printed once, masked', () => {
+  let sbx: TestSandbox;
+  const w = workspace();
+
+  beforeAll(async () => {
+    sbx = await sandbox({ seed: 'demo' });
+  });
+
+  it('drift: exit 7 naming the change, nothing written', async () => {
+    const doc = parse(await exportTo(w, sbx, 'access.yaml'));
+    const eng = doc.workspaces.find((x: { name: string }) => x.name === 'Engineering');
+    eng.members.find((m: { user: string }) => m.user === 'ken@example.com').role = 'Editor';
+    w.write('ken.yaml', stringify(doc));
+    const plan = await w.run(sbx, ['access', 'plan', '-f', 'ken.yaml', '-o', 'plan.json']);
+    expect(plan.code, show(plan)).toBe(0);
+    // Someone changes the organization between the plan and its apply.
+    const moved = await w.run(sbx, ['ws', 'set-role', 'Support', 'alan@example.com', '--role', 'Editor']);
+    expect(moved.code, show(moved)).toBe(0);
+    const before = await snapshot(sbx);
+    const apply = await w.run(sbx, ['access', 'apply', 'plan.json', '--yes']);
+    expect(apply.code, show(apply)).toBe(7);
+    expect(apply.stderr).toContain('alan@example.com');
+    expect(await snapshot(sbx)).toEqual(before);
+  });
+
+  it('a new key without --secrets-dir: its secret on stdout once, registered as a mask on stderr', async () => {
+    const doc = parse(await exportTo(w, sbx, 'now.yaml'));
+    doc.service_accounts
+      .find((a: { email: string }) => a.email === 'ci-bot@service.example.com')
+      .keys.push({ name: 'release sync', workspace: 'Engineering', restrict: ['flows_run'] });
+    w.write('key.yaml', stringify(doc));
+    const plan = await w.run(sbx, ['access', 'plan', '-f', 'key.yaml', '-o', 'key.json']);
+    expect(plan.code, show(plan)).toBe(0);
+    const apply = await w.run(sbx, ['access', 'apply', 'key.json', '--yes'], { GITHUB_ACTIONS: 'true' });
+    expect(apply.code, show(apply)).toBe(0);
+    const secrets = apply.stdout.match(/noxus_[0-9A-Za-z]{20,}/g) ?? [];
+    expect(secrets).toHaveLength(1);
+    const secret = secrets[0] as string;
+    expect(apply.stderr.split('\n')).toContain(`::add-mask::${secret}`);
+    // Never in the plan, the journal or anything else the run left behind.
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)],
+      );
+    const holding = files(w.cwd).filter((f) => readFileSync(f, 'utf8').includes(secret));
+    expect(holding).toEqual([]);
+  });
+});
+
 // ---- (f) an expiring grant lapses ----
 
 describe('a grant from the file lapses at its expiry (the sandbox clock), and the key held through it shrinks', () => {
