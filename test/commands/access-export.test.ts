@@ -46,7 +46,7 @@ const USERS = [
   user('u1', 'Ada@example.com', { tenant_admin: true, org_role: { id: 'org_admin', name: 'Org Admin' } }),
   user('u9', 'gone@example.com', { status: 'removed', is_active: false }),
   user('u2', 'bot@example.com', { kind: 'service' }),
-  user('u4', 'new@example.com', { status: 'invited', is_active: false }),
+  user('u4', 'new@example.com', { status: 'invited', is_active: false, name: '' }),
 ];
 const member = (user_id: string, email: string, role: string, via = 'membership', terms = {}) => ({
   user_id,
@@ -68,6 +68,7 @@ const MEMBERS: Record<string, unknown[]> = {
     member('u1', 'Ada@example.com', 'Admin', 'org_admin'),
   ],
   'w-eng': [
+    member('u9', 'gone@example.com', 'Reader'),
     member('u4', 'new@example.com', 'Auditor'),
     member('u2', 'bot@example.com', 'Editor'),
     member('u1', 'Ada@example.com', 'Admin', 'org_admin'),
@@ -148,7 +149,7 @@ people:
     name: Name u1
     org_role: Org Admin
   - email: new@example.com
-    name: Name u4
+    name: new
     org_role: Org Base
   - email: zed@example.com
     name: Name u3

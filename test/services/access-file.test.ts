@@ -2,10 +2,12 @@
 // size and alias limits, and one deterministic written form whose canonical hash ignores what the
 // server assigns.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { Role } from '../../src/api/roles.js';
 import { permissionCatalogue } from '../../src/domain/permissions.js';
 import { BUILTIN_ROLES } from '../../src/domain/roles.js';
@@ -276,6 +278,8 @@ service_accounts: []
     ])
       expect(parseExpiry(bad)).toBeUndefined();
     expect(parseExpiry('2028-02-29')).toBe('2028-02-29T00:00:00.000Z');
+    expect(parseExpiry('2027-01-31t17:00:00z')).toBe('2027-01-31T17:00:00.000Z');
+    expect(parseExpiry('2027-01-31T17:00:00+99:00')).toBeUndefined();
   });
 });
 
@@ -465,6 +469,30 @@ service_accounts:
     ]);
   });
 
+  it('refuses a duplicate service account and a transfer to someone not in people', () => {
+    const f = one(`offboarding:
+  transfer_to: nobody@example.com
+roles: []
+people: []
+workspaces: []
+service_accounts:
+  - email: bot@example.com
+    name: Bot
+    org_role: Org Base
+    workspaces: []
+    keys: []
+  - email: BOT@example.com
+    name: Bot again
+    org_role: Org Base
+    workspaces: []
+    keys: []
+`);
+    expect(check(f)).toEqual([
+      '4:16: offboarding.transfer_to: unknown person "nobody@example.com" (not in people)',
+      '14:12: service_accounts[1].email: duplicate service account "BOT@example.com" (first at line 9)',
+    ]);
+  });
+
   it('judges expiry against the injected clock', () => {
     const f = one(`roles: []
 people:
@@ -615,5 +643,59 @@ describe('canonicalAccessJson and accessSha256', () => {
     const changed = structuredClone(doc);
     changed.workspaces[1]!.members[0]!.reason = 'audit';
     expect(accessSha256(changed)).not.toBe(accessSha256(doc));
+  });
+});
+
+describe('docs/access.schema.json', () => {
+  const schema = JSON.parse(readFileSync(join(import.meta.dirname, '../../docs/access.schema.json'), 'utf8'));
+  const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+  const schemaAccepts = (text: string) => validate(parseYaml(text));
+  const parserAccepts = (text: string) => {
+    try {
+      readAccessFile(file(text));
+      return true;
+    } catch (e) {
+      if (e instanceof InputErrors) return false;
+      throw e;
+    }
+  };
+
+  it('accepts what the parser accepts: a hand-written file and the written form', () => {
+    for (const text of [GOOD, FORMATTED, BAD]) {
+      expect(parserAccepts(text)).toBe(true);
+      expect(schemaAccepts(text), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+
+  it.each([
+    ['version 2', (t: string) => t.replace('version: 1', 'version: 2')],
+    ['another kind', (t: string) => t.replace('kind: noxus-access', 'kind: noxus-access-plan')],
+    ['an unknown top-level key', (t: string) => `${t}extra: 1\n`],
+    [
+      'an unknown key in a grant',
+      (t: string) => t.replace('role: Auditor\n', 'role: Auditor\n        color: red\n'),
+    ],
+    ['no people', (t: string) => t.replace(/^people:\n( {2}.*\n)+/m, '')],
+    ['a workspace without members', (t: string) => t.replace('    members: []\n', '')],
+    ['a bad expiry', (t: string) => t.replace('2027-01-31T00:00:00.000Z', '31/01/2027')],
+    [
+      'an expiry without an offset',
+      (t: string) => t.replace('2027-01-31T00:00:00.000Z', '2027-01-31T00:00:00'),
+    ],
+    [
+      'restrict as a string',
+      (t: string) => t.replace('restrict: [flows_edit, flows_run]', 'restrict: flows_run'),
+    ],
+    ['a bad email', (t: string) => t.replace('email: ken@example.com', 'email: ken at example.com')],
+    ['suspended as a string', (t: string) => t.replace('suspended: true', 'suspended: "yes"')],
+    ['a scope that is neither', (t: string) => t.replace('scope: workspace', 'scope: team')],
+    ['a bad rotation period', (t: string) => t.replace('rotate_every: 90d', 'rotate_every: 3 months')],
+    ['an empty restriction', (t: string) => t.replace('restrict: [flows_edit, flows_run]', 'restrict: []')],
+    ['an empty name', (t: string) => t.replace('name: Ken Thompson', 'name: " "')],
+  ])('refuses %s, as the parser does', (_what, change) => {
+    const text = change(FORMATTED);
+    expect(text).not.toBe(FORMATTED);
+    expect(parserAccepts(text)).toBe(false);
+    expect(schemaAccepts(text)).toBe(false);
   });
 });

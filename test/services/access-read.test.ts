@@ -1,6 +1,10 @@
 // A server's access read into the file's shape, against a real sandbox: what the demo organization
 // exports (exactly), what a public-only server cannot show, and the same hash on every read.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ApiClient } from '../../src/api/client.js';
 import {
   accessSha256,
@@ -44,7 +48,7 @@ beforeAll(async () => {
     send_invitation: false,
   });
   await ok('DELETE', '/v1/admin/users/radia@example.com');
-  // Promoted with grants in place: the grants stay stored, and an org admin's are never listed.
+  // A promotion: the sandbox drops the grants; an org admin is never listed as a member.
   await ok('PATCH', '/v1/admin/users/linus@example.com', { org_role: 'Org Admin' });
   const bot = await ok('GET', '/v1/admin/users/ci-bot@service.example.com');
   await ok('POST', '/v1/admin/groups/Engineering/api-keys', {
@@ -200,7 +204,13 @@ describe('readServerAccess', () => {
       ['margaret@example.com', 'Marketing', 'campaign sync', true],
       ['owner@example.com', 'Default', 'bootstrap', false],
     ]);
-    // The written export reads back and passes every rule against the server it came from.
+    // The written export is valid by the published schema, reads back, and passes every rule
+    // against the server it came from.
+    const schema = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../docs/access.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
+    expect(validate(parseYaml(text)), JSON.stringify(validate.errors)).toBe(true);
     const f = parseAccessFile('access.yaml', Buffer.from(text));
     const roles = await new Resolver(client).roles();
     const permissions = (await ok('GET', '/v1/admin/permissions')) as Parameters<

@@ -412,12 +412,19 @@ class Shape {
       name: this.name(m.name, [...p, 'name']),
       workspace: this.name(m.workspace, [...p, 'workspace']),
     };
-    if (m.restrict !== undefined)
+    if (m.restrict !== undefined) {
       k.restrict = m.restrict === null ? null : this.permissions(m.restrict, [...p, 'restrict']);
+      // The server refuses an empty restriction rather than read it as "nothing" or "everything".
+      if (Array.isArray(m.restrict) && m.restrict.length === 0)
+        this.report(
+          [...p, 'restrict'],
+          `${label([...p, 'restrict'])}: must list at least one permission; leave it out for an unrestricted key`,
+        );
+    }
     if (m.expires !== undefined) k.expires = this.expiry(m.expires, [...p, 'expires']);
     if (m.rotate_every !== undefined)
       k.rotate_every = this.string(m.rotate_every, [...p, 'rotate_every'], (s) =>
-        typeof s === 'string' && parseDuration(s) !== undefined
+        typeof s === 'string' && s === s.trim() && parseDuration(s) !== undefined
           ? undefined
           : `must be a duration such as 90d, 12w or 24h, got ${JSON.stringify(s)}`,
       );

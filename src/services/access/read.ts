@@ -57,14 +57,17 @@ export async function readServerAccess(
   const live = users.filter((u) => u.status !== 'removed');
   const isAccount = (u: User) => u.kind === 'service';
   const byId = new Map(live.map((u) => [u.id, u]));
+  // The public API says only tenant_admin: its org roles read as the two built-in ones.
   const orgRole = (u: User) => u.org_role?.name ?? (u.tenant_admin ? 'Org Admin' : 'Org Base');
+  // A file's names are never empty: a user without one is named by the next thing the server says.
+  const nameOf = (u: User) => u.name || u.display_name || u.email;
   const admins = new Set(live.filter((u) => isOrgAdmin(u, roles)).map((u) => u.id));
 
   const people: AccessPerson[] = live
     .filter((u) => !isAccount(u))
     .map((u) => ({
       email: u.email,
-      name: u.name ?? u.display_name,
+      name: nameOf(u),
       org_role: orgRole(u),
       ...(u.status === 'suspended' ? { suspended: true } : {}),
     }));
@@ -73,7 +76,7 @@ export async function readServerAccess(
       .filter(isAccount)
       .map((u) => [
         u.id,
-        { email: u.email, name: u.name ?? u.display_name, org_role: orgRole(u), workspaces: [], keys: [] },
+        { email: u.email, name: nameOf(u), org_role: orgRole(u), workspaces: [], keys: [] },
       ]),
   );
 
@@ -87,7 +90,8 @@ export async function readServerAccess(
         for await (const page of memberPages(client, g.id, 1000)) {
           for (const m of page) {
             // An org admin is admin everywhere by the org role: the file never lists their grants.
-            if (m.via !== 'membership' || admins.has(m.user_id)) continue;
+            // Nor the grants of users not in the list (removed ones).
+            if (m.via !== 'membership' || admins.has(m.user_id) || !byId.has(m.user_id)) continue;
             const terms = {
               role: m.role.name,
               ...(m.reason ? { reason: m.reason } : {}),
@@ -95,7 +99,7 @@ export async function readServerAccess(
             };
             const account = accounts.get(m.user_id);
             if (account) account.workspaces.push({ workspace: g.name, ...terms });
-            else members.get(g.id)?.push({ user: byId.get(m.user_id)?.email ?? m.email, ...terms });
+            else members.get(g.id)?.push({ user: (byId.get(m.user_id) as User).email, ...terms });
           }
         }
         if (++done % 10 === 0 || done === groups.length)
