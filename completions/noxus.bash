@@ -7,7 +7,7 @@ _noxus() {
   for (( i=1; i<COMP_CWORD; i++ )); do
     w="${COMP_WORDS[i]}"
     case "$w" in -*) continue ;; esac
-    case "${COMP_WORDS[i-1]}" in --action|--actor|--api|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires|--expires-at|--expires-in|--file|--format|--from|--from-csv|--grant|--host|--key|--key-workspace|--kind|--limit|--manual-steps|--name|--openapi|--org-role|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--reason|--report-dir|--resource|--restrict|--results|--revoke|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--unknown-routes|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
+    case "${COMP_WORDS[i-1]}" in --action|--actor|--api|--apply|--avatar-url|--concurrency|--confirm-builtin|--created-by|--credential-store|--data|--description|--display-name|--email|--expires|--expires-at|--expires-in|--file|--format|--from|--from-csv|--grant|--host|--key|--key-workspace|--kind|--limit|--manual-steps|--name|--openapi|--org-role|--out|--output|--overlap|--owner|--permissions|--plan-out|--policy|--port|--profile|--rate-limit|--reason|--report-dir|--resource|--restrict|--results|--revoke|--role|--scale|--scope|--secret-file|--secrets-dir|--seed|--since|--smtp|--status|--transfer-to|--unknown-routes|--until|--unused-days|--url|--workspace|-f|-o) continue ;; esac
     if _noxus_words "${cmdpath:+$cmdpath }$w" >/dev/null; then cmdpath="${cmdpath:+$cmdpath }$w"; fi
   done
   case "$cmdpath|$prev" in
@@ -227,11 +227,14 @@ _noxus() {
       'review verify|--url') COMPREPLY=(); return 0 ;;
       'access|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'access|--url') COMPREPLY=(); return 0 ;;
-      'access export|-o') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
-      'access export|--output') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
-      'access export|--transfer-to') COMPREPLY=(); return 0 ;;
-      'access export|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
-      'access export|--url') COMPREPLY=(); return 0 ;;
+      'access plan|-f') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access plan|--file') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access plan|-o') COMPREPLY=(); return 0 ;;
+      'access plan|--out') COMPREPLY=(); return 0 ;;
+      'access plan|--policy') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access plan|--format') COMPREPLY=( $(compgen -W 'text md' -- "$cur") ); return 0 ;;
+      'access plan|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'access plan|--url') COMPREPLY=(); return 0 ;;
       'activity|--actor') COMPREPLY=(); return 0 ;;
       'activity|--resource') COMPREPLY=(); return 0 ;;
       'activity|--action') COMPREPLY=(); return 0 ;;
@@ -340,8 +343,8 @@ _noxus_words() {
       'review diff') words='--format -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review check') words='--policy --from -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review verify') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'access') words='export -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'access export') words='-o --output --transfer-to -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access') words='plan -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access plan') words='-f --file -o --out --prune --policy --format --detailed-exitcode -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
