@@ -227,6 +227,11 @@ _noxus() {
       'review verify|--url') COMPREPLY=(); return 0 ;;
       'access|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'access|--url') COMPREPLY=(); return 0 ;;
+      'access export|-o') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access export|--output') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
+      'access export|--transfer-to') COMPREPLY=(); return 0 ;;
+      'access export|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'access export|--url') COMPREPLY=(); return 0 ;;
       'access plan|-f') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'access plan|--file') COMPREPLY=( $(compgen -f -- "$cur") ); return 0 ;;
       'access plan|-o') COMPREPLY=(); return 0 ;;
@@ -235,6 +240,9 @@ _noxus() {
       'access plan|--format') COMPREPLY=( $(compgen -W 'text md' -- "$cur") ); return 0 ;;
       'access plan|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
       'access plan|--url') COMPREPLY=(); return 0 ;;
+      'access apply|--secrets-dir') COMPREPLY=( $(compgen -d -- "$cur") ); return 0 ;;
+      'access apply|--profile') COMPREPLY=( $(compgen -W "$(noxus __complete profile 2>/dev/null)" -- "$cur") ); return 0 ;;
+      'access apply|--url') COMPREPLY=(); return 0 ;;
       'activity|--actor') COMPREPLY=(); return 0 ;;
       'activity|--resource') COMPREPLY=(); return 0 ;;
       'activity|--action') COMPREPLY=(); return 0 ;;
@@ -343,8 +351,10 @@ _noxus_words() {
       'review diff') words='--format -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review check') words='--policy --from -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'review verify') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
-      'access') words='plan -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access') words='export plan apply -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access export') words='-o --output --transfer-to -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'access plan') words='-f --file -o --out --prune --policy --format --detailed-exitcode -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
+      'access apply') words='--secrets-dir --resume --dry-run -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'activity') words='--actor --resource --action --workspace --since --until --limit -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'completion') words='-v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;
       'sandbox') words='start stop status act-as -v --version --profile --url --json --no-color --wide -y --yes --no-input --debug -h --help' ;;

@@ -852,7 +852,9 @@ complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l yes -s
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''review'\'' '\''verify'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -a 'export' -d 'write the organization'\''s access as a YAML file: people, grants, service accounts and their keys, custom roles'
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -a 'plan' -d 'compare an access file with the organization: what applying it would add, change and remove, judged by the policy'
+complete -c noxus -n '__fish_noxus_path '\''access'\''' -a 'apply' -d 'apply a saved access plan (from noxus access plan -o) item by item; resumable'
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l version -s v
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l url -r
@@ -863,6 +865,18 @@ complete -c noxus -n '__fish_noxus_path '\''access'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''access'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l output -s o -r -F
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l transfer-to -r
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''export'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l file -s f -r -F
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l out -s o -r
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l prune
@@ -879,6 +893,19 @@ complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l yes -s y
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l no-input
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l debug
 complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''plan'\''' -l help -s h
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l secrets-dir -r -F
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l resume
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l dry-run
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l version -s v
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l profile -r -a '(noxus __complete profile 2>/dev/null)'
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l url -r
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l json
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l no-color
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l wide
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l yes -s y
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l no-input
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l debug
+complete -c noxus -n '__fish_noxus_path '\''access'\'' '\''apply'\''' -l help -s h
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l actor -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l resource -r
 complete -c noxus -n '__fish_noxus_path '\''activity'\''' -l action -r

@@ -194,6 +194,27 @@ export const COMMANDS: Record<string, CommandNeeds> = {
     needs: ['identity', 'users.list', 'workspaces.list', 'roles.list', 'system-keys.list'],
     optional: REVIEW_OPTIONAL,
   },
+  'review diff': { needs: [] },
+  'review verify': { needs: [] },
+  'review check': {
+    needs: [],
+    optional: [
+      'identity',
+      'users.list',
+      'workspaces.list',
+      'roles.list',
+      'system-keys.list',
+      ...REVIEW_OPTIONAL,
+    ],
+  },
+  'access export': {
+    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
+    optional: ['members.list', 'members.terms', 'keys.list', 'service-accounts'],
+  },
+  'access plan': {
+    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
+    optional: ['members.list', 'keys.list', 'permissions.catalogue', 'service-accounts'],
+  },
   // Each item of the plan names the feature it needs; the plan decided what this server can do.
   'access apply': {
     needs: [],
@@ -216,27 +237,6 @@ export const COMMANDS: Record<string, CommandNeeds> = {
       'users.access',
       'transfers',
     ],
-  },
-  'review diff': { needs: [] },
-  'review verify': { needs: [] },
-  'review check': {
-    needs: [],
-    optional: [
-      'identity',
-      'users.list',
-      'workspaces.list',
-      'roles.list',
-      'system-keys.list',
-      ...REVIEW_OPTIONAL,
-    ],
-  },
-  'access export': {
-    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
-    optional: ['members.list', 'members.terms', 'keys.list', 'service-accounts'],
-  },
-  'access plan': {
-    needs: ['identity', 'users.list', 'workspaces.list', 'roles.list'],
-    optional: ['members.list', 'keys.list', 'permissions.catalogue', 'service-accounts'],
   },
   activity: { needs: ['activity'] },
   completion: { needs: [] },

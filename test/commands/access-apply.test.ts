@@ -195,8 +195,9 @@ describe('noxus access apply against a real sandbox', () => {
     await sbx.cleanup();
   });
 
-  async function run(argv: string[], extra: Record<string, string> = {}) {
+  async function run(argv: string[], extra: Record<string, string> = {}, cwd?: string) {
     const term = fakeTerminal({ ...env, ...extra }, false);
+    if (cwd) term.io.cwd = cwd;
     const ctx = new Context(term.io, '0.0.0');
     ctx.prompterFactory = () => {
       throw new Error('this test expects no prompt at all');
@@ -263,7 +264,7 @@ describe('noxus access apply against a real sandbox', () => {
     const rows = r.stdout.split('\n').filter(Boolean);
     expect(rows.slice(0, 2)).toEqual([
       '+ workspace Research\tapplied\tcreated workspace Research',
-      '+ grant ken@example.com in Research\tapplied\tken@example.com in Research: Reader',
+      '+ grant ken@example.com in Research\tapplied\tken@example.com in Research: Reader, reason "pairing"',
     ]);
     expect(rows[2]).toMatch(
       new RegExp(
@@ -344,6 +345,57 @@ describe('noxus access apply against a real sandbox', () => {
     expect(r.stderr).toContain('  - workspace Ops was added: "present"');
     expect(JSON.stringify((await sbx.call('GET', '/v1/admin/groups')).body)).not.toContain('Research');
     expect(await activeShipKeys()).toBe(0);
+  });
+
+  it('offboards with the offboarding checklist and writes its report as noxus offboard does', async () => {
+    const file = await planNow(
+      [
+        item(
+          'offboard',
+          '-',
+          'radia@example.com',
+          { transfer_to: 'ada@example.com' },
+          { email: 'radia@example.com', name: 'Radia Perlman', org_role: 'Org Base' },
+          { subject: 'radia@example.com' },
+        ),
+      ],
+      { transfer_to: 'ada@example.com', prune: true },
+    );
+    const refused = await run(['access', 'apply', file]);
+    expect(refused.code).toBe(2);
+    const r = await run(['access', 'apply', file, '--yes'], {}, dir);
+    expect(r.code).toBe(0);
+    const reports = readdirSync(dir).filter((f) => f.startsWith('offboard-radia@example.com-'));
+    expect(reports.map((f) => f.slice(f.lastIndexOf('.'))).sort()).toEqual(['.json', '.md']);
+    const md = join(dir, reports.find((f) => f.endsWith('.md')) as string);
+    expect(readFileSync(md, 'utf8')).toContain('# Offboarding of radia@example.com');
+    expect(r.stdout).toBe(
+      `- offboard radia@example.com\tapplied\toffboarded radia@example.com, work transferred to ada@example.com; report: ${md}\n`,
+    );
+    const removed = (await sbx.call('GET', '/v1/admin/users?status=removed')).text;
+    expect(removed).toContain('radia@example.com');
+  });
+
+  it('export, edit, plan -o, apply: a second plan finds nothing to change', async () => {
+    const yaml = join(dir, 'access.yaml');
+    expect((await run(['access', 'export', '-o', yaml])).code).toBe(0);
+    const text = readFileSync(yaml, 'utf8');
+    const edited = text.replace(
+      /(- user: ken@example\.com\n\s+role: )Reader/,
+      '$1Editor\n        reason: on call',
+    );
+    expect(edited).not.toBe(text);
+    writeFileSync(yaml, edited);
+    const out = join(dir, 'plan.json');
+    const planned = await run(['access', 'plan', '-f', yaml, '-o', out]);
+    expect(planned.code).toBe(0);
+    const applied = await run(['access', 'apply', out]);
+    expect(applied.stdout).toBe(
+      '~ grant ken@example.com in Engineering\tapplied\tken@example.com in Engineering: Editor, reason "on call"\n',
+    );
+    expect(applied.code).toBe(0);
+    const again = await run(['access', 'plan', '-f', yaml, '--detailed-exitcode']);
+    expect(again.code).toBe(0);
   });
 
   it('an interrupted run: refused without --resume (exit 7), finished with it', async () => {

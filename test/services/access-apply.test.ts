@@ -407,6 +407,54 @@ describe('applyAccessPlan on a real sandbox', () => {
     expect(keys.map((x) => x.status).sort()).toEqual(['active', 'revoked']);
   });
 
+  it('a new person listed as suspended is invited, then suspended (two steps)', async () => {
+    const journal = open();
+    const plan = planOf(sbx.url, [
+      item('person', '+', 'sue@example.com', {
+        email: 'sue@example.com',
+        name: 'Sue',
+        org_role: 'Org Base',
+        suspended: true,
+      }),
+    ]);
+    beginApply(journal, plan, undefined);
+    const out = await run(plan, journal);
+    expect(out.items[0]?.message).toBe('invited sue@example.com as Org Base; suspended sue@example.com');
+    const sue = (await listUsers(client, { status: 'suspended' })).find((u) => u.email === 'sue@example.com');
+    expect(sue?.status).toBe('suspended');
+  });
+
+  it('removals: an account key revoked, an account deleted, a custom role deleted', async () => {
+    const journal = open();
+    const ci = { account: 'ci-bot@service.example.com', workspace: 'Engineering', name: 'ci deploy' };
+    const plan = planOf(sbx.url, [
+      item(
+        'key',
+        '-',
+        'ci-bot@service.example.com:Engineering:ci deploy',
+        { ...ci, restrict: ['flows_edit', 'flows_run'], expires: null, action: 'revoke' },
+        { ...ci, restrict: ['flows_edit', 'flows_run'], expires: null },
+      ),
+      item('account', '-', 'ci-bot@service.example.com', null, {
+        email: 'ci-bot@service.example.com',
+        name: 'CI bot',
+        org_role: 'Org Base',
+      }),
+      item('role', '-', 'Tester', null, { name: 'Tester', scope: 'workspace', permissions: ['flows_run'] }),
+    ]);
+    beginApply(journal, plan, undefined);
+    const out = await run(plan, journal);
+    expect(out.items.map((i) => [i.outcome, i.message?.replace(/\(.*\)/, '(id)')])).toEqual([
+      ['applied', 'revoked key "ci deploy" (id)'],
+      ['applied', 'deleted service account ci-bot@service.example.com'],
+      ['applied', 'deleted role Tester'],
+    ]);
+    expect((await listUsers(client)).some((u) => u.email === 'ci-bot@service.example.com')).toBe(false);
+    expect((await listRoles(client)).some((r) => r.name === 'Tester')).toBe(false);
+    const keys = (await listKeys(client, { status: 'all' })).filter((k) => k.name === 'ci deploy');
+    expect(keys.map((k) => k.status)).toEqual(['revoked']);
+  });
+
   it('items the server cannot do are reported with their note and not applied', async () => {
     const journal = open();
     const plan = planOf(sbx.url, [

@@ -9,7 +9,7 @@ import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { configDir } from '../../config/paths.js';
-import { PartialError, UsageError } from '../../errors.js';
+import { ConflictError, NoxusError, PartialError, UsageError } from '../../errors.js';
 import { maskForRunner } from '../../io/runner-mask.js';
 import type { AccessPlan, PlanItem } from '../../services/access/model.js';
 import { fileInDir, writeFileAtomic } from '../../util/files.js';
@@ -88,10 +88,9 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
       hint: `apply it: noxus access apply ${file}`,
     });
   if (!o.resume && !o.dryRun && state.begun)
-    throw new (await import('../../errors.js')).ConflictError(
-      `an apply of ${file} was interrupted; run with --resume to finish it`,
-      { hint: `noxus access apply ${file} --resume${ctx.globals.yes ? ' --yes' : ''}` },
-    );
+    throw new ConflictError(`an apply of ${file} was interrupted; run with --resume to finish it`, {
+      hint: `noxus access apply ${file} --resume${ctx.globals.yes ? ' --yes' : ''}`,
+    });
 
   const weighty = applied.filter(svc.needsConfirmation);
   if (weighty.length && !o.dryRun) {
@@ -122,7 +121,7 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
   if (dir && applied.some(svc.makesSecrets)) mkdirSync(dir, { recursive: true, mode: 0o700 });
 
   const shown = new Map<string, string>();
-  const outcome = await svc.applyAccessPlan(r.client, plan, {
+  const running = svc.applyAccessPlan(r.client, plan, {
     journal,
     journalsDir: journals,
     server,
@@ -148,6 +147,26 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
       onOffboarded: (offPlan, results) => writeReport(ctx, offPlan, results).markdown,
     },
   });
+  let outcome: Awaited<typeof running>;
+  try {
+    outcome = await running;
+  } catch (e) {
+    // A secret made before the stop is delivered now: with --json it was held for the envelope.
+    if (ctx.globals.json && shown.size)
+      ctx.out.envelope(
+        COMMAND,
+        [...shown].map(([id, secret]) => ({ id, outcome: 'applied', secret })),
+        { changed: true, interrupted: true, not_applied: [] },
+      );
+    const err = e instanceof NoxusError ? e : new NoxusError(String((e as Error)?.message ?? e));
+    if (err.exitCode !== 1) throw e;
+    throw new NoxusError(`applying ${file} stopped: ${err.message}`, {
+      hint: `nothing is lost: fix the cause and finish with: noxus access apply ${file} --resume${weighty.length ? ' --yes' : ''}`,
+      requestId: err.requestId,
+      status: err.status,
+      cause: e,
+    });
+  }
 
   const rows = outcome.items.map((i) => ({
     ...i,

@@ -6,7 +6,7 @@
 
 import { randomUUID } from 'node:crypto';
 import type { ApiClient } from '../../api/client.js';
-import { createGroup, removeMember, setMember } from '../../api/groups.js';
+import { createGroup, type GrantTerms, removeMember, setMember } from '../../api/groups.js';
 import { createKey, listKeys, revokeKey, rotateKey } from '../../api/keys.js';
 import { createRole, deleteRole, updateRole } from '../../api/roles.js';
 import {
@@ -220,6 +220,8 @@ function flatten(d: AccessFile): Map<string, string> {
   return m;
 }
 
+const DRIFT_SHOWN = 20;
+
 /**
  * A fresh run refuses a plan the server drifted from: `now` is the server's access read again and
  * `sha256` its canonical hash (read.ts, file.ts). Nothing has been written when this throws.
@@ -228,8 +230,10 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
   if (sha256 === plan.base_sha256) return;
   const diff = accessDifferences(plan.current, now);
   const n = diff.length;
+  // The message stays readable; --json carries every difference.
+  const shown = n > DRIFT_SHOWN ? [...diff.slice(0, DRIFT_SHOWN), `… and ${n - DRIFT_SHOWN} more`] : diff;
   throw new ConflictError(
-    `the server changed since the plan was made${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}; nothing was applied${n ? `\n${diff.map((d) => `  - ${d}`).join('\n')}` : ''}`,
+    `the server changed since the plan was made${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}; nothing was applied${n ? `\n${shown.map((d) => `  - ${d}`).join('\n')}` : ''}`,
     {
       hint: `make a new plan: noxus access plan ${plan.file || 'access.yaml'} -o ${file}`,
       data: { differences: diff },
@@ -422,7 +426,7 @@ class Run {
         return [() => this.accountDelete(s(b.email))];
       case 'grant':
         if (item.op === '-') return [() => this.grantRemove(s(b.workspace), s(b.user))];
-        return [() => this.grantSet(a)];
+        return [() => this.grantSet(a, b)];
       case 'key': {
         const action = item.op === '-' ? 'revoke' : s(a.action);
         const k = item.op === '-' ? b : a;
@@ -556,16 +560,22 @@ class Run {
 
   // Grants ------------------------------------------------------------------------------------
 
-  private async grantSet(a: Record<string, unknown>): Promise<StepRecord> {
+  private async grantSet(a: Record<string, unknown>, b: Record<string, unknown>): Promise<StepRecord> {
     const g = await this.r.group(String(a.workspace));
     const u = await this.user(String(a.user));
     const role = await this.r.role(String(a.role), 'workspace', `workspace ${g.name}`);
-    // null clears a reason or an expiry the server has and the plan does not.
-    await setMember(this.client, g.id, u.id, role.id, {
-      reason: (a.reason as string | null | undefined) ?? null,
-      expires_at: (a.expires as string | null | undefined) ?? null,
-    });
-    return { message: `${u.email} in ${g.name}: ${role.name}` };
+    // A term is sent when the plan sets one or clears one the server had (null clears); a grant
+    // without terms sends none, so a server without reasons and expiry is not asked about them.
+    const terms: GrantTerms = {};
+    if (a.reason != null || b.reason != null) terms.reason = (a.reason as string | null | undefined) ?? null;
+    if (a.expires != null || b.expires != null)
+      terms.expires_at = (a.expires as string | null | undefined) ?? null;
+    await setMember(this.client, g.id, u.id, role.id, terms);
+    const said = [
+      terms.reason && `reason "${terms.reason}"`,
+      terms.expires_at && `expires ${terms.expires_at}`,
+    ];
+    return { message: [`${u.email} in ${g.name}: ${role.name}`, ...said.filter(Boolean)].join(', ') };
   }
 
   private async grantRemove(workspace: string, email: string): Promise<StepRecord> {
