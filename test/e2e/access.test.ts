@@ -397,6 +397,8 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       // The person without an org role: reported at the nearest enclosing value (their entry).
       const tim = at(text, 'tim@example.com');
       problem(r.stderr, f, [tim, { line: tim.line, column: 3 }, { line: tim.line, column: 5 }], /org_role/);
+      expect(r.stderr).toContain('structure.yaml: 7 problems; nothing was changed');
+      expect(r.stderr.split('\n').filter((l) => l.startsWith(`${f}:`))).toHaveLength(7);
       expect(await snapshot(demo)).toEqual(before);
     });
 
@@ -517,7 +519,9 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       problem(r.stderr, f, second('- name: Engineering'), /duplicate|Engineering/i);
       problem(r.stderr, f, second('- name: ci deploy'), /duplicate|ci deploy/i);
       problem(r.stderr, f, second('- user: alan@example.com'), /duplicate|alan@example\.com/i);
-      expect(r.stderr.split('\n').filter((l) => l.startsWith(`${f}:`)).length).toBeGreaterThanOrEqual(15);
+      // All of them, each on its own line, and nothing else.
+      expect(r.stderr).toContain('refs.yaml: 15 problems; nothing was changed');
+      expect(r.stderr.split('\n').filter((l) => l.startsWith(`${f}:`))).toHaveLength(15);
       expect(await snapshot(demo)).toEqual(before);
     });
 
