@@ -695,6 +695,23 @@ describe('apply refuses a server that changed since the plan; without --secrets-
     expect(await snapshot(sbx)).toEqual(before);
   });
 
+  it('an org-role change needs --yes off a terminal (exit 2); --dry-run changes nothing either', async () => {
+    const doc = parse(await exportTo(w, sbx, 'roles.yaml'));
+    doc.people.find((p: { email: string }) => p.email === 'grace@example.com').org_role = 'Org Base';
+    w.write('demote.yaml', stringify(doc));
+    const plan = await w.run(sbx, ['access', 'plan', '-f', 'demote.yaml', '-o', 'demote.json']);
+    expect(plan.code, show(plan)).toBe(0);
+    expect(plan.stdout).toContain('no longer admin on');
+    const before = await snapshot(sbx);
+    const refused = await w.run(sbx, ['access', 'apply', 'demote.json']);
+    expect(refused.code, show(refused)).toBe(2);
+    expect(refused.stderr).toContain('--yes');
+    const dry = await w.run(sbx, ['access', 'apply', 'demote.json', '--dry-run']);
+    expect(dry.code, show(dry)).toBe(0);
+    expect(`${dry.stdout}${dry.stderr}`).toContain('grace@example.com');
+    expect(await snapshot(sbx)).toEqual(before);
+  });
+
   it('a new key without --secrets-dir: its secret on stdout once, registered as a mask on stderr', async () => {
     const doc = parse(await exportTo(w, sbx, 'now.yaml'));
     doc.service_accounts
