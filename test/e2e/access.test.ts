@@ -809,4 +809,11 @@ describe('a grant from the file lapses at its expiry (the sandbox clock), and th
     );
     expect(bot.workspaces).toEqual([]);
   }, 60_000);
+
+  it('the export after the lapse (a key held through no grant) is a file its own plan accepts: no changes', async () => {
+    expect(w.has('after.yaml'), 'the export of the test above').toBe(true);
+    const again = await w.run(sbx, ['access', 'plan', '-f', 'after.yaml']);
+    expect(again.code, show(again)).toBe(0);
+    expect(again.stdout).toContain('No changes. The server matches after.yaml.');
+  });
 });
