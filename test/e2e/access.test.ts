@@ -734,6 +734,22 @@ describe('apply refuses a server that changed since the plan; without --secrets-
     const holding = files(w.cwd).filter((f) => readFileSync(f, 'utf8').includes(secret));
     expect(holding).toEqual([]);
   });
+
+  it("an export with a degraded account key (its account's role lowered since) plans as no changes", async () => {
+    const lowered = await w.run(sbx, [
+      'ws',
+      'set-role',
+      'Engineering',
+      'ci-bot@service.example.com',
+      '--role',
+      'Reader',
+    ]);
+    expect(lowered.code, show(lowered)).toBe(0);
+    await exportTo(w, sbx, 'degraded.yaml');
+    const again = await w.run(sbx, ['access', 'plan', '-f', 'degraded.yaml']);
+    expect(again.code, show(again)).toBe(0);
+    expect(again.stdout).toContain('No changes. The server matches degraded.yaml.');
+  });
 });
 
 // ---- (f) an expiring grant lapses ----
