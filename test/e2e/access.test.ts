@@ -112,6 +112,36 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
   beforeAll(async () => {
     [demo, fresh] = await Promise.all([sandbox({ seed: 'demo' }), sandbox({ seed: 'empty' })]);
     w.write('policy.yaml', POLICY);
+    // What the demo lacks and the file carries: a custom role, and grants with a reason and an expiry.
+    for (const args of [
+      ['roles', 'create', '--name', 'Auditor', '--permissions', 'flows_run,kbs_query'],
+      ['ws', 'add-member', 'Finance', 'radia@example.com', '--role', 'Auditor', '--reason', 'Q4 audit'],
+      [
+        'ws',
+        'set-role',
+        'Engineering',
+        'ken@example.com',
+        '--role',
+        'Reader',
+        '--reason',
+        'on-call',
+        '--expires',
+        '2099-01-31',
+      ],
+      [
+        'ws',
+        'set-role',
+        'Engineering',
+        'ci-bot@service.example.com',
+        '--role',
+        'Editor',
+        '--expires',
+        '2099-06-30',
+      ],
+    ]) {
+      const r = await w.run(demo, args);
+      expect(r.code, show(r)).toBe(0);
+    }
   });
 
   it('export of the demo: a noxus-access file, byte-identical when exported again', async () => {
@@ -119,6 +149,16 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
     const doc = parse(first);
     expect([doc.version, doc.kind]).toEqual([1, 'noxus-access']);
     expect(doc.people.map((p: { email: string }) => p.email)).toContain('ken@example.com');
+    expect(doc.roles).toEqual([
+      { name: 'Auditor', scope: 'workspace', permissions: ['flows_run', 'kbs_query'] },
+    ]);
+    const eng = doc.workspaces.find((x: { name: string }) => x.name === 'Engineering');
+    expect(eng.members.find((m: { user: string }) => m.user === 'ken@example.com')).toEqual({
+      user: 'ken@example.com',
+      role: 'Reader',
+      reason: 'on-call',
+      expires: '2099-01-31T00:00:00.000Z',
+    });
     expect(statSync(join(w.cwd, 'demo.yaml')).isFile()).toBe(true);
     expect(await exportTo(w, demo, 'demo-again.yaml')).toBe(first);
   });
@@ -217,6 +257,8 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
     const doc = parse(first);
     // A fourth org admin (the default policy allows 2; the demo's 3 are existing, not caused by the plan).
     doc.people.find((p: { email: string }) => p.email === 'radia@example.com').org_role = 'Org Admin';
+    for (const ws of doc.workspaces)
+      ws.members = ws.members.filter((m: { user: string }) => m.user !== 'radia@example.com');
     // An unrestricted key for the CI bot.
     doc.service_accounts
       .find((a: { email: string }) => a.email === 'ci-bot@service.example.com')
