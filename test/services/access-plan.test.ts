@@ -13,7 +13,7 @@ import type {
   PlanItem,
   ServerAccess,
 } from '../../src/services/access/model.js';
-import { planAccess, policyOnDesired } from '../../src/services/access/plan.js';
+import { desiredReview, planAccess, policyOnDesired } from '../../src/services/access/plan.js';
 import { renderPlanMarkdown, renderPlanText } from '../../src/services/access/render.js';
 import { DEFAULT_POLICY } from '../../src/services/review/policy.js';
 
@@ -577,6 +577,23 @@ describe('policyOnDesired', () => {
     // Under the default policy (fail_on warning) an unreasoned grant is only info: not failing.
     const d = policyOnDesired(f, current, items, DEFAULT_POLICY, NOW, ROLES);
     expect(d.failing.map((x) => x.rule)).toEqual(['unrestricted_key']);
+  });
+
+  it("judges keys by what they can do once the plan is applied: the holder's bound, and a restriction within it", () => {
+    const f = file((d) => {
+      (d.people[2] as { org_role: string }).org_role = 'Org Base';
+      d.workspaces[2]?.members.push({ user: 'carl@example.com', role: 'Reader' });
+    });
+    const c = desiredReview(f.doc, server(), [], ROLES, NOW);
+    const effective = (name: string) => c.keys.find((k) => k.name === name)?.effective;
+    expect(effective('ci deploy')).toEqual(['flows_run']);
+    expect(effective('carl sales')).toEqual(['flows_run', 'agents_run', 'kbs_query']);
+    expect(effective('carl laptop')).toEqual([]);
+    expect(c.grants.filter((g) => g.via === 'org_admin').map((g) => `${g.email} ${g.workspace}`)).toEqual([
+      'ada@example.com Engineering',
+      'ada@example.com Legacy',
+      'ada@example.com Sales',
+    ]);
   });
 
   it('fails too_many_org_admins only when the plan adds an org admin', () => {

@@ -44,7 +44,7 @@ export function registerPlan(parent: Command, ctx: Context): void {
         'noxus access plan -f access.yaml',
         'noxus access plan -f access.yaml -o plan.json && noxus access apply plan.json',
         'noxus access plan -f access.yaml --prune --policy review-policy.yaml --format md > plan.md',
-        'noxus access plan -f access.yaml --detailed-exitcode || [ $? -eq 9 ] && echo "changes pending"',
+        'noxus access plan -f access.yaml --detailed-exitcode; [ $? -eq 9 ] && echo "changes pending"',
       ])}
 Exit codes: 0 plan made; 1 the policy fails on what the plan adds or changes (no plan file is
 written); 2 the file has problems (each shown as file:line:column); 7 the plan would demote or
@@ -104,6 +104,7 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
   const findings = planSvc.policyOnDesired(desired, current, result.items, policy, now, roles);
   const server = (await ctx.target()).url;
   const plan = render.buildAccessPlan({
+    file: o.file,
     server,
     toolVersion: ctx.version,
     now,

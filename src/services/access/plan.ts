@@ -914,6 +914,13 @@ export function desiredReview(
           via: 'org_admin',
         });
   };
+  /** What a holder may do in a workspace once the plan is applied (a key's upper bound). */
+  const boundIn = (email: string, ws: string): string[] => {
+    const u = users.find((x) => x.email === email);
+    if (u?.org_admin) return [...WORKSPACE_PERMISSIONS];
+    const g = grants.find((x) => x.email === email && x.workspace === ws && x.via === 'membership');
+    return rolePermissions(book, g?.role);
+  };
   const grant = (email: string, ws: string, g: AccessGrant) =>
     grants.push({
       user_id: email,
@@ -945,7 +952,7 @@ export function desiredReview(
         tenant_admin: false,
         restricted: r !== null,
         restriction: r,
-        effective: r ?? [],
+        effective: boundIn(email, k.workspace).filter((p) => keyRequested(r).includes(p)),
         degraded: false,
         clipped: [],
         status: 'active',
@@ -970,7 +977,8 @@ export function desiredReview(
       tenant_admin: k.tenant_admin === true,
       restricted: k.restricted,
       restriction: null,
-      effective: [],
+      // A person's restriction is not in the file: their bound is what the key can at most do.
+      effective: boundIn(holder, k.workspace),
       degraded: false,
       clipped: [],
       status: 'active',

@@ -164,6 +164,8 @@ export function renderPlanMarkdown(p: RenderInput): string {
 
 /** The saved plan: what apply needs to carry it out and to refuse on drift. No secrets. */
 export function buildAccessPlan(a: {
+  /** The file's name as the user gave it (default: the name it was read by). */
+  file?: string;
   server: string;
   toolVersion: string;
   now: Date;
@@ -179,7 +181,7 @@ export function buildAccessPlan(a: {
     server: a.server,
     tool_version: a.toolVersion,
     created_at: a.now.toISOString(),
-    file: a.desired.file,
+    file: a.file ?? a.desired.file,
     file_sha256: a.desired.sha256,
     base_sha256: accessSha256(a.current.doc),
     current: a.current.doc,
