@@ -5,12 +5,12 @@ import { registerExport } from './export.js';
 import { registerPlan } from './plan.js';
 
 export function registerAccess(program: Command, ctx: Context): void {
-  const cmd = program
+  const access = program
     .command('access')
     .description(
       'access as code: export the organization to a YAML file, plan the difference, apply a saved plan',
     );
-  registerExport(cmd, ctx);
-  registerPlan(cmd, ctx);
-  registerApply(cmd, ctx);
+  registerExport(access, ctx);
+  registerPlan(access, ctx);
+  registerApply(access, ctx);
 }
