@@ -493,10 +493,11 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
         '      - workspace: Atlantis',
         '        role: Reader',
         '    keys:',
-        '      - name: ci deploy',
+        // A new key (the server's "ci deploy" as it is would be accepted, degraded as it is).
+        '      - name: ci release',
         '        workspace: Engineering',
         '        restrict: [flows_edit, flows_run]',
-        '      - name: ci deploy',
+        '      - name: ci release',
         '        workspace: Engineering',
         '        restrict: [flows_run]',
         '      - name: stray',
@@ -559,7 +560,7 @@ describe('round trip: export the demo, apply it to an empty sandbox, export agai
       );
       // The duplicates: the second workspace, grant and key (reported at the second one).
       problem(r.stderr, f, second('- name: Engineering'), /duplicate|Engineering/i);
-      problem(r.stderr, f, second('- name: ci deploy'), /duplicate|ci deploy/i);
+      problem(r.stderr, f, second('- name: ci release'), /duplicate|ci release/i);
       problem(r.stderr, f, second('- user: alan@example.com'), /duplicate|alan@example\.com/i);
       // All of them, each on its own line, and nothing else.
       expect(r.stderr).toContain('refs.yaml: 15 problems; nothing was changed');

@@ -397,6 +397,27 @@ describe('checkAccessFile', () => {
   });
 });
 
+describe('checkAccessFile, keys the server already holds', () => {
+  it('a key held as written is not refused for its account lacking a grant or a role: it stays, degraded', () => {
+    const f = readAccessFile(file(BAD));
+    const held = (account: string, k: { name: string }) =>
+      account === 'ci@example.com' && (k.name === 'deploy' || k.name === 'other');
+    const all = check(f);
+    const relaxed = check(f, { ...LISTS, held });
+    const gone = all.filter((x) => !relaxed.includes(x));
+    expect(gone).toEqual([
+      '55:31: service_accounts[0].keys[0].restrict[1]: "flows_edit" is beyond what role Reader grants ci@example.com in Engineering',
+      '55:52: service_accounts[0].keys[0].restrict[3]: "workspace_admin" is beyond what role Reader grants ci@example.com in Engineering',
+      '59:20: service_accounts[0].keys[2].workspace: ci@example.com has no grant in Research: list one under its workspaces, or move the key',
+    ]);
+    // Everything else about those keys is still checked.
+    expect(relaxed).toContain('55:43: service_accounts[0].keys[0].restrict[2]: unknown permission "kbs_fly"');
+    expect(relaxed).toContain(
+      '60:18: service_accounts[0].keys[2].expires: 2019-12-31T22:00:00.000Z is in the past (now 2026-11-29T12:00:00.000Z)',
+    );
+  });
+});
+
 describe('checkAccessFile, against what the server says', () => {
   const one = (body: string) =>
     readAccessFile(

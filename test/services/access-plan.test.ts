@@ -89,6 +89,23 @@ function server(over: Partial<ServerAccess> = {}): ServerAccess {
       },
       { id: 'pk-2', name: 'carl sales', workspace: 'Sales', holder: 'carl@example.com', restricted: false },
       { id: 'pk-3', name: 'carl notes', workspace: 'Sales', holder: 'carl@example.com', restricted: true },
+      // Restrictions the server told: one within what carl keeps, one partly beyond it.
+      {
+        id: 'pk-4',
+        name: 'carl runner',
+        workspace: 'Sales',
+        holder: 'carl@example.com',
+        restricted: true,
+        restriction: ['flows_run'],
+      },
+      {
+        id: 'pk-5',
+        name: 'carl editor',
+        workspace: 'Sales',
+        holder: 'carl@example.com',
+        restricted: true,
+        restriction: ['flows_edit', 'flows_run'],
+      },
     ],
     caller: 'ada@example.com',
     unreadable: [],
@@ -343,6 +360,7 @@ describe('planAccess', () => {
       'personal key "carl laptop" in Engineering stops working (no role in Engineering)',
       'personal key "carl sales" in Sales loses flows_edit, flows_delete, flows_advanced, agents_edit, agents_delete, agents_advanced, kbs_edit, kbs_delete, kbs_advanced, integrations_edit, users_edit, users_delete, workspace_admin',
       'personal key "carl notes" in Sales may lose flows_edit, flows_delete, flows_advanced, agents_edit, agents_delete, agents_advanced, kbs_edit, kbs_delete, kbs_advanced, integrations_edit, users_edit, users_delete, workspace_admin',
+      'personal key "carl editor" in Sales loses flows_edit',
     ]);
   });
 

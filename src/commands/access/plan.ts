@@ -92,14 +92,15 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
   const r = await resolverFor(ctx);
   const now = ctx.io.now();
   const { listPermissions } = await import('../../api/roles.js');
-  const [roles, permissions] = await Promise.all([
+  const [roles, permissions, current] = await Promise.all([
     r.roles(),
     has('permissions.catalogue') ? listPermissions(r.client) : Promise.resolve(undefined),
+    readSvc.readServerAccess(r, has),
   ]);
-  const problems = fileSvc.checkAccessFile(desired, { roles, permissions }, now);
+  const held = readSvc.heldAccountKey(current);
+  const problems = fileSvc.checkAccessFile(desired, { roles, permissions, held }, now);
   if (problems.length) throw inputError(desired.file, problems);
 
-  const current = await readSvc.readServerAccess(r, has);
   const result = planSvc.planAccess(desired, current, { prune: !!o.prune, has, roles, now });
   const findings = planSvc.policyOnDesired(desired, current, result.items, policy, now, roles);
   const server = (await ctx.target()).url;

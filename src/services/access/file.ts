@@ -485,7 +485,16 @@ export function findAccessRole(
 /** The semantic rules of the file (docs/access.md "Rules"): every problem, sorted by position. */
 export function checkAccessFile(
   f: LocatedAccessFile,
-  lists: { roles: Role[]; permissions?: PermissionInfo[] },
+  lists: {
+    roles: Role[];
+    permissions?: PermissionInfo[];
+    /**
+     * Whether the server already holds this account key with this restriction. Such a key is not
+     * refused for lacking a grant or exceeding its account's role: the server keeps it degraded
+     * (it does less, by the live rule), and the plan neither creates nor changes it.
+     */
+    held?: (account: string, key: AccessKey) => boolean;
+  },
   now: Date,
 ): FileProblem[] {
   const doc = f.doc;
@@ -678,9 +687,10 @@ export function checkAccessFile(
     acct.keys.forEach((k, j) => {
       const p: FilePath = [...base, 'keys', j];
       const ws = foldName(k.workspace);
+      const held = lists.held?.(acct.email, k) === true;
       if (!workspaces.has(ws))
         report([...p, 'workspace'], `unknown workspace "${k.workspace}" (workspaces: ${workspaceNames})`);
-      else if (!isAdmin && !grantRole.has(ws))
+      else if (!isAdmin && !held && !grantRole.has(ws))
         report(
           [...p, 'workspace'],
           `${acct.email} has no grant in ${k.workspace}: list one under its workspaces, or move the key`,
@@ -689,7 +699,7 @@ export function checkAccessFile(
       const bound = isAdmin ? undefined : r ? expandWorkspacePermissions(grantedPermissions(r)) : undefined;
       (k.restrict ?? []).forEach((perm, n) => {
         if (!known([...p, 'restrict', n], perm, 'workspace')) return;
-        if (bound && !expandWorkspacePermissions([perm]).every((q) => bound.includes(q)))
+        if (!held && bound && !expandWorkspacePermissions([perm]).every((q) => bound.includes(q)))
           report(
             [...p, 'restrict', n],
             `"${perm}" is beyond what role ${r!.name} grants ${acct.email} in ${k.workspace}`,

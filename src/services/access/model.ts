@@ -136,6 +136,8 @@ export interface ServerAccess {
     workspace: string;
     holder: string;
     restricted: boolean;
+    /** The permissions a restricted key is limited to (null: unrestricted; absent: not read). */
+    restriction?: string[] | null;
     /** A tenant-admin key (the organization's bootstrap key): judged as review check judges it. */
     tenant_admin?: boolean;
   }>;

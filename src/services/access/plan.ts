@@ -225,11 +225,13 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
     current.personalKeys
       .filter((k) => lower(k.holder) === email && (onlyIn === undefined || k.workspace === onlyIn))
       .flatMap((k) => {
-        const lost = difference(bound(k.workspace, 'before'), bound(k.workspace, 'after'));
+        // A restricted key loses only what its restriction asked for; a server that did not say
+        // what the restriction is leaves "may".
+        const asked = (ps: string[]) => (k.restriction ? ps.filter((p) => k.restriction?.includes(p)) : ps);
+        const lost = asked(difference(bound(k.workspace, 'before'), bound(k.workspace, 'after')));
         if (!lost.length) return [];
-        const after = bound(k.workspace, 'after');
-        // A person's key restriction is not known here: a restricted key may keep all it had.
-        const may = k.restricted ? 'may ' : '';
+        const after = asked(bound(k.workspace, 'after'));
+        const may = k.restricted && k.restriction === undefined ? 'may ' : '';
         const what =
           after.length === 0
             ? `${may}stop${may ? '' : 's'} working (no role in ${k.workspace})`
@@ -976,9 +978,11 @@ export function desiredReview(
       created_by: holder,
       tenant_admin: k.tenant_admin === true,
       restricted: k.restricted,
-      restriction: null,
-      // A person's restriction is not in the file: their bound is what the key can at most do.
-      effective: boundIn(holder, k.workspace),
+      restriction: k.restriction ?? null,
+      // What the key can do once the plan is applied: its restriction within its holder's bound.
+      effective: k.restriction
+        ? k.restriction.filter((p) => boundIn(holder, k.workspace).includes(p))
+        : boundIn(holder, k.workspace),
       degraded: false,
       clipped: [],
       status: 'active',

@@ -6,7 +6,7 @@ import { type ApiKey, listKeys } from '../../api/keys.js';
 import { getMe } from '../../api/me.js';
 import type { User } from '../../api/users.js';
 import { type FeatureId, notAvailableMessage } from '../../domain/features.js';
-import { grantedPermissions, isOrgAdmin, roleScope } from '../../domain/identity.js';
+import { foldName, grantedPermissions, isOrgAdmin, roleScope } from '../../domain/identity.js';
 import { runPool } from '../../util/pool.js';
 import type { Resolver } from '../resolve.js';
 import { looksBuiltin } from '../roles.js';
@@ -147,6 +147,7 @@ export async function readServerAccess(
         workspace,
         holder,
         restricted: k.restricted,
+        restriction: k.restricted ? [...(k.permissions ?? [])].sort() : null,
         tenant_admin: k.tenant_admin,
       });
     }
@@ -176,5 +177,20 @@ export async function readServerAccess(
     personalKeys,
     caller: me.holder?.email || null,
     unreadable: doc.unreadable ?? [],
+  };
+}
+
+/** Whether `current` holds this account key, in this workspace, with exactly this restriction. */
+export function heldAccountKey(current: ServerAccess): (account: string, key: AccessKey) => boolean {
+  const norm = (xs: readonly string[] | null | undefined) => (xs?.length ? [...xs].sort().join(',') : '');
+  const fold = foldName;
+  return (account, key) => {
+    const a = current.doc.service_accounts.find((x) => fold(x.email) === fold(account));
+    return !!a?.keys.some(
+      (k) =>
+        fold(k.workspace) === fold(key.workspace) &&
+        fold(k.name) === fold(key.name) &&
+        norm(k.restrict) === norm(key.restrict),
+    );
   };
 }
