@@ -651,6 +651,19 @@ describe('--prune: removes exactly the unmanaged grants; a person removed from t
     expect(w.has('self.json')).toBe(false);
     expect(await snapshot(sbx)).toEqual(kept);
 
+    // Dennis is no one who could own Linus's work in Engineering: refused at plan time, not half-way
+    // through apply.
+    const toDennis = parse(w.read('wanted.yaml'));
+    toDennis.offboarding = { transfer_to: 'dennis@example.com' };
+    w.write('to-dennis.yaml', stringify(toDennis));
+    const cannot = await w.run(sbx, ['access', 'plan', '-f', 'to-dennis.yaml', '--prune', '-o', 'd.json']);
+    expect(cannot.code, show(cannot)).toBe(7);
+    expect(cannot.stderr).toContain(
+      "error: the plan cannot offboard as the file says: linus@example.com's work in Engineering cannot go to dennis@example.com: needs flows_edit, kbs_edit (no role there in the file)",
+    );
+    expect(w.has('d.json')).toBe(false);
+    expect(await snapshot(sbx)).toEqual(kept);
+
     const plan = await w.run(sbx, ['access', 'plan', '-f', 'wanted.yaml', '--prune', '-o', 'prune.json']);
     expect(plan.code, show(plan)).toBe(0);
     const removals = items(w.read('prune.json')).filter((i) => i.startsWith('-'));

@@ -13,7 +13,12 @@ import type {
   PlanItem,
   ServerAccess,
 } from '../../src/services/access/model.js';
-import { desiredReview, planAccess, policyOnDesired } from '../../src/services/access/plan.js';
+import {
+  desiredReview,
+  planAccess,
+  policyOnDesired,
+  transferProblems,
+} from '../../src/services/access/plan.js';
 import { renderPlanMarkdown, renderPlanText } from '../../src/services/access/render.js';
 import { DEFAULT_POLICY } from '../../src/services/review/policy.js';
 
@@ -722,5 +727,64 @@ describe('rendering', () => {
     // A run of backticks in server text makes the fence longer than it.
     const fenced = renderPlanMarkdown({ ...input, items: [], unmanaged: [], file: 'a````b.yaml' });
     expect(fenced).toContain('`````text\n');
+  });
+});
+
+describe('where the work of an offboarded person goes', () => {
+  const doc = (target: string | undefined, extra: Partial<AccessFile> = {}): AccessFile => ({
+    version: 1,
+    kind: 'noxus-access',
+    ...(target ? { offboarding: { transfer_to: target } } : {}),
+    roles: [],
+    people: [
+      { email: 'ada@example.com', name: 'Ada', org_role: 'Org Admin' },
+      { email: 'bob@example.com', name: 'Bob', org_role: 'Org Base' },
+      { email: 'sus@example.com', name: 'Sus', org_role: 'Org Base', suspended: true },
+    ],
+    workspaces: [
+      {
+        name: 'Engineering',
+        members: [
+          { user: 'bob@example.com', role: 'Reader' },
+          { user: 'sus@example.com', role: 'Admin' },
+        ],
+      },
+      { name: 'Sales', members: [{ user: 'bob@example.com', role: 'Editor' }] },
+    ],
+    service_accounts: [],
+    ...extra,
+  });
+  const owned = [
+    {
+      email: 'carl@example.com',
+      resources: [
+        { workspace: 'Sales', resource_type: 'workflow' },
+        { workspace: 'Engineering', resource_type: 'agent' },
+        { workspace: 'Engineering', resource_type: 'knowledge_base' },
+        { workspace: 'Support', resource_type: 'workflow' },
+      ],
+    },
+    { email: 'dan@example.com', resources: [] },
+  ];
+
+  it('names each workspace where the target, as the file has them, lacks the edit right of what moves', () => {
+    expect(transferProblems(doc('bob@example.com'), ROLES, owned)).toEqual([
+      "carl@example.com's work in Engineering cannot go to bob@example.com: needs agents_edit, kbs_edit (role Reader in the file)",
+      "carl@example.com's work in Support cannot go to bob@example.com: needs flows_edit (no role there in the file)",
+    ]);
+  });
+
+  it('an org admin can own anything; someone who owns nothing needs no target', () => {
+    expect(transferProblems(doc('ada@example.com'), ROLES, owned)).toEqual([]);
+    expect(transferProblems(doc(undefined), ROLES, [owned[1] as (typeof owned)[number]])).toEqual([]);
+  });
+
+  it('no target for someone who owns work, or a target the file suspends: refused', () => {
+    expect(transferProblems(doc(undefined), ROLES, owned)).toEqual([
+      'carl@example.com owns 4 resource(s) and offboarding.transfer_to is not set',
+    ]);
+    expect(transferProblems(doc('sus@example.com'), ROLES, owned)).toEqual([
+      "carl@example.com's work cannot go to sus@example.com: the file suspends them",
+    ]);
   });
 });

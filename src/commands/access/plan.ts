@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
-import { ExitCode, NoxusError, UsageError } from '../../errors.js';
+import { ConflictError, ExitCode, NoxusError, UsageError } from '../../errors.js';
 import type { Policy } from '../../services/review/policy.js';
 import { requireFeatures, resolverFor } from '../shared.js';
 
@@ -102,6 +102,22 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
   if (problems.length) throw inputError(desired.file, problems);
 
   const result = planSvc.planAccess(desired, current, { prune: !!o.prune, has, roles, now });
+  // Offboarding someone whose work the transfer target could not own would fail half-way through
+  // apply: refused now, on the desired state (needs the per-user access report; without it apply's
+  // offboarding checks the target).
+  const leaving = result.items.filter((i) => i.kind === 'offboard' && i.availability === 'api');
+  if (leaving.length && has('users.access')) {
+    const owned = await readSvc.readOwnedWork(
+      r,
+      current,
+      leaving.map((i) => i.subject),
+    );
+    const problems = planSvc.transferProblems(desired.doc, roles, owned);
+    if (problems.length)
+      throw new ConflictError(`the plan cannot offboard as the file says: ${problems.join('; ')}`, {
+        hint: 'give offboarding.transfer_to a role that can own that work in the file, or name someone who can',
+      });
+  }
   const findings = planSvc.policyOnDesired(desired, current, result.items, policy, now, roles);
   const server = (await ctx.target()).url;
   const plan = render.buildAccessPlan({

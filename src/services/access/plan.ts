@@ -860,6 +860,71 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
 // The policy on the desired state.
 
 /** Rules about activity over time: a file says nothing about them. */
+// ---------------------------------------------------------------------------------------------
+// Where the work of the people a plan offboards goes.
+
+/** The edit permission a new owner needs for each kind of resource (the server's transfer rule). */
+const OWN_PERMISSION: Record<string, string> = {
+  workflow: 'flows_edit',
+  agent: 'agents_edit',
+  knowledge_base: 'kbs_edit',
+};
+
+/** What one person the plan offboards owns, by workspace name. */
+export interface OwnedWork {
+  email: string;
+  resources: ReadonlyArray<{ workspace: string; resource_type: string }>;
+}
+
+/**
+ * Why the work of the people a plan offboards cannot go where the file sends it, judged on the
+ * desired state: the target's org role and grants as the file has them, which the plan applies
+ * before any offboarding. Empty when every transfer can happen.
+ */
+export function transferProblems(
+  desired: AccessFile,
+  roles: readonly RoleLike[],
+  owned: readonly OwnedWork[],
+): string[] {
+  const book = roleBook(roles, desired.roles);
+  const target = desired.offboarding?.transfer_to;
+  const person = target ? desired.people.find((p) => lower(p.email) === lower(target)) : undefined;
+  const out: string[] = [];
+  for (const o of owned) {
+    if (o.resources.length === 0) continue;
+    if (!target) {
+      out.push(`${o.email} owns ${o.resources.length} resource(s) and offboarding.transfer_to is not set`);
+      continue;
+    }
+    if (person?.suspended) {
+      out.push(`${o.email}'s work cannot go to ${target}: the file suspends them`);
+      continue;
+    }
+    if (!person || isAdmin(book, person.org_role)) continue;
+    const byWorkspace = new Map<string, Set<string>>();
+    for (const r of o.resources) {
+      const needed = byWorkspace.get(r.workspace) ?? new Set<string>();
+      needed.add(OWN_PERMISSION[r.resource_type] ?? 'flows_edit');
+      byWorkspace.set(r.workspace, needed);
+    }
+    for (const [ws, needed] of [...byWorkspace].sort(([a], [b]) => a.localeCompare(b))) {
+      const role = desired.workspaces
+        .find((w) => foldName(w.name) === foldName(ws))
+        ?.members.find((m) => lower(m.user) === lower(target))?.role;
+      const perms = new Set(rolePermissions(book, role));
+      const order = Object.values(OWN_PERMISSION);
+      const lacking = [...needed]
+        .filter((p) => !perms.has(p) && !perms.has('workspace_admin'))
+        .sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      if (lacking.length)
+        out.push(
+          `${o.email}'s work in ${ws} cannot go to ${target}: needs ${lacking.join(', ')} (${role ? `role ${role}` : 'no role there'} in the file)`,
+        );
+    }
+  }
+  return out;
+}
+
 export const NOT_JUDGED = [
   'inactive_user_with_roles',
   'old_key',

@@ -4,7 +4,7 @@
 import { memberPages } from '../../api/groups.js';
 import { type ApiKey, listKeys } from '../../api/keys.js';
 import { getMe } from '../../api/me.js';
-import type { User } from '../../api/users.js';
+import { getAccess, type User } from '../../api/users.js';
 import { type FeatureId, notAvailableMessage } from '../../domain/features.js';
 import { foldName, grantedPermissions, isOrgAdmin, roleScope } from '../../domain/identity.js';
 import { runPool } from '../../util/pool.js';
@@ -193,4 +193,27 @@ export function heldAccountKey(current: ServerAccess): (account: string, key: Ac
         norm(k.restrict) === norm(key.restrict),
     );
   };
+}
+
+/** What each of these people owns (the per-user access report), by workspace name. */
+export async function readOwnedWork(
+  r: Resolver,
+  current: ServerAccess,
+  emails: readonly string[],
+): Promise<Array<{ email: string; resources: Array<{ workspace: string; resource_type: string }> }>> {
+  const groups = await r.groups();
+  const nameOf = (id: string) => groups.find((g) => g.id === id)?.name ?? id;
+  return Promise.all(
+    emails.map(async (email) => {
+      const id = current.ids.users[email.toLowerCase()];
+      const access = id ? await getAccess(r.client, id) : undefined;
+      return {
+        email,
+        resources: (access?.resources_owned ?? []).map((x) => ({
+          workspace: nameOf(x.group_id),
+          resource_type: x.resource_type,
+        })),
+      };
+    }),
+  );
 }
