@@ -499,7 +499,11 @@ describe('planAccess', () => {
     const gone = file((d) => {
       d.people = d.people.filter((p) => p.email !== 'ada@example.com');
     });
-    expect(planAccess(gone, server(), opts()).unmanaged[0]?.subject).toBe('ada@example.com');
+    expect(planAccess(gone, server(), opts()).unmanaged[0]).toEqual({
+      kind: 'person',
+      subject: 'ada@example.com',
+      prune: 'never offboarded: the identity of the key in use (--prune refuses; list them in people)',
+    });
     try {
       planAccess(gone, server(), opts({ prune: true }));
       expect.unreachable();

@@ -621,7 +621,7 @@ export function checkAccessFile(
 
   // Workspaces and people's grants
   const workspaces = new Set(doc.workspaces.map((w) => foldName(w.name)));
-  const workspaceNames = doc.workspaces.map((w) => w.name).join(', ') || 'none';
+  const workspaceNames = [...new Set(doc.workspaces.map((w) => w.name))].join(', ') || 'none';
   seen(
     doc.workspaces,
     (w) => foldName(w.name),

@@ -702,7 +702,9 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         leftOut(
           'person',
           email,
-          `offboarded with --prune (work to ${transferTo ?? 'nobody: set offboarding.transfer_to'})`,
+          email === caller
+            ? 'never offboarded: the identity of the key in use (--prune refuses; list them in people)'
+            : `offboarded with --prune (work to ${transferTo ?? 'nobody: set offboarding.transfer_to'})`,
         );
         continue;
       }
