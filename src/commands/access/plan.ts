@@ -48,7 +48,8 @@ export function registerPlan(parent: Command, ctx: Context): void {
       ])}
 Exit codes: 0 plan made; 1 the policy fails on what the plan adds or changes (no plan file is
 written); 2 the file has problems (each shown as file:line:column); 7 the plan would demote or
-offboard the identity of the key in use. With --detailed-exitcode: 0 no changes, 9 changes pending.
+offboard the identity of the key in use, or offboard someone whose work offboarding.transfer_to
+could not own. With --detailed-exitcode: 0 no changes, 9 changes pending.
 `,
     )
     .action((o: PlanOpts) => runPlan(ctx, o));
