@@ -3,7 +3,6 @@
 // (checkouts, setup-node, the PR comment) and the install step are skipped, bin/ is on the PATH.
 // The pull-request job on a changed access.yaml writes a Markdown plan naming the change and changes
 // nothing; the main job applies it; a re-run of the main job finds no changes and exits 0.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -11,23 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { BIN } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { runStep, type WorkflowStep } from '../helpers/workflow.js';
 import { members, snapshot } from './support.js';
 
 const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 const section = readme.slice(readme.indexOf('## Access as code'), readme.indexOf('## Shell completions'));
 const bashBlock = /```bash\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  'working-directory'?: string;
-}
 interface Job {
   if?: string;
   env: Record<string, string>;
-  steps: Step[];
+  steps: WorkflowStep[];
 }
 interface Workflow {
   on: Record<string, { paths?: string[]; branches?: string[] }>;
@@ -47,28 +40,6 @@ interface Run {
   code: number | null;
   stdout: string;
   stderr: string;
-}
-
-/** Async: the sandbox answers from this process, so the test must not block while a step runs. */
-function bash(script: string, cwd: string, env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-    // GitHub's default shell for `run:` on Linux: bash -e {0}.
-    const child = spawn('bash', ['-e', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
 }
 
 describe("the README's access-as-code workflow", () => {
@@ -105,7 +76,7 @@ describe("the README's access-as-code workflow", () => {
     };
     const results: Run[] = [];
     for (const s of runSteps(job)) {
-      const r = await bash(s.run as string, repo, env);
+      const r = await runStep(s.run as string, repo, env);
       results.push({ step: s.name ?? '', ...r });
       if (r.code !== 0) break; // a failed step ends the job, as on the runner
     }
@@ -136,7 +107,7 @@ describe("the README's access-as-code workflow", () => {
     expect(runSteps(plan).map((s) => [s.name, s.run?.trim()])).toEqual([
       ['Plan', 'noxus access plan -f access.yaml -o plan.json --format md > plan.md'],
     ]);
-    const comment = plan.steps.at(-1) as Step & { if?: string };
+    const comment = plan.steps.at(-1) as WorkflowStep & { if?: string };
     expect([comment.uses?.split('@')[0], comment.with?.path, comment.if]).toEqual([
       'marocchino/sticky-pull-request-comment',
       'plan.md',
@@ -161,7 +132,7 @@ describe("the README's access-as-code workflow", () => {
     const repo = temp('noxus-access-ci-repo-');
     // The repository's access.yaml as exported, then the pull request's edit: Ken joins Support as
     // a Reader with a reason, and the CI bot gets a second, restricted key.
-    const exported = await bash('noxus access export -o access.yaml', repo, {
+    const exported = await runStep('noxus access export -o access.yaml', repo, {
       PATH: `${dirname(BIN)}:${process.env.PATH}`,
       HOME: temp('noxus-access-ci-home-'),
       CI: 'true',
@@ -241,7 +212,7 @@ describe("the README's access-as-code workflow", () => {
       NOXUS_API_KEY: sbx.adminKey,
       NOXUS_BACKEND_URL: sbx.url,
     };
-    expect((await bash('noxus access export -o access.yaml', repo, env)).code).toBe(0);
+    expect((await runStep('noxus access export -o access.yaml', repo, env)).code).toBe(0);
     const doc = parse(readFileSync(join(repo, 'access.yaml'), 'utf8'));
     doc.people.find((p: { email: string }) => p.email === 'radia@example.com').org_role = 'Org Admin';
     writeFileSync(join(repo, 'access.yaml'), stringify(doc));

@@ -2,7 +2,7 @@
 // the job's env (pointed at a demo sandbox) and GITHUB_ACTIONS=true; the install step is replaced by
 // putting bin/ on the PATH. The job runs twice in one directory, then once in a fresh one: every run
 // exits 0, and the runs after the first change nothing on the server.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -10,20 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BIN } from '../helpers/cli.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { runStep, type WorkflowStep } from '../helpers/workflow.js';
 
 const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
 const ciSection = readme.slice(readme.indexOf('## For CI pipelines'));
 const yamlBlock = /```yaml\n([\s\S]*?)```/.exec(ciSection)?.[1] ?? '';
 
-interface Step {
-  name?: string;
-  uses?: string;
-  run?: string;
-  with?: Record<string, unknown>;
-  'working-directory'?: string;
-}
-const job = (parse(yamlBlock) as { jobs: Record<string, { env: Record<string, string>; steps: Step[] }> })
-  .jobs.provision as { env: Record<string, string>; steps: Step[] };
+const job = (
+  parse(yamlBlock) as { jobs: Record<string, { env: Record<string, string>; steps: WorkflowStep[] }> }
+).jobs.provision as { env: Record<string, string>; steps: WorkflowStep[] };
 const hasJq = spawnSync('jq', ['--version']).status === 0;
 
 describe.skipIf(!hasJq && !process.env.CI)("the README's GitHub Actions job", () => {
@@ -43,28 +38,6 @@ describe.skipIf(!hasJq && !process.env.CI)("the README's GitHub Actions job", ()
   const install = job.steps.find((s) => s.name === 'Install noxus');
   const runSteps = job.steps.filter((s) => s.run && s !== install);
 
-  /** Async: the sandbox answers from this process, so the test must not block while a step runs. */
-  function bash(script: string, cwd: string, env: Record<string, string>) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
-      // GitHub's default shell for `run:` on Linux: bash -e {0}.
-      const child = spawn('bash', ['-e', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d) => {
-        stdout += d;
-      });
-      child.stderr.on('data', (d) => {
-        stderr += d;
-      });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      child.on('error', fail);
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        done({ code, stdout, stderr });
-      });
-    });
-  }
-
   async function runJob(cwd: string) {
     const env: Record<string, string> = {
       PATH: `${dirname(BIN)}:${process.env.PATH}`,
@@ -78,7 +51,7 @@ describe.skipIf(!hasJq && !process.env.CI)("the README's GitHub Actions job", ()
     };
     const results: Array<{ step: string; code: number | null; stdout: string; stderr: string }> = [];
     for (const s of runSteps)
-      results.push({ step: s.name ?? '', ...(await bash(s.run as string, cwd, env)) });
+      results.push({ step: s.name ?? '', ...(await runStep(s.run as string, cwd, env)) });
     return results;
   }
 
