@@ -634,8 +634,9 @@ describe('planAccess on what the reviewer found', () => {
     ]);
   });
 
-  it('matches workspace names as the server spells them, whatever the case: members, grants, keys, unmanaged', () => {
+  it('matches workspace and custom role names as the server spells them, whatever the case: members, grants, keys, unmanaged', () => {
     const lowerCase = (d: AccessFile) => {
+      for (const r of d.roles) r.name = r.name.toLowerCase();
       for (const w of d.workspaces) w.name = w.name.toLowerCase();
       for (const a of d.service_accounts) {
         for (const g of a.workspaces) g.workspace = g.workspace.toLowerCase();

@@ -145,16 +145,19 @@ interface GrantRow extends Terms {
 }
 
 /**
- * The file with each workspace named as the server spells it: names match folded, as roles do,
- * so `finance` in a file is the server's `Finance` everywhere the plan compares or applies names.
+ * The file with each workspace and custom role named as the server spells it: names match folded,
+ * as role references do, so `finance` in a file is the server's `Finance` everywhere the plan
+ * compares or applies names.
  */
 export function onServerNames(doc: AccessFile, current: ServerAccess): AccessFile {
   const spelled = new Map<string, string>();
   for (const w of current.doc.workspaces)
     if (!spelled.has(foldName(w.name))) spelled.set(foldName(w.name), w.name);
   const name = (n: string) => spelled.get(foldName(n)) ?? n;
+  const roleName = new Map(current.doc.roles.map((r) => [foldName(r.name), r.name]));
   return {
     ...doc,
+    roles: doc.roles.map((r) => ({ ...r, name: roleName.get(foldName(r.name)) ?? r.name })),
     workspaces: doc.workspaces.map((w) => ({ ...w, name: name(w.name) })),
     service_accounts: doc.service_accounts.map((a) => ({
       ...a,
