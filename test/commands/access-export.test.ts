@@ -116,7 +116,7 @@ const ME = {
 };
 
 /** The replies of one export; `public` drops what the public API lacks (kinds, members, keys). */
-function intercept(o: { public?: boolean } = {}): void {
+function intercept(o: { public?: boolean; keys?: unknown[] } = {}): void {
   const get = (path: (p: string) => boolean, body: unknown) =>
     server.pool.intercept({ path, method: 'GET' }).reply(200, body as object, json);
   get((p) => p.startsWith('/v1/admin/roles'), ROLES);
@@ -129,7 +129,7 @@ function intercept(o: { public?: boolean } = {}): void {
     : USERS;
   get((p) => p.startsWith('/v1/admin/users'), users);
   if (o.public) return;
-  get((p) => p.startsWith('/v1/admin/api-keys?') && p.includes('status=active'), KEYS);
+  get((p) => p.startsWith('/v1/admin/api-keys?') && p.includes('status=active'), o.keys ?? KEYS);
   for (const [id, items] of Object.entries(MEMBERS))
     get((p) => p.startsWith(`/v1/admin/groups/${id}/members?`), items);
 }
@@ -318,6 +318,23 @@ service_accounts: []
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('\r5 users, 2 workspaces, 3 keys\x1b[K\rmembers of 2/2 workspaces\x1b[K\r\x1b[K');
     expect(r.stdout).toBe(FILE);
+  });
+
+  it('two account keys of one name: the file lists the oldest, a warning names them all', async () => {
+    server = mockServer();
+    const twins = [
+      ...KEYS,
+      key('k9', 'CI Deploy', 'w-eng', 'u2', { created_at: '2026-11-01T00:00:00.000Z' }),
+      key('k8', 'ci deploy', 'w-eng', 'u2', { created_at: '2026-10-15T00:00:00.000Z' }),
+    ];
+    intercept({ keys: twins });
+    const r = await server.run(['access', 'export']);
+    expect(r).toEqual({
+      code: 0,
+      stdout: FILE,
+      stderr:
+        'warning: bot@example.com holds 3 active keys named "ci deploy" in Engineering (k1, k8, k9): the file lists the oldest (k1); revoke the others (noxus keys revoke k8; noxus keys revoke k9), or access plan refuses this server\n',
+    });
   });
 
   it('an unwritable -o path is a usage error', async () => {

@@ -4,6 +4,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import type { Env } from '../../src/io/streams.js';
 import { groupId, userByEmail } from '../e2e/support.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
@@ -223,5 +224,82 @@ describe('noxus access plan on a file that does not parse', () => {
         `^error: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 problem; nothing was changed\nbroken.yaml:\\d+:\\d+: `,
       ),
     );
+  });
+});
+
+describe('noxus access plan -o where no file can be written', () => {
+  it('exit 2 before any request, naming the path: a missing directory, or a directory', async () => {
+    const offline = { ...env, NOXUS_BACKEND_URL: 'http://127.0.0.1:9' };
+    const f = write('same-o.yaml', SAME);
+    const missing = join(dir, 'nowhere', 'p.json');
+    const r = await runInProcess(['access', 'plan', '-f', f, '-o', missing], { env: offline, tty: false });
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: cannot write the plan to ${missing}: the directory ${join(dir, 'nowhere')} does not exist\n`,
+    });
+    const d = await runInProcess(['access', 'plan', '-f', f, '-o', dir], { env: offline, tty: false });
+    expect(d).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `error: cannot write the plan to ${dir}: it is a directory\nname a file, e.g. -o ${join(dir, 'plan.json')}\n`,
+    });
+    expect(existsSync(join(dir, 'nowhere'))).toBe(false);
+  });
+});
+
+describe('noxus access plan with workspace names in another case', () => {
+  it('is the same workspace: the change goes to the server spelling, and after apply nothing is left', async () => {
+    const f = write(
+      'lower.yaml',
+      SAME.replace('  - name: Default\n', '  - name: default\n').replace(
+        'reason: on call\n',
+        'reason: on call rotation\n',
+      ),
+    );
+    const out = join(dir, 'lower.json');
+    const r = await runInProcess(['access', 'plan', '-f', f, '-o', out], { env, tty: false });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('  ~') || l.startsWith('  +'))).toEqual([
+      '  ~ grant ken@example.com in Default: reason "on call" → "on call rotation"',
+    ]);
+    const a = await runInProcess(['access', 'apply', out, '--yes'], { env, tty: false });
+    expect(a.code, a.stderr).toBe(0);
+    const again = await runInProcess(['access', 'plan', '-f', f, '--detailed-exitcode'], { env, tty: false });
+    expect(again).toEqual({
+      code: 0,
+      stdout: `No changes. The server matches ${f}.\n`,
+      stderr: `No changes. The server matches ${f}.\n`,
+    });
+  });
+});
+
+describe('noxus access plan offboarding to someone who cannot receive work yet', () => {
+  it('exit 7 for an invited transfer target, before any plan file', async () => {
+    const demo = await startTestSandbox({ seed: 'demo' });
+    const denv: Env = { ...env, NOXUS_API_KEY: demo.adminKey, NOXUS_BACKEND_URL: demo.url };
+    try {
+      const exported = await runInProcess(['access', 'export'], { env: denv, tty: false });
+      expect(exported.code, exported.stderr).toBe(0);
+      const doc = parse(exported.stdout);
+      doc.offboarding = { transfer_to: 'newhire@example.com' };
+      doc.people = doc.people.filter((p: { email: string }) => p.email !== 'linus@example.com');
+      for (const w of doc.workspaces)
+        w.members = w.members.filter((m: { user: string }) => m.user !== 'linus@example.com');
+      const f = write('to-newhire.yaml', stringify(doc));
+      const out = join(dir, 'to-newhire.json');
+      const r = await runInProcess(['access', 'plan', '-f', f, '--prune', '-o', out], {
+        env: denv,
+        tty: false,
+      });
+      expect([r.code, r.stdout]).toEqual([7, '']);
+      expect(r.stderr).toBe(
+        'error: the plan cannot offboard as the file says: newhire@example.com cannot receive work: invited (accept first)\n' +
+          'give offboarding.transfer_to a role that can own that work in the file, or name someone who can\n',
+      );
+      expect(existsSync(out)).toBe(false);
+    } finally {
+      await demo.cleanup();
+    }
   });
 });

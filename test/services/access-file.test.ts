@@ -263,6 +263,15 @@ service_accounts: []
     expect(f.doc.people[1]).toEqual({ email: 'bob@example.com', name: 'Ada', org_role: 'Org Admin' });
   });
 
+  it('refuses deep nesting at the first level too deep, flow or block, without exhausting the stack', () => {
+    const flow = `version: 1\nkind: noxus-access\nroles: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+    expect(refusal(file(flow))).toBe(`FILE: 1 problem; nothing was changed
+access.yaml:3:39: nesting too deep (more than 32 levels)`);
+    const block = `version: 1\nroles:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(i)}- `).join('\n')}x\n`;
+    expect(refusal(file(block))).toBe(`FILE: 1 problem; nothing was changed
+access.yaml:34:32: nesting too deep (more than 32 levels)`);
+  });
+
   it('accepts YYYY-MM-DD and ISO 8601 instants with an offset, and nothing else', () => {
     expect(parseExpiry('2027-01-31')).toBe('2027-01-31T00:00:00.000Z');
     expect(parseExpiry('2027-01-31T17:00:00Z')).toBe('2027-01-31T17:00:00.000Z');
@@ -512,6 +521,25 @@ service_accounts:
       '4:16: offboarding.transfer_to: unknown person "nobody@example.com" (not in people)',
       '14:12: service_accounts[1].email: duplicate service account "BOT@example.com" (first at line 9)',
     ]);
+  });
+
+  it("a duplicate person feeds no other rule: their org role is not held against the first entry's grants", () => {
+    const f = one(`roles: []
+people:
+  - email: ken@example.com
+    name: Ken
+    org_role: Org Base
+  - email: KEN@example.com
+    name: Ken again
+    org_role: Org Admin
+workspaces:
+  - name: Engineering
+    members:
+      - user: ken@example.com
+        role: Reader
+service_accounts: []
+`);
+    expect(check(f)).toEqual(['8:12: people[1].email: duplicate person "KEN@example.com" (first at line 5)']);
   });
 
   it('judges expiry against the injected clock', () => {

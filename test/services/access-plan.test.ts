@@ -575,6 +575,125 @@ describe('planAccess', () => {
   });
 });
 
+describe('planAccess on what the reviewer found', () => {
+  it('refuses a server holding two active keys of one name for an account (exit 7, every id, revoke hints)', () => {
+    const current = server({
+      duplicateKeys: [
+        { account: CI, workspace: 'Engineering', name: 'ci deploy', ids: ['k-deploy', 'k-twin', 'k-third'] },
+      ],
+    });
+    try {
+      planAccess(file(), current, opts());
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConflictError);
+      expect((e as ConflictError).exitCode).toBe(7);
+      expect((e as Error).message).toBe(
+        'the server holds 3 active keys named "ci deploy" of ci-bot@service.example.com in Engineering (k-deploy, k-twin, k-third): a plan cannot tell them apart',
+      );
+      expect((e as ConflictError).hint).toBe(
+        'keep one of each and revoke the others, e.g.: noxus keys revoke k-twin; noxus keys revoke k-third',
+      );
+    }
+    expect(planAccess(file(), server({ duplicateKeys: [] }), opts())).toEqual({ items: [], unmanaged: [] });
+  });
+
+  it('counts reactivating a suspended org admin as adding an org admin: effect line, and the policy fails', () => {
+    const current = server();
+    const carl = current.doc.people[2] as { suspended?: boolean };
+    carl.suspended = true;
+    const f = file();
+    const { items } = planAccess(f, current, opts());
+    expect(items.map((i) => [i.id, i.changes, i.effects])).toEqual([
+      [
+        'person:carl@example.com',
+        ['suspended: true → false'],
+        ['admin on every workspace again (3: Engineering, Legacy, Sales)'],
+      ],
+    ]);
+    const r = policyOnDesired(f, current, items, { ...DEFAULT_POLICY, max_org_admins: 1 }, NOW, ROLES);
+    expect(r.failing.map((x) => `${x.rule} ${x.subject}`)).toEqual(['too_many_org_admins carl@example.com']);
+  });
+
+  it('keeps a custom role the file still names though roles: leaves it out, even with --prune', () => {
+    const f = file((d) => {
+      d.roles = [];
+      const bob = d.workspaces[0]?.members[0];
+      if (bob) bob.role = 'auditor';
+    });
+    const current = server();
+    const { items, unmanaged } = planAccess(f, current, opts({ prune: true }));
+    expect(summary(items)).toEqual(['~ grant:Engineering:bob@example.com', '- role:Old']);
+    expect(unmanaged).toEqual([
+      { kind: 'role', subject: 'Auditor', prune: 'named by the file but not listed under roles: kept' },
+    ]);
+    const quiet = planAccess(f, current, opts());
+    expect(quiet.unmanaged.slice(0, 2)).toEqual([
+      { kind: 'role', subject: 'Auditor', prune: 'named by the file but not listed under roles: kept' },
+      { kind: 'role', subject: 'Old', prune: 'deleted with --prune' },
+    ]);
+  });
+
+  it('matches workspace and custom role names as the server spells them, whatever the case: members, grants, keys, unmanaged', () => {
+    const lowerCase = (d: AccessFile) => {
+      for (const r of d.roles) r.name = r.name.toLowerCase();
+      for (const w of d.workspaces) w.name = w.name.toLowerCase();
+      for (const a of d.service_accounts) {
+        for (const g of a.workspaces) g.workspace = g.workspace.toLowerCase();
+        for (const k of a.keys) k.workspace = k.workspace.toLowerCase();
+      }
+    };
+    const same = file(lowerCase);
+    expect(planAccess(same, server(), opts({ prune: true }))).toEqual({ items: [], unmanaged: [] });
+    expect(policyOnDesired(same, server(), [], DEFAULT_POLICY, NOW, ROLES).failing).toEqual([]);
+    const more = file((d) => {
+      lowerCase(d);
+      d.workspaces[2]?.members.push({ user: 'dora@example.com', role: 'Reader', reason: 'deals' });
+    });
+    const { items } = planAccess(more, server(), opts({ prune: true }));
+    expect(items.map((i) => [i.id, i.after])).toEqual([
+      [
+        'grant:Sales:dora@example.com',
+        {
+          workspace: 'Sales',
+          user: 'dora@example.com',
+          role: 'Reader',
+          reason: 'deals',
+          expires: null,
+          account: false,
+        },
+      ],
+    ]);
+    // Once applied, the server has it and the same file plans nothing.
+    const after = server();
+    after.doc.workspaces[2]?.members.push({ user: 'dora@example.com', role: 'Reader', reason: 'deals' });
+    expect(planAccess(more, after, opts({ prune: true }))).toEqual({ items: [], unmanaged: [] });
+  });
+
+  it('where members cannot be read: account grants say the current state is unknown, offboarding does not count grants', () => {
+    const gap = {
+      section: 'members' as const,
+      feature: 'members.list' as const,
+      reason: 'workspace member lists are not available on this server',
+    };
+    const current = server({ unreadable: [gap] });
+    for (const w of current.doc.workspaces) w.members = [];
+    for (const a of current.doc.service_accounts) a.workspaces = [];
+    const f = file((d) => {
+      d.people = d.people.filter((p) => p.email !== 'dora@example.com');
+      for (const w of d.workspaces) w.members = w.members.filter((m) => m.user !== 'dora@example.com');
+      d.workspaces = d.workspaces.filter((w) => w.name !== 'Engineering' && w.name !== 'Sales');
+      d.workspaces.push({ name: 'Engineering', members: [] }, { name: 'Sales', members: [] });
+    });
+    const { items } = planAccess(f, current, opts({ prune: true }));
+    const grant = byId(items, 'grant:Engineering:ci-bot@service.example.com');
+    expect(grant.note).toBe('current state unknown: workspace member lists are not available on this server');
+    expect(byId(items, 'offboard:dora@example.com').effects).toEqual([
+      'offboarding checklist: workspace grants: unknown on this server, 0 personal key(s) revoked, work transferred to nobody (offboarding.transfer_to is not set)',
+    ]);
+  });
+});
+
 describe('policyOnDesired', () => {
   it('fails only on findings about what the plan adds or changes; the rest are existing', () => {
     const f = file((d) => {
@@ -781,6 +900,54 @@ describe('where the work of an offboarded person goes', () => {
   it('an org admin can own anything; someone who owns nothing needs no target', () => {
     expect(transferProblems(doc('ada@example.com'), ROLES, owned)).toEqual([]);
     expect(transferProblems(doc(undefined), ROLES, [owned[1] as (typeof owned)[number]])).toEqual([]);
+  });
+
+  it('a target the server does not have active cannot receive work: invited, suspended, or invited by this plan', () => {
+    const people = [
+      { email: 'ada@example.com', name: 'Ada', org_role: 'Org Admin' },
+      { email: 'bob@example.com', name: 'Bob', org_role: 'Org Base' },
+    ];
+    const current = (over: Partial<ServerAccess> = {}): ServerAccess => ({
+      doc: { ...doc(undefined), people: [...people] },
+      ids: { users: {}, workspaces: {}, roles: {}, keys: {} },
+      keyCreatedAt: {},
+      personalKeys: [],
+      caller: 'ada@example.com',
+      unreadable: [],
+      ...over,
+    });
+    const target = doc('bob@example.com', {
+      workspaces: [
+        {
+          name: 'Sales',
+          members: [{ user: 'bob@example.com', role: 'Admin' }],
+        },
+      ],
+    });
+    const carl = [
+      { email: 'carl@example.com', resources: [{ workspace: 'Sales', resource_type: 'workflow' }] },
+    ];
+    expect(transferProblems(target, ROLES, carl, current())).toEqual([]);
+    expect(transferProblems(target, ROLES, carl, current({ invited: ['bob@example.com'] }))).toEqual([
+      'bob@example.com cannot receive work: invited (accept first)',
+    ]);
+    const suspended = current();
+    suspended.doc.people = [
+      people[0] as (typeof people)[number],
+      { ...(people[1] as (typeof people)[number]), suspended: true },
+    ];
+    expect(transferProblems(target, ROLES, carl, suspended)).toEqual([
+      'bob@example.com cannot receive work: suspended (reactivate first)',
+    ]);
+    const absent = current();
+    absent.doc.people = [people[0] as (typeof people)[number]];
+    expect(transferProblems(target, ROLES, carl, absent)).toEqual([
+      'bob@example.com cannot receive work: not in the organization yet (this plan invites them; accept first)',
+    ]);
+    // Nobody owns anything: no target needed, whatever its state.
+    expect(transferProblems(target, ROLES, [{ email: 'dan@example.com', resources: [] }], absent)).toEqual(
+      [],
+    );
   });
 
   it('no target for someone who owns work, or a target the file suspends: refused', () => {

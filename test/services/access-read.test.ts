@@ -228,6 +228,43 @@ describe('readServerAccess', () => {
     expect(accessSha256(two.doc)).toBe(accessSha256(one.doc));
   });
 
+  it('lists one of two account keys that share a name (the oldest) and names both in duplicateKeys', async () => {
+    const bot = await ok('GET', '/v1/admin/users/ci-bot@service.example.com');
+    const keys = (await ok('GET', '/v1/admin/api-keys?status=active')).items ?? [];
+    const nightly = keys.find((k: { name: string }) => k.name === 'nightly');
+    const twin = await ok('POST', '/v1/admin/groups/Engineering/api-keys', {
+      name: 'Nightly',
+      owner_id: bot.id,
+      permissions: ['flows_edit', 'flows_run'],
+    });
+    try {
+      const a = await readServerAccess(new Resolver(client), (id) => all.has(id));
+      const ci = a.doc.service_accounts.find((x) => x.email === 'ci-bot@service.example.com');
+      expect(ci?.keys.filter((k) => k.name.toLowerCase() === 'nightly')).toEqual([
+        {
+          name: 'nightly',
+          workspace: 'Engineering',
+          restrict: ['flows_run'],
+          expires: '2099-03-01T10:00:00.000Z',
+        },
+      ]);
+      expect(a.duplicateKeys).toEqual([
+        {
+          account: 'ci-bot@service.example.com',
+          workspace: 'Engineering',
+          name: 'nightly',
+          ids: [nightly.id, twin.id ?? twin.key?.id],
+        },
+      ]);
+      expect(a.ids.keys[accountKeyId('ci-bot@service.example.com', 'Engineering', 'nightly')]).toBe(
+        nightly.id,
+      );
+      expect(a.invited).toEqual(['contractor@example.com', 'newhire@example.com', 'zoe@example.com']);
+    } finally {
+      await ok('DELETE', `/v1/admin/api-keys/${twin.id ?? twin.key?.id}`);
+    }
+  });
+
   it('names what a public-only server cannot show and leaves those sections empty', async () => {
     const pub = await startTestSandbox({ seed: 'demo', api: 'public' });
     const c = new ApiClient({ baseUrl: pub.url, apiKey: pub.adminKey });

@@ -56,6 +56,12 @@ export async function runExport(ctx: Context, o: { output?: string; transferTo?:
   }
   for (const g of access.unreadable)
     ctx.out.warn(`partial export: no ${g.section.replace('_', ' ')} (${g.reason})`);
+  for (const d of access.duplicateKeys ?? []) {
+    const others = d.ids.slice(1);
+    ctx.out.warn(
+      `${d.account} holds ${d.ids.length} active keys named "${d.name}" in ${d.workspace} (${d.ids.join(', ')}): the file lists the oldest (${d.ids[0]}); revoke the others (${others.map((id) => `noxus keys revoke ${id}`).join('; ')}), or access plan refuses this server`,
+    );
+  }
 
   const text = formatAccessFile(doc);
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { examples } from '../../cli/options.js';
@@ -55,6 +55,27 @@ could not own. With --detailed-exitcode: 0 no changes, 9 changes pending.
     .action((o: PlanOpts) => runPlan(ctx, o));
 }
 
+/** Where -o writes must be a file in an existing directory: said before the plan is made. */
+function checkOut(ctx: Context, out: string): void {
+  const path = resolve(ctx.io.cwd, out);
+  const kind = (p: string) => {
+    try {
+      return statSync(p).isDirectory() ? 'directory' : 'file';
+    } catch {
+      return undefined;
+    }
+  };
+  if (kind(path) === 'directory')
+    throw new UsageError(`cannot write the plan to ${out}: it is a directory`, {
+      hint: `name a file, e.g. -o ${join(out, 'plan.json')}`,
+    });
+  const dir = kind(dirname(path));
+  if (dir !== 'directory')
+    throw new UsageError(
+      `cannot write the plan to ${out}: ${dir === 'file' ? `${dirname(out)} is not a directory` : `the directory ${dirname(out)} does not exist`}`,
+    );
+}
+
 function readPolicyText(ctx: Context, file: string): string {
   try {
     return readFileSync(resolve(ctx.io.cwd, file), 'utf8');
@@ -84,8 +105,9 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
     import('../../services/access/render.js'),
     import('../../services/bulk.js'),
   ]);
-  // Local input first: a bad file or policy is exit 2 before any request.
+  // Local input first: a bad file, policy or -o path is exit 2 before any request.
   const desired = fileSvc.readAccessFile(resolve(ctx.io.cwd, o.file));
+  if (o.out) checkOut(ctx, o.out);
   const policy = await loadPolicy(ctx, o.policy);
   await requireFeatures(ctx, 'access plan');
   const caps = await ctx.capabilities();
@@ -113,7 +135,7 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
       current,
       leaving.map((i) => i.subject),
     );
-    const problems = planSvc.transferProblems(desired.doc, roles, owned);
+    const problems = planSvc.transferProblems(desired.doc, roles, owned, current);
     if (problems.length)
       throw new ConflictError(`the plan cannot offboard as the file says: ${problems.join('; ')}`, {
         hint: 'give offboarding.transfer_to a role that can own that work in the file, or name someone who can',
@@ -135,7 +157,13 @@ export async function runPlan(ctx: Context, o: PlanOpts): Promise<void> {
   const failing = findings.failing.length > 0;
   if (o.out && !failing) {
     const { writeFileAtomic } = await import('../../util/files.js');
-    await writeFileAtomic(resolve(ctx.io.cwd, o.out), `${JSON.stringify(plan, null, 2)}\n`);
+    try {
+      await writeFileAtomic(resolve(ctx.io.cwd, o.out), `${JSON.stringify(plan, null, 2)}\n`);
+    } catch (e) {
+      throw new UsageError(
+        `cannot write the plan to ${o.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
   }
 
   const counts = render.countItems(result.items);

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import {
+  type CST,
   Document,
   isAlias,
   isMap,
@@ -14,6 +15,7 @@ import {
   LineCounter,
   type Node,
   type Pair,
+  Parser,
   parseDocument,
   visit,
 } from 'yaml';
@@ -54,6 +56,8 @@ const MIB = 1024 * 1024;
 export const MAX_ACCESS_FILE_BYTES = 5 * MIB;
 /** Aliases a file may expand: a real access file needs few; a "billion laughs" needs millions. */
 export const MAX_ALIAS_COUNT = 100;
+/** Collections inside collections: an access file needs 6; YAML's own reader overflows near 1000. */
+export const MAX_NESTING = 32;
 export const ACCESS_FILE_HEADER =
   ' Noxus access file: the format is in docs/access.md, the schema in docs/access.schema.json';
 
@@ -98,6 +102,17 @@ export function parseAccessFile(file: string, bytes: Uint8Array): LocatedAccessF
     throw inputError(file, [{ line: 1, column: 1, message: 'the file is not valid UTF-8' }]);
   }
   const lines = new LineCounter();
+  const tooDeep = deepestOffset(text);
+  if (tooDeep !== undefined) {
+    const before = text.slice(0, tooDeep).split('\n');
+    throw inputError(file, [
+      {
+        line: before.length,
+        column: (before.at(-1)?.length ?? 0) + 1,
+        message: `nesting too deep (more than ${MAX_NESTING} levels)`,
+      },
+    ]);
+  }
   const ydoc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   const pos = (offset: number): Position => {
     const p = lines.linePos(offset);
@@ -143,6 +158,28 @@ export function parseAccessFile(file: string, bytes: Uint8Array): LocatedAccessF
       problems.map((p) => ({ ...at(p.path, p.key), message: p.message })),
     );
   return { file, doc: doc as AccessFile, sha256, at: (path) => at(path) };
+}
+
+/**
+ * Where the first collection deeper than MAX_NESTING starts, found on the syntax tree (read without
+ * recursion) before YAML builds the document, which recurses once per level.
+ */
+function deepestOffset(text: string): number | undefined {
+  const stack: Array<[CST.Token | undefined, number]> = [];
+  for (const token of new Parser().parse(text)) stack.push([token, 0]);
+  while (stack.length) {
+    const [t, depth] = stack.pop() as [CST.Token | undefined, number];
+    if (!t) continue;
+    if (t.type === 'document') stack.push([t.value, depth]);
+    else if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+      if (depth + 1 > MAX_NESTING) return t.offset;
+      for (const item of t.items) {
+        stack.push([item.key ?? undefined, depth + 1]);
+        stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** The offset of the value at `path` (of its key with `key`), or of the nearest enclosing node. */
@@ -604,9 +641,10 @@ export function checkAccessFile(
     (a) => `service account "${a.email}"`,
   );
   const admin = new Map<string, NamedRole>();
+  // A duplicate entry is reported as such and feeds no other rule: the first one is the person.
   doc.people.forEach((p, i) => {
     const r = role(['people', i, 'org_role'], p.org_role, 'org');
-    if (r && isOrgAdminRole(r)) admin.set(foldName(p.email), r);
+    if (r && isOrgAdminRole(r) && personByEmail.get(foldName(p.email)) === i) admin.set(foldName(p.email), r);
   });
   doc.service_accounts.forEach((a, i) => {
     const both = personByEmail.get(foldName(a.email));
@@ -616,7 +654,8 @@ export function checkAccessFile(
         `"${a.email}" is also listed under people (line ${line(['people', both, 'email'])}); an email is a person or a service account`,
       );
     const r = role(['service_accounts', i, 'org_role'], a.org_role, 'org');
-    if (r && isOrgAdminRole(r)) admin.set(foldName(a.email), r);
+    if (r && isOrgAdminRole(r) && accountByEmail.get(foldName(a.email)) === i)
+      admin.set(foldName(a.email), r);
   });
 
   // Workspaces and people's grants

@@ -145,6 +145,13 @@ export interface ServerAccess {
   caller: string | null;
   /** Sections that could not be read; their items are not known (see AccessGap). */
   unreadable: AccessGap[];
+  /**
+   * Account keys the server holds more than once under the same account, workspace and name
+   * (active, ids oldest first). `doc` lists only the oldest; a plan refuses such a server.
+   */
+  duplicateKeys?: Array<{ account: string; workspace: string; name: string; ids: string[] }>;
+  /** People (lower-case emails) whose invitation is still pending: they cannot own work yet. */
+  invited?: string[];
 }
 
 export type PlanOp = '+' | '~' | '-';

@@ -145,11 +145,50 @@ interface GrantRow extends Terms {
 }
 
 /**
+ * The file with each workspace and custom role named as the server spells it: names match folded,
+ * as role references do, so `finance` in a file is the server's `Finance` everywhere the plan
+ * compares or applies names.
+ */
+export function onServerNames(doc: AccessFile, current: ServerAccess): AccessFile {
+  const spelled = new Map<string, string>();
+  for (const w of current.doc.workspaces)
+    if (!spelled.has(foldName(w.name))) spelled.set(foldName(w.name), w.name);
+  const name = (n: string) => spelled.get(foldName(n)) ?? n;
+  const roleName = new Map(current.doc.roles.map((r) => [foldName(r.name), r.name]));
+  return {
+    ...doc,
+    roles: doc.roles.map((r) => ({ ...r, name: roleName.get(foldName(r.name)) ?? r.name })),
+    workspaces: doc.workspaces.map((w) => ({ ...w, name: name(w.name) })),
+    service_accounts: doc.service_accounts.map((a) => ({
+      ...a,
+      workspaces: a.workspaces.map((g) => ({ ...g, workspace: name(g.workspace) })),
+      keys: a.keys.map((k) => ({ ...k, workspace: name(k.workspace) })),
+    })),
+  };
+}
+
+/** A server whose account holds two active keys of one name: which one a plan means is unknowable. */
+function refuseDuplicateKeys(current: ServerAccess): void {
+  const dups = current.duplicateKeys ?? [];
+  if (!dups.length) return;
+  const what = dups.map(
+    (d) =>
+      `${d.ids.length} active keys named "${d.name}" of ${d.account} in ${d.workspace} (${d.ids.join(', ')})`,
+  );
+  const revoke = dups.flatMap((d) => d.ids.slice(1).map((id) => `noxus keys revoke ${id}`));
+  throw new ConflictError(`the server holds ${what.join('; ')}: a plan cannot tell them apart`, {
+    hint: `keep one of each and revoke the others, e.g.: ${revoke.join('; ')}`,
+    data: { duplicate_keys: dups },
+  });
+}
+
+/**
  * The plan: every item in application order (roles, workspaces, people, accounts, grants, keys,
  * then with `prune` the removals), and what the server has that the file does not list.
  */
 export function planAccess(desired: LocatedAccessFile, current: ServerAccess, opts: PlanOptions): PlanResult {
-  const want = desired.doc;
+  refuseDuplicateKeys(current);
+  const want = onServerNames(desired.doc, current);
   const cur = current.doc;
   const gaps = new Map<AccessGap['section'], AccessGap>(current.unreadable.map((g) => [g.section, g]));
   const known = (s: AccessGap['section']) => !gaps.has(s);
@@ -378,6 +417,9 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
     if (!changes.length) continue;
     const adminBefore = isAdmin(curBook, was.org_role);
     const effects = orgRoleEffects(email, adminBefore, adminAfter);
+    // A suspended org admin is admin nowhere: reactivating one adds an active org admin.
+    if (was.suspended && !after.suspended && adminBefore && adminAfter)
+      effects.push(`${PROMOTION} again (${allWorkspaces.length}: ${allWorkspaces.join(', ')})`);
     if (adminBefore !== adminAfter)
       effects.push(...personalKeyEffects(email, personBound(email, adminBefore, adminAfter)));
     if (email === caller && adminBefore && !adminAfter)
@@ -563,7 +605,8 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         { workspace: g.workspace, user: email, ...t, account: true },
         before,
         at(['service_accounts', i, 'workspaces', gi]),
-        'service_accounts',
+        // Accounts' grants come from the member lists.
+        known('service_accounts') ? 'members' : 'service_accounts',
         () =>
           accountKeyEffects(
             a.keys.filter((k) => k.workspace === g.workspace),
@@ -670,9 +713,19 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
     removals[stage]?.push(...items.splice(before));
   };
 
+  // A role the file still assigns is never removed: its holders would lose it (the server refuses).
+  const named = new Set(
+    [
+      ...want.people.map((p) => p.org_role),
+      ...want.service_accounts.flatMap((a) => [a.org_role, ...a.workspaces.map((g) => g.role)]),
+      ...want.workspaces.flatMap((w) => w.members.map((m) => m.role)),
+    ].map(foldName),
+  );
   for (const r of cur.roles) {
     if (want.roles.some((x) => x.name === r.name)) continue;
-    if (!prune) leftOut('role', r.name, 'deleted with --prune');
+    if (named.has(foldName(r.name)))
+      leftOut('role', r.name, 'named by the file but not listed under roles: kept');
+    else if (!prune) leftOut('role', r.name, 'deleted with --prune');
     else
       pushRemoval(
         4,
@@ -709,8 +762,12 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
         continue;
       }
       if (email === caller) conflicts.push(`offboard ${email}`);
-      const grants = [...curMembers.values()].filter((m) => m.has(email)).length;
-      const keys = current.personalKeys.filter((k) => lower(k.holder) === email).length;
+      const grants = known('members')
+        ? `${[...curMembers.values()].filter((m) => m.has(email)).length} workspace grant(s) removed`
+        : 'workspace grants: unknown on this server';
+      const keys = known('keys')
+        ? `${current.personalKeys.filter((k) => lower(k.holder) === email).length} personal key(s) revoked`
+        : 'personal keys: unknown on this server';
       pushRemoval(
         2,
         {
@@ -720,7 +777,7 @@ export function planAccess(desired: LocatedAccessFile, current: ServerAccess, op
           subject: email,
           changes: [`name: ${was.name}`, `org_role: ${was.org_role}`],
           effects: [
-            `offboarding checklist: ${grants} workspace grant(s) removed, ${keys} personal key(s) revoked, work transferred to ${transferTo ?? 'nobody (offboarding.transfer_to is not set)'}`,
+            `offboarding checklist: ${grants}, ${keys}, work transferred to ${transferTo ?? 'nobody (offboarding.transfer_to is not set)'}`,
           ],
           after: { transfer_to: transferTo },
           before: { email, name: was.name, org_role: was.org_role },
@@ -887,11 +944,26 @@ export function transferProblems(
   desired: AccessFile,
   roles: readonly RoleLike[],
   owned: readonly OwnedWork[],
+  current?: ServerAccess,
 ): string[] {
   const book = roleBook(roles, desired.roles);
   const target = desired.offboarding?.transfer_to;
   const person = target ? desired.people.find((p) => lower(p.email) === lower(target)) : undefined;
   const out: string[] = [];
+  // Work goes only to someone active on the server when the offboarding runs: a pending
+  // invitation (including one this plan sends) cannot be accepted by a plan.
+  if (target && current && !person?.suspended && owned.some((o) => o.resources.length > 0)) {
+    const t = lower(target);
+    const there = current.doc.people.find((p) => lower(p.email) === t);
+    const state = !there
+      ? 'not in the organization yet (this plan invites them; accept first)'
+      : current.invited?.includes(t)
+        ? 'invited (accept first)'
+        : there.suspended
+          ? 'suspended (reactivate first)'
+          : undefined;
+    if (state) return [`${target} cannot receive work: ${state}`];
+  }
   for (const o of owned) {
     if (o.resources.length === 0) continue;
     if (!target) {
@@ -1098,7 +1170,7 @@ export function policyOnDesired(
   now: Date,
   roles: readonly RoleLike[] = BUILTIN_ROLES,
 ): DesiredFindings {
-  const content = desiredReview(desired.doc, current, items, roles, now);
+  const content = desiredReview(onServerNames(desired.doc, current), current, items, roles, now);
   const skip = new Set<string>(NOT_JUDGED);
   const findings = checkReview(content, policy, now, current.caller ?? undefined).filter(
     (f) => !skip.has(f.rule),

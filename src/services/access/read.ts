@@ -118,7 +118,9 @@ export async function readServerAccess(
   };
   const keyCreatedAt: Record<string, string> = {};
   const personalKeys: ServerAccess['personalKeys'] = [];
-  // Oldest first: when two keys share a name, the ids map keeps the first (the file refuses duplicates).
+  // Oldest first: when an account holds two keys of one name in a workspace, the file lists the
+  // oldest and duplicateKeys names them all (the file refuses duplicates; a plan refuses the server).
+  const sameName = new Map<string, NonNullable<ServerAccess['duplicateKeys']>[number]>();
   const active = keys
     .filter((k) => k.status === 'active' && k.group_id)
     .sort((a, b) => cmp(a.created_at ?? '', b.created_at ?? '') || cmp(a.id, b.id));
@@ -133,12 +135,18 @@ export async function readServerAccess(
         ...(k.permissions ? { restrict: [...k.permissions] } : {}),
         ...(k.expires_at ? { expires: new Date(k.expires_at).toISOString() } : {}),
       };
+      // Names match as the file's duplicate check matches them (folded).
+      const fold = accountKeyId(account.email, foldName(workspace), foldName(k.name));
+      const seen = sameName.get(fold);
+      if (seen) {
+        seen.ids.push(k.id);
+        continue;
+      }
+      sameName.set(fold, { account: account.email, workspace, name: k.name, ids: [k.id] });
       account.keys.push(key);
       const id = accountKeyId(account.email, workspace, k.name);
-      if (!(id in ids.keys)) {
-        ids.keys[id] = k.id;
-        if (k.created_at) keyCreatedAt[id] = k.created_at;
-      }
+      ids.keys[id] = k.id;
+      if (k.created_at) keyCreatedAt[id] = k.created_at;
     } else {
       const holder = k.holder_email ?? (holderId ? byId.get(holderId)?.email : undefined) ?? holderId ?? '';
       personalKeys.push({
@@ -177,6 +185,11 @@ export async function readServerAccess(
     personalKeys,
     caller: me.holder?.email || null,
     unreadable: doc.unreadable ?? [],
+    duplicateKeys: [...sameName.values()].filter((d) => d.ids.length > 1),
+    invited: live
+      .filter((u) => u.status === 'invited')
+      .map((u) => u.email.toLowerCase())
+      .sort(),
   };
 }
 
