@@ -959,9 +959,8 @@ export function transferProblems(
       ? 'not in the organization yet (this plan invites them; accept first)'
       : current.invited?.includes(t)
         ? 'invited (accept first)'
-        : there.suspended
-          ? 'suspended (reactivate first)'
-          : undefined;
+        : // Suspended on the server but not in the file: the plan reactivates them before offboarding.
+          undefined;
     if (state) return [`${target} cannot receive work: ${state}`];
   }
   for (const o of owned) {
