@@ -51,7 +51,12 @@ export interface JournalLock {
 }
 
 export type LockResult =
-  | { ok: true; lock: JournalLock; /** A lock left by a process that is gone, taken over. */ stale?: LockHolder }
+  | {
+      ok: true;
+      lock: JournalLock;
+      /** A lock left by a process that is gone, taken over. */
+      stale?: LockHolder;
+    }
   | { ok: false; holder: LockHolder };
 
 /**

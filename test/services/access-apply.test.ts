@@ -602,18 +602,35 @@ describe('a plan item checked against its kind before anything is written', () =
     }
     throw new Error('expected a refusal');
   };
-  const alanBefore = { email: 'alan@example.com', name: 'Alan Turing', org_role: 'Org Base', suspended: false };
+  const alanBefore = {
+    email: 'alan@example.com',
+    name: 'Alan Turing',
+    org_role: 'Org Base',
+    suspended: false,
+  };
 
-  it("a broken after or before names the item and the field (exit 2), whatever the items before it", () => {
+  it('a broken after or before names the item and the field (exit 2), whatever the items before it', () => {
     const msg = problem([
       item('workspace', '+', 'Research', { name: 'Research' }),
       item('person', '+', 'nia@example.com', { email: 'nia@example.com' }, null, {
         changes: ['name: Nia'],
       }),
-      item('grant', '~', 'Research:ken@example.com', { workspace: 'Research', user: 'ken@example.com', role: 7 }, {
-        workspace: 'Research',
+      item(
+        'grant',
+        '~',
+        'Research:ken@example.com',
+        { workspace: 'Research', user: 'ken@example.com', role: 7 },
+        {
+          workspace: 'Research',
+        },
+      ),
+      item('key', '+', 'a:b:c', {
+        account: 'a',
+        workspace: 'b',
+        name: 'c',
+        restrict: 'all',
+        action: 'explode',
       }),
-      item('key', '+', 'a:b:c', { account: 'a', workspace: 'b', name: 'c', restrict: 'all', action: 'explode' }),
       item('role', '~', 'Tester', { name: 'Tester', scope: 'team', permissions: [1] }, { name: 'Tester' }),
       item('offboard', '-', 'radia@example.com', { transfer_to: 3 }, { email: 'radia@example.com' }),
     ]);
@@ -664,7 +681,14 @@ describe('a plan item checked against its kind before anything is written', () =
       'grant',
       '+',
       'Research:ken@example.com',
-      { workspace: 'Research', user: 'ken@example.com', role: 'Admin', reason: null, expires: null, account: false },
+      {
+        workspace: 'Research',
+        user: 'ken@example.com',
+        role: 'Admin',
+        reason: null,
+        expires: null,
+        account: false,
+      },
       null,
       { changes: ['role: Reader'] },
     );
