@@ -98,7 +98,7 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
     release = taken.lock.release;
   }
   try {
-    await applyLocked(ctx, svc, { file, plan, bytes, server, journals, journalFile, secretsDir, replan }, o);
+    await applyLocked(ctx, svc, { file, plan, server, journals, journalFile, secretsDir, replan }, o);
   } finally {
     release();
   }
@@ -107,7 +107,6 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
 interface Prepared {
   file: string;
   plan: AccessPlan;
-  bytes: Buffer;
   server: string;
   journals: string;
   journalFile: string;
@@ -157,8 +156,9 @@ async function applyLocked(
     await checkSecretsDir(dir, 'the secrets dir of the interrupted run');
 
   const r = await resolverFor(ctx);
-  const reasons = await confirmationReasons(ctx, svc, plan, applied);
-  if (reasons.size && !o.dryRun) {
+  // A dry run confirms nothing, so it does not read the roles a confirmation is judged on.
+  const reasons = o.dryRun ? new Map<PlanItem, string>() : await confirmationReasons(ctx, svc, plan, applied);
+  if (reasons.size) {
     if (!ctx.globals.json && !o.resume) printSummary(ctx, plan, reasons, svc.describeValues);
     await confirmDestructive(
       ctx,
