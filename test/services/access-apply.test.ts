@@ -17,9 +17,11 @@ import { ConflictError, UsageError } from '../../src/errors.js';
 import {
   type ApplyHooks,
   accessDifferences,
+  adminRoleJudge,
   applyAccessPlan,
   beginApply,
   checkDrift,
+  confirmationReason,
   type NewSecret,
   parseAccessPlan,
   type StepRecord,
@@ -581,6 +583,8 @@ describe('drift and the plan file', () => {
         '  - items[0].op must be +, ~ or -',
         '  - items[0].kind must be one of role, workspace, person, account, grant, key, offboard',
         '  - items[0].subject must be a string',
+        '  - items[0].changes must be a list of strings',
+        '  - items[0].effects must be a list of strings',
         '  - items[0].availability must be api, guided or not available',
         '  - items[0].after must be an object or null',
         '  - items[0].before must be an object or null',
@@ -714,6 +718,68 @@ describe('a plan item checked against its kind before anything is written', () =
         { ...role, changes: ['permissions added: flows_delete'] },
       ]).items,
     ).toHaveLength(3);
+  });
+});
+
+describe('what needs confirmation, judged on the values', () => {
+  const ROLES = [
+    { id: 'r1', name: 'Org Admin', scope: 'org' as const, permissions: ['org:admin'] },
+    { id: 'r2', name: 'Org Base', scope: 'org' as const, permissions: [] },
+  ];
+  const person = (org_role: string) => ({
+    email: 'nia@example.com',
+    name: 'Nia',
+    org_role,
+    suspended: false,
+  });
+
+  it('an org role the plan itself creates with org:admin counts as an admin role; the base role does not', () => {
+    const owner = item('role', '+', 'Owner', { name: 'Owner', scope: 'org', permissions: ['org:admin'] });
+    const invite = item('person', '+', 'nia@example.com', person('owner'));
+    const isAdmin = adminRoleJudge(planOf('http://x', [owner, invite]), ROLES);
+    expect(confirmationReason(invite, isAdmin)).toBe('makes nia@example.com an org admin (owner)');
+    expect(
+      confirmationReason(item('person', '+', 'nia@example.com', person('Org Base')), isAdmin),
+    ).toBeUndefined();
+    expect(
+      confirmationReason(
+        item('account', '+', 'bot@service.example.com', {
+          ...person('Org Admin'),
+          email: 'bot@service.example.com',
+        }),
+        isAdmin,
+      ),
+    ).toBe('makes bot@service.example.com an org admin (Org Admin)');
+  });
+
+  it('a change of name only needs none; any org-role change and offboarding do', () => {
+    const isAdmin = adminRoleJudge(planOf('http://x', []), ROLES);
+    const was = person('Org Base');
+    expect(
+      confirmationReason(item('person', '~', 'nia@example.com', { ...was, name: 'N' }, was), isAdmin),
+    ).toBeUndefined();
+    expect(
+      confirmationReason(
+        item('person', '~', 'nia@example.com', person('Org Base'), person('Org Admin')),
+        isAdmin,
+      ),
+    ).toBe('changes the org role of nia@example.com: Org Admin → Org Base (no longer an org admin)');
+    expect(
+      confirmationReason(
+        item(
+          'offboard',
+          '-',
+          'radia@example.com',
+          { transfer_to: 'ada@example.com' },
+          { email: 'radia@example.com' },
+        ),
+        isAdmin,
+      ),
+    ).toBe('offboards radia@example.com (work to ada@example.com)');
+    // Reactivating someone whose role is not an admin role needs none.
+    expect(
+      confirmationReason(item('person', '~', 'nia@example.com', was, { ...was, suspended: true }), isAdmin),
+    ).toBeUndefined();
   });
 });
 

@@ -144,6 +144,9 @@ export function parseAccessPlan(text: string, file: string): AccessPlan {
         if (!KINDS.includes(it.kind as PlanItem['kind']))
           problems.push(`${at}.kind must be one of ${KINDS.join(', ')}`);
         if (typeof it.subject !== 'string') problems.push(`${at}.subject must be a string`);
+        for (const f of ['changes', 'effects'])
+          if (!Array.isArray(it[f]) || !(it[f] as unknown[]).every((x) => typeof x === 'string'))
+            problems.push(`${at}.${f} must be a list of strings`);
         if (!['api', 'guided', 'not available'].includes(it.availability as string))
           problems.push(`${at}.availability must be api, guided or not available`);
         if (it.after !== null && !isObj(it.after)) problems.push(`${at}.after must be an object or null`);
