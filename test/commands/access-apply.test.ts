@@ -551,6 +551,7 @@ describe('noxus access apply against a real sandbox', () => {
       expect(r.stdout).toBe('');
       expect(r.stderr).toContain(`an apply of ${file} is in progress (pid ${process.pid}`);
       expect(r.stderr).not.toContain('interrupted');
+      expect(r.stderr).toContain(`remove ${path}.lock`);
     }
     expect(await activeShipKeys()).toBe(0);
     held.lock.release();

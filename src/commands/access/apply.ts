@@ -88,7 +88,7 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
       throw new ConflictError(
         `an apply of ${file} is in progress (pid ${taken.holder.pid}, since ${taken.holder.started}); wait for it to end`,
         {
-          hint: 'if that process is stuck, stop it: the next apply takes over its lock and resumes with --resume',
+          hint: `if that process is stuck, stop it (the next apply takes over its lock; finish with --resume); if pid ${taken.holder.pid} is not a noxus apply (after a restart), remove ${journalFile}.lock`,
         },
       );
     if (taken.stale)
