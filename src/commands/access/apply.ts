@@ -45,7 +45,9 @@ export function registerApply(parent: Command, ctx: Context): void {
         'noxus access apply plan.json --resume --yes',
       ])}
 The server must not have changed since the plan was made (exit 7 names what changed). Items this
-server cannot do through its API are listed with their console steps and left out (exit 3).
+server cannot do through its API are listed with their console steps and left out; an item the
+server refuses fails and the run goes on (exit 3 when any item failed or was not applied). One
+apply of a plan runs at a time (exit 7 while another runs). A plan edited by hand is refused (exit 2).
 `,
     )
     .action((plan: string, o: ApplyOpts) => runAccessApply(ctx, plan, o));
