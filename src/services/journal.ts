@@ -3,14 +3,16 @@
 // key that write uses) and a `done` event after it. A resumed run skips what is done and repeats an
 // interrupted write with the same key, so the server does it once.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import {
   appendFileSync,
   chmodSync,
   existsSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   truncateSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { fileInDir } from '../util/files.js';
@@ -34,6 +36,92 @@ export function journalPath(dir: string, name: string): string {
 /** A journal name bound to the server and the input, so another file or server starts afresh. */
 export function journalId(kind: string, server: string, content: Buffer | string): string {
   return `${kind}-${createHash('sha256').update(server).update('\0').update(content).digest('hex').slice(0, 16)}`;
+}
+
+/** Who holds a journal's lock: the process and when it took the lock. */
+export interface LockHolder {
+  pid: number;
+  started: string;
+}
+
+export interface JournalLock {
+  path: string;
+  /** Removes the lock, unless another run took it over meanwhile. Safe to call twice. */
+  release(): void;
+}
+
+export type LockResult =
+  | {
+      ok: true;
+      lock: JournalLock;
+      /** A lock left by a process that is gone, taken over. */
+      stale?: LockHolder;
+    }
+  | { ok: false; holder: LockHolder };
+
+/**
+ * Takes `<journal>.lock` so that only one run works on a journal at a time: two runs of the same
+ * input would each repeat the other's unfinished steps. The lock names its process; a lock whose
+ * process is gone (killed) is stale and taken over. The file is complete before it appears (written
+ * aside, then hard-linked into place, which fails if a lock exists), so a reader never sees it half
+ * written.
+ */
+export function lockJournal(
+  journal: string,
+  opts: { pid?: number; now?: () => Date; alive?: (pid: number) => boolean } = {},
+): LockResult {
+  const path = `${journal}.lock`;
+  const pid = opts.pid ?? process.pid;
+  const alive = opts.alive ?? processAlive;
+  const content = `${JSON.stringify({ pid, started: (opts.now ?? (() => new Date()))().toISOString() })}\n`;
+  let stale: LockHolder | undefined;
+  for (let attempt = 0; ; attempt++) {
+    const aside = `${path}.${pid}.${randomBytes(6).toString('hex')}.tmp`;
+    writeFileSync(aside, content, { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(aside, path);
+      const lock: JournalLock = {
+        path,
+        release: () => {
+          try {
+            if (readFileSync(path, 'utf8') === content) unlinkSync(path);
+          } catch {}
+        },
+      };
+      return stale ? { ok: true, lock, stale } : { ok: true, lock };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    } finally {
+      unlinkSync(aside);
+    }
+    const holder = readHolder(path);
+    // A second loss is another run that took the stale lock first: it holds the lock now.
+    if (holder && (alive(holder.pid) || attempt > 0)) return { ok: false, holder };
+    if (attempt > 0) return { ok: false, holder: { pid: 0, started: 'unknown' } };
+    stale = holder ?? { pid: 0, started: 'unknown' };
+    try {
+      unlinkSync(path);
+    } catch {}
+  }
+}
+
+function readHolder(path: string): LockHolder | undefined {
+  try {
+    const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<LockHolder>;
+    if (typeof v.pid === 'number' && Number.isInteger(v.pid) && v.pid > 0)
+      return { pid: v.pid, started: String(v.started ?? 'unknown') };
+  } catch {}
+  return undefined;
+}
+
+/** True while a process with this id exists (EPERM: it exists, under another user). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class Journal<R = unknown> {

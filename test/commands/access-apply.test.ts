@@ -2,7 +2,16 @@
 // secrets go, a confirmation) refuse with exit 2 before any request: the mock has no interceptor,
 // so a request would fail the test. Whole runs go to a real sandbox: exact outputs, secrets in
 // 0600 files and nowhere else, a second apply that changes nothing, drift refused with exit 7.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
@@ -72,14 +81,21 @@ function write(content: string | object): string {
   return file;
 }
 
-const KEY_ITEM = item('key', '+', 'ci-bot@service.example.com:Engineering:ship', {
-  account: 'ci-bot@service.example.com',
-  workspace: 'Engineering',
-  name: 'ship',
-  restrict: ['flows_run'],
-  expires: null,
-  action: 'create',
-});
+const KEY_ITEM = item(
+  'key',
+  '+',
+  'ci-bot@service.example.com:Engineering:ship',
+  {
+    account: 'ci-bot@service.example.com',
+    workspace: 'Engineering',
+    name: 'ship',
+    restrict: ['flows_run'],
+    expires: null,
+    action: 'create',
+  },
+  null,
+  { changes: ['restrict: flows_run'] },
+);
 
 describe('noxus access apply: local preconditions, before any request', () => {
   let server: MockServer;
@@ -94,15 +110,94 @@ describe('noxus access apply: local preconditions, before any request', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${file}: not a JSON access plan (`);
-    expect(r.stderr).toContain('write one with: noxus access plan access.yaml -o plan.json');
+    expect(r.stderr).toContain('write one with: noxus access plan -f access.yaml -o plan.json');
   });
 
-  it('a missing file: exit 2', async () => {
+  it('a missing file: exit 2, said in words', async () => {
     server = mockServer();
-    const r = await server.run(['access', 'apply', join(tempDir(), 'nope.json')]);
+    const missing = join(tempDir(), 'nope.json');
+    const r = await server.run(['access', 'apply', missing]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('cannot read');
-    expect(r.stderr).toContain('nope.json: ENOENT');
+    expect(r.stderr).toContain(`no such file: ${missing}`);
+    expect(r.stderr).not.toContain('ENOENT');
+  });
+
+  it('an item edited by hand after the plan was made: exit 2, naming it, before any request', async () => {
+    server = mockServer();
+    const alan = { email: 'alan@example.com', name: 'Alan Turing', org_role: 'Org Base', suspended: false };
+    const file = write(
+      planOf(ORIGIN, [
+        item(
+          'person',
+          '~',
+          'alan@example.com',
+          { ...alan, name: 'Alan M. Turing', org_role: 'Org Admin' },
+          alan,
+          { changes: ['name: Alan Turing → Alan M. Turing'] },
+        ),
+      ]),
+    );
+    const r = await server.run(['access', 'apply', file, '--yes']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(
+      'plan item 1 (person:alan@example.com) was changed by hand: org_role "Org Admin" is not in its changes; make a new plan',
+    );
+    expect(r.stderr).toContain(`noxus access plan -f access.yaml -o ${file}`);
+  });
+
+  it('a role whose permissions change needs confirmation; the summary shows the values applied', async () => {
+    server = mockServer();
+    const file = write(
+      planOf(ORIGIN, [
+        item(
+          'role',
+          '~',
+          'Tester',
+          { name: 'Tester', scope: 'workspace', permissions: ['flows_edit', 'flows_run'] },
+          { name: 'Tester', scope: 'workspace', permissions: ['flows_run'] },
+          { changes: ['permissions added: flows_edit', 'nothing to see here'], effects: ['harmless'] },
+        ),
+      ]),
+    );
+    const r = await server.run(['access', 'apply', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      [
+        `Plan from access.yaml for ${ORIGIN}:`,
+        '  ~ role Tester',
+        '      permissions: flows_run → flows_edit, flows_run',
+        '      needs confirmation: changes what role Tester grants',
+        'error: refusing to apply 1 change(s), 1 of them to org roles, admins, roles or offboarding without confirmation (not a terminal)',
+        `run: noxus access apply ${file} --yes`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('the journals directory is a file: exit 2 with what to fix, before any request', async () => {
+    server = mockServer();
+    writeFileSync(join(server.env.NOXUS_CONFIG_DIR as string, 'journals'), '');
+    const file = write(planOf(ORIGIN, [item('workspace', '+', 'Research', { name: 'Research' })]));
+    const r = await server.run(['access', 'apply', file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `cannot keep the journal of this apply in ${join(server.env.NOXUS_CONFIG_DIR as string, 'journals')}: it is not a directory`,
+    );
+    expect(r.stderr).not.toContain('unexpected');
+  });
+
+  it('an existing secrets dir that others can read: exit 2, chmod 700', async () => {
+    server = mockServer();
+    const secrets = join(tempDir(), 'secrets');
+    mkdirSync(secrets);
+    chmodSync(secrets, 0o755);
+    const file = write(planOf(ORIGIN, [KEY_ITEM]));
+    const r = await server.run(['access', 'apply', file, '--secrets-dir', secrets]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `--secrets-dir: ${secrets} can be read by other users (mode 0755); the secrets would be too: chmod 700 ${secrets}`,
+    );
   });
 
   it('an access file instead of a plan: every problem listed, exit 2', async () => {
@@ -144,6 +239,7 @@ describe('noxus access apply: local preconditions, before any request', () => {
           'ken@example.com',
           { email: 'ken@example.com', name: 'Ken', org_role: 'Org Admin', suspended: false },
           { email: 'ken@example.com', name: 'Ken', org_role: 'Org Base', suspended: false },
+          { changes: ['org_role: Org Base → Org Admin'] },
         ),
       ]),
     );
@@ -151,7 +247,7 @@ describe('noxus access apply: local preconditions, before any request', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(
-      'refusing to apply 2 change(s), 1 of them to org roles or offboarding without confirmation (not a terminal)',
+      'refusing to apply 2 change(s), 1 of them to org roles, admins, roles or offboarding without confirmation (not a terminal)',
     );
     expect(r.stderr).toContain(`run: noxus access apply ${file} --yes`);
   });
@@ -243,7 +339,7 @@ describe('noxus access apply against a real sandbox', () => {
         account: false,
       },
       null,
-      { subject: 'ken@example.com in Research' },
+      { subject: 'ken@example.com in Research', changes: ['role: Reader', 'reason: "pairing"'] },
     ),
     { ...KEY_ITEM, subject: '"ship" of ci-bot@service.example.com in Engineering' },
   ];
@@ -298,9 +394,19 @@ describe('noxus access apply against a real sandbox', () => {
     const r = await run(['access', 'apply', file, '--json'], { GITHUB_ACTIONS: 'true' });
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc)).toEqual(['schema_version', 'command', 'changed', 'not_applied', 'items']);
+    expect(Object.keys(doc)).toEqual([
+      'schema_version',
+      'command',
+      'changed',
+      'counts',
+      'failed',
+      'not_applied',
+      'items',
+    ]);
     expect(doc.command).toBe('access apply');
     expect(doc.changed).toBe(true);
+    expect(doc.counts).toEqual({ applied: 3, failed: 0, not_applied: 0 });
+    expect(doc.failed).toEqual([]);
     expect(doc.not_applied).toEqual([]);
     expect(doc.items.map((i: { id: string; outcome: string }) => [i.id, i.outcome])).toEqual([
       ['workspace:Research', 'applied'],
@@ -398,19 +504,142 @@ describe('noxus access apply against a real sandbox', () => {
     expect(again.code).toBe(0);
   });
 
-  it('an interrupted run: refused without --resume (exit 7), finished with it', async () => {
+  const journalOf = async (file: string) => {
+    const { journalId, journalPath } = await import('../../src/services/journal.js');
+    return journalPath(join(dir, 'config', 'journals'), journalId('access', sbx.url, readFileSync(file)));
+  };
+
+  it('an interrupted run: refused without --resume (exit 7, the hint keeps its secrets dir), finished with it', async () => {
     const file = await planNow(ITEMS());
-    const { Journal, journalId, journalPath } = await import('../../src/services/journal.js');
-    const j = Journal.open(
-      journalPath(join(dir, 'config', 'journals'), journalId('access', sbx.url, readFileSync(file))),
-    );
-    j.record('plan', { base_sha256: 'x', items: 3, secrets_dir: null });
+    const { Journal } = await import('../../src/services/journal.js');
+    const secrets = join(dir, 's');
+    const j = Journal.open(await journalOf(file));
+    j.record('plan', { base_sha256: 'x', items: 3, secrets_dir: secrets });
     const r = await run(['access', 'apply', file]);
     expect(r.code).toBe(7);
     expect(r.stderr).toContain(`an apply of ${file} was interrupted; run with --resume to finish it`);
-    const resumed = await run(['access', 'apply', file, '--resume', '--secrets-dir', join(dir, 's')]);
+    expect(r.stderr).toContain(`\nnoxus access apply ${file} --resume --secrets-dir ${secrets}\n`);
+    // A kill during the secret's write left its temporary file (0600, a secret in it): removed.
+    mkdirSync(secrets, { mode: 0o700 });
+    const torn = join(secrets, 'ci-bot@service.example.com-Engineering-ship.key.4242.0123456789ab.tmp');
+    const other = join(secrets, 'someone-else.key.4242.0123456789ab.tmp');
+    writeFileSync(torn, 'noxus_secret\n', { mode: 0o600 });
+    writeFileSync(other, 'kept\n', { mode: 0o600 });
+    const resumed = await run(['access', 'apply', file, '--resume']);
     expect(resumed.code).toBe(0);
+    expect(resumed.stderr).toContain(`new secrets go to ${secrets}, as in the interrupted run`);
+    expect(resumed.stderr).toContain(`removed the temporary file of an interrupted secret write: ${torn}`);
+    expect(existsSync(torn)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+    expect(readdirSync(secrets).filter((f) => f.endsWith('.key'))).toEqual([
+      'ci-bot@service.example.com-Engineering-ship.key',
+    ]);
     expect(await activeShipKeys()).toBe(1);
+  });
+
+  it('a second apply while one runs: exit 7 "in progress" (also with --resume), never "interrupted"', async () => {
+    const file = await planNow(ITEMS());
+    const { Journal, lockJournal } = await import('../../src/services/journal.js');
+    const path = await journalOf(file);
+    // The first run has begun and holds the lock (this process is alive).
+    Journal.open(path).record('plan', { base_sha256: 'x', items: 3, secrets_dir: null });
+    const held = lockJournal(path);
+    if (!held.ok) throw new Error('expected the lock');
+    for (const extra of [[], ['--resume']]) {
+      const r = await run(['access', 'apply', file, '--yes', ...extra]);
+      expect(r.code).toBe(7);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(`an apply of ${file} is in progress (pid ${process.pid}`);
+      expect(r.stderr).not.toContain('interrupted');
+      expect(r.stderr).toContain(`remove ${path}.lock`);
+    }
+    expect(await activeShipKeys()).toBe(0);
+    held.lock.release();
+  });
+
+  it('a lock left by a killed run is taken over (said on stderr); every exit releases the lock', async () => {
+    const file = await planNow(ITEMS());
+    const path = await journalOf(file);
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${path}.lock`, `${JSON.stringify({ pid: gone, started: '2026-01-01T00:00:00.000Z' })}\n`);
+    const r = await run(['access', 'apply', file, '--secrets-dir', join(dir, 's')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(
+      `took over the lock of an apply that is no longer running (pid ${gone}, started 2026-01-01T00:00:00.000Z)`,
+    );
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    // A refusal (drift) releases it too.
+    const other = await planNow([item('workspace', '+', 'Ops', { name: 'Ops' })]);
+    await sbx.call('POST', '/v1/admin/groups', { body: { name: 'Elsewhere', description: '' } });
+    expect((await run(['access', 'apply', other])).code).toBe(7);
+    expect(existsSync(`${await journalOf(other)}.lock`)).toBe(false);
+  });
+
+  it('an org-admin role for a new person, or an org admin reactivated, needs confirmation (judged on the server roles)', async () => {
+    const nia = { email: 'nia@example.com', name: 'Nia', org_role: 'Org Admin', suspended: false };
+    const invite = item('person', '+', 'nia@example.com', nia, null, {
+      changes: ['name: Nia', 'org_role: Org Admin'],
+    });
+    const refused = await run(['access', 'apply', await planNow([invite])]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(
+      '      needs confirmation: makes nia@example.com an org admin (Org Admin)',
+    );
+    const ada = { email: 'ada@example.com', name: 'Ada Lovelace', org_role: 'Org Admin' };
+    const reactivate = item(
+      'person',
+      '~',
+      'ada@example.com',
+      { ...ada, suspended: false },
+      { ...ada, suspended: true },
+      { changes: ['suspended: true → false'] },
+    );
+    const r = await run(['access', 'apply', write(planOf(sbx.url, [reactivate]))]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '      needs confirmation: reactivates ada@example.com, an org admin (Org Admin)',
+    );
+    // A new person with the base role needs none.
+    const base = item('person', '+', 'nia@example.com', { ...nia, org_role: 'Org Base' }, null, {
+      changes: ['name: Nia', 'org_role: Org Base'],
+    });
+    expect((await run(['access', 'apply', await planNow([base])])).code).toBe(0);
+  });
+
+  it('failed and not-applied items: exit 3, told apart in the summary and the envelope', async () => {
+    const bad = item(
+      'grant',
+      '+',
+      'Engineering:radia@example.com',
+      {
+        workspace: 'Engineering',
+        user: 'radia@example.com',
+        role: 'No Such Role',
+        reason: null,
+        expires: null,
+        account: false,
+      },
+      null,
+      { subject: 'radia@example.com in Engineering', changes: ['role: No Such Role'] },
+    );
+    const guided = item('workspace', '+', 'Ops', { name: 'Ops' }, null, {
+      subject: 'Ops',
+      availability: 'guided',
+      note: 'in the console',
+    });
+    const file = await planNow([bad, guided]);
+    const r = await run(['access', 'apply', file]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('error: 1 failed, 1 not applied, 0 applied');
+    expect(r.stderr).toContain(
+      '\nthe items not applied need the web console (steps above); failed items need a new plan: noxus access plan -f access.yaml',
+    );
+    const json = await run(['access', 'apply', await planNow([bad], { file: 'other.yaml' }), '--json']);
+    expect(json.code).toBe(3);
+    const doc = JSON.parse(json.stdout);
+    expect(doc.counts).toEqual({ applied: 0, failed: 1, not_applied: 0 });
+    expect(doc.failed.map((i: { id: string }) => i.id)).toEqual(['grant:Engineering:radia@example.com']);
+    expect(doc.not_applied).toEqual([]);
   });
 });
 
@@ -455,7 +684,12 @@ describe('noxus access apply on a public-API server', () => {
                 account: false,
               },
               null,
-              { subject: 'radia@example.com in Engineering', availability: 'guided', note },
+              {
+                subject: 'radia@example.com in Engineering',
+                availability: 'guided',
+                note,
+                changes: ['role: Reader'],
+              },
             ),
           ],
           { current: now.doc, base_sha256: now.sha256 },
@@ -473,7 +707,7 @@ describe('noxus access apply on a public-API server', () => {
       expect(term.stdout()).toBe(`+ grant radia@example.com in Engineering\tnot applied\t${note}\n`);
       expect(term.stderr()).toContain(`- + grant radia@example.com in Engineering: ${note}`);
       expect(term.stderr()).toContain(`not applied: radia@example.com in Engineering: ${note}`);
-      expect(term.stderr()).toContain('0 applied, 0 failed, 1 not applied');
+      expect(term.stderr()).toContain('error: 0 failed, 1 not applied, 0 applied');
 
       // The same plan again: it ran to its end, so nothing is done, but what it left undone is
       // not passed off as applied (exit 3, and the way forward).

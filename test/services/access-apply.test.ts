@@ -17,9 +17,11 @@ import { ConflictError, UsageError } from '../../src/errors.js';
 import {
   type ApplyHooks,
   accessDifferences,
+  adminRoleJudge,
   applyAccessPlan,
   beginApply,
   checkDrift,
+  confirmationReason,
   type NewSecret,
   parseAccessPlan,
   type StepRecord,
@@ -581,6 +583,8 @@ describe('drift and the plan file', () => {
         '  - items[0].op must be +, ~ or -',
         '  - items[0].kind must be one of role, workspace, person, account, grant, key, offboard',
         '  - items[0].subject must be a string',
+        '  - items[0].changes must be a list of strings',
+        '  - items[0].effects must be a list of strings',
         '  - items[0].availability must be api, guided or not available',
         '  - items[0].after must be an object or null',
         '  - items[0].before must be an object or null',
@@ -588,6 +592,194 @@ describe('drift and the plan file', () => {
         '  - items[0].before is needed for *',
       ].join('\n'),
     );
+  });
+});
+
+describe('a plan item checked against its kind before anything is written', () => {
+  const parse = (items: PlanItem[]) => parseAccessPlan(JSON.stringify(planOf('http://x', items)), 'p.json');
+  const problem = (items: PlanItem[]): string => {
+    try {
+      parse(items);
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      return (e as Error).message;
+    }
+    throw new Error('expected a refusal');
+  };
+  const alanBefore = {
+    email: 'alan@example.com',
+    name: 'Alan Turing',
+    org_role: 'Org Base',
+    suspended: false,
+  };
+
+  it('a broken after or before names the item and the field (exit 2), whatever the items before it', () => {
+    const msg = problem([
+      item('workspace', '+', 'Research', { name: 'Research' }),
+      item('person', '+', 'nia@example.com', { email: 'nia@example.com' }, null, {
+        changes: ['name: Nia'],
+      }),
+      item(
+        'grant',
+        '~',
+        'Research:ken@example.com',
+        { workspace: 'Research', user: 'ken@example.com', role: 7 },
+        {
+          workspace: 'Research',
+        },
+      ),
+      item('key', '+', 'a:b:c', {
+        account: 'a',
+        workspace: 'b',
+        name: 'c',
+        restrict: 'all',
+        action: 'explode',
+      }),
+      item('role', '~', 'Tester', { name: 'Tester', scope: 'team', permissions: [1] }, { name: 'Tester' }),
+      item('offboard', '-', 'radia@example.com', { transfer_to: 3 }, { email: 'radia@example.com' }),
+    ]);
+    expect(msg).toBe(
+      [
+        'p.json is not a usable access plan:',
+        '  - items[1].after.name must be a string',
+        '  - items[1].after.org_role must be a string',
+        '  - items[1].after.suspended must be true or false',
+        '  - items[2].after.role must be a string',
+        '  - items[2].after.reason must be a string or null',
+        '  - items[2].after.expires must be a string or null',
+        '  - items[2].after.account must be true or false',
+        '  - items[2].before.user must be a string',
+        '  - items[2].before.role must be a string',
+        '  - items[2].before.reason must be a string or null',
+        '  - items[2].before.expires must be a string or null',
+        '  - items[2].before.account must be true or false',
+        '  - items[3].after.restrict must be a list of strings or null',
+        '  - items[3].after.expires must be a string or null',
+        '  - items[3].after.action must be create for +',
+        '  - items[4].after.scope must be org or workspace',
+        '  - items[4].after.permissions must be a list of strings',
+        '  - items[4].before.scope must be org or workspace',
+        '  - items[4].before.permissions must be a list of strings',
+        '  - items[5].after.transfer_to must be a string or null',
+        '  - items[5].before.name must be a string',
+        '  - items[5].before.org_role must be a string',
+      ].join('\n'),
+    );
+  });
+
+  it('an item whose values its changes do not describe was edited by hand: refused, exit 2', () => {
+    // A name change whose after.org_role was edited to Org Admin (the changes still show the name only).
+    const edited = item(
+      'person',
+      '~',
+      'alan@example.com',
+      { ...alanBefore, name: 'Alan M. Turing', org_role: 'Org Admin' },
+      alanBefore,
+      { changes: ['name: Alan Turing → Alan M. Turing'] },
+    );
+    const msg = problem([item('workspace', '+', 'Research', { name: 'Research' }), edited]);
+    expect(msg).toBe(
+      'plan item 2 (person:alan@example.com) was changed by hand: org_role "Org Admin" is not in its changes; make a new plan',
+    );
+    const grant = item(
+      'grant',
+      '+',
+      'Research:ken@example.com',
+      {
+        workspace: 'Research',
+        user: 'ken@example.com',
+        role: 'Admin',
+        reason: null,
+        expires: null,
+        account: false,
+      },
+      null,
+      { changes: ['role: Reader'] },
+    );
+    expect(problem([grant])).toBe(
+      'plan item 1 (grant:Research:ken@example.com) was changed by hand: role "Admin" is not in its changes; make a new plan',
+    );
+    const role = item(
+      'role',
+      '~',
+      'Tester',
+      { name: 'Tester', scope: 'workspace', permissions: ['flows_delete', 'flows_run'] },
+      { name: 'Tester', scope: 'workspace', permissions: ['flows_run'] },
+      { changes: ['permissions added: flows_edit'] },
+    );
+    expect(problem([role])).toBe(
+      'plan item 1 (role:Tester) was changed by hand: permissions "flows_delete" is not in its changes; make a new plan',
+    );
+    // The same items with changes that say what they do pass.
+    expect(
+      parse([
+        { ...edited, changes: ['name: Alan Turing → Alan M. Turing', 'org_role: Org Base → Org Admin'] },
+        { ...grant, changes: ['role: Admin'] },
+        { ...role, changes: ['permissions added: flows_delete'] },
+      ]).items,
+    ).toHaveLength(3);
+  });
+});
+
+describe('what needs confirmation, judged on the values', () => {
+  const ROLES = [
+    { id: 'r1', name: 'Org Admin', scope: 'org' as const, permissions: ['org:admin'] },
+    { id: 'r2', name: 'Org Base', scope: 'org' as const, permissions: [] },
+  ];
+  const person = (org_role: string) => ({
+    email: 'nia@example.com',
+    name: 'Nia',
+    org_role,
+    suspended: false,
+  });
+
+  it('an org role the plan itself creates with org:admin counts as an admin role; the base role does not', () => {
+    const owner = item('role', '+', 'Owner', { name: 'Owner', scope: 'org', permissions: ['org:admin'] });
+    const invite = item('person', '+', 'nia@example.com', person('owner'));
+    const isAdmin = adminRoleJudge(planOf('http://x', [owner, invite]), ROLES);
+    expect(confirmationReason(invite, isAdmin)).toBe('makes nia@example.com an org admin (owner)');
+    expect(
+      confirmationReason(item('person', '+', 'nia@example.com', person('Org Base')), isAdmin),
+    ).toBeUndefined();
+    expect(
+      confirmationReason(
+        item('account', '+', 'bot@service.example.com', {
+          ...person('Org Admin'),
+          email: 'bot@service.example.com',
+        }),
+        isAdmin,
+      ),
+    ).toBe('makes bot@service.example.com an org admin (Org Admin)');
+  });
+
+  it('a change of name only needs none; any org-role change and offboarding do', () => {
+    const isAdmin = adminRoleJudge(planOf('http://x', []), ROLES);
+    const was = person('Org Base');
+    expect(
+      confirmationReason(item('person', '~', 'nia@example.com', { ...was, name: 'N' }, was), isAdmin),
+    ).toBeUndefined();
+    expect(
+      confirmationReason(
+        item('person', '~', 'nia@example.com', person('Org Base'), person('Org Admin')),
+        isAdmin,
+      ),
+    ).toBe('changes the org role of nia@example.com: Org Admin → Org Base (no longer an org admin)');
+    expect(
+      confirmationReason(
+        item(
+          'offboard',
+          '-',
+          'radia@example.com',
+          { transfer_to: 'ada@example.com' },
+          { email: 'radia@example.com' },
+        ),
+        isAdmin,
+      ),
+    ).toBe('offboards radia@example.com (work to ada@example.com)');
+    // Reactivating someone whose role is not an admin role needs none.
+    expect(
+      confirmationReason(item('person', '~', 'nia@example.com', was, { ...was, suspended: true }), isAdmin),
+    ).toBeUndefined();
   });
 });
 
@@ -637,6 +829,8 @@ describe('plan then apply: the server ends as the file says', () => {
         base_sha256: accessSha256(current.doc),
         transfer_to: 'ada@example.com',
       });
+      // A plan as planAccess writes it passes apply's checks of every item.
+      expect(parseAccessPlan(JSON.stringify(plan), 'plan.json').items).toHaveLength(8);
       const journal = Journal.open<StepRecord>(join(dir, 'j.jsonl'));
       beginApply(journal, plan, dir);
       const out = await applyAccessPlan(client, plan, {

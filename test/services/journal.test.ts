@@ -1,10 +1,18 @@
 // The journal on a real file: what a resumed run learns from it, a line torn by a kill, and the
 // file's mode (it holds idempotency keys and plans, for the operator's eyes only).
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Journal, journalId, journalPath } from '../../src/services/journal.js';
+import { Journal, journalId, journalPath, lockJournal } from '../../src/services/journal.js';
 
 const root = mkdtempSync(join(tmpdir(), 'noxus-journal-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -140,5 +148,63 @@ describe('journalPath and journalId', () => {
     expect(journalId('users-add', 'http://b', 'x')).not.toBe(a);
     expect(journalId('users-add', 'http://a', 'y')).not.toBe(a);
     expect(journalId('users-add', 'http://a', 'x')).toBe(a);
+  });
+});
+
+describe('lockJournal: one run of a journal at a time', () => {
+  const started = new Date('2026-01-02T03:04:05.000Z');
+  const lock = (path: string, pid: number, alive: (pid: number) => boolean) =>
+    lockJournal(path, { pid, now: () => started, alive });
+
+  it('the first run takes the lock (0600, pid and start time); a second run is told who holds it', () => {
+    const path = fresh();
+    const first = lock(path, 101, () => true);
+    if (!first.ok) throw new Error('expected the lock');
+    expect(first.stale).toBeUndefined();
+    expect(statSync(`${path}.lock`).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8'))).toEqual({
+      pid: 101,
+      started: '2026-01-02T03:04:05.000Z',
+    });
+    const second = lock(path, 202, () => true);
+    expect(second).toEqual({ ok: false, holder: { pid: 101, started: '2026-01-02T03:04:05.000Z' } });
+    first.lock.release();
+    expect(existsSync(`${path}.lock`)).toBe(false);
+    const third = lock(path, 202, () => true);
+    expect(third.ok).toBe(true);
+  });
+
+  it('a lock whose process is gone (kill -9) is stale: taken over, and said so', () => {
+    const path = fresh();
+    lock(path, 101, () => true);
+    const next = lock(path, 202, (pid) => pid !== 101);
+    if (!next.ok) throw new Error('expected the lock');
+    expect(next.stale).toEqual({ pid: 101, started: '2026-01-02T03:04:05.000Z' });
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(202);
+  });
+
+  it('release leaves a lock another run took over in place', () => {
+    const path = fresh();
+    const first = lock(path, 101, () => true);
+    if (!first.ok) throw new Error('expected the lock');
+    lock(path, 202, (pid) => pid !== 101);
+    first.lock.release();
+    expect(JSON.parse(readFileSync(`${path}.lock`, 'utf8')).pid).toBe(202);
+  });
+
+  it('an unreadable lock (torn before its content) counts as stale', () => {
+    const path = fresh();
+    writeFileSync(`${path}.lock`, '');
+    const r = lock(path, 202, () => true);
+    expect(r.ok).toBe(true);
+  });
+
+  it('the real liveness check: this process is alive', () => {
+    const path = fresh();
+    const first = lockJournal(path);
+    if (!first.ok) throw new Error('expected the lock');
+    const second = lockJournal(path);
+    expect(second.ok).toBe(false);
+    first.lock.release();
   });
 });

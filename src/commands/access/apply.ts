@@ -2,13 +2,14 @@
 // checked locally is checked before the first request (the plan's shape, its server, where secrets
 // go, a confirmation for org-role changes and offboarding), then the server is compared with the
 // plan's base (drift), then the journal runs the items.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { Context } from '../../cli/context.js';
 import { confirmDestructive } from '../../cli/interact.js';
 import { examples } from '../../cli/options.js';
 import { configDir } from '../../config/paths.js';
+import type { RoleLike } from '../../domain/identity.js';
 import { ConflictError, NoxusError, PartialError, UsageError } from '../../errors.js';
 import { maskForRunner } from '../../io/runner-mask.js';
 import type { AccessPlan, PlanItem } from '../../services/access/model.js';
@@ -44,7 +45,9 @@ export function registerApply(parent: Command, ctx: Context): void {
         'noxus access apply plan.json --resume --yes',
       ])}
 The server must not have changed since the plan was made (exit 7 names what changed). Items this
-server cannot do through its API are listed with their console steps and left out (exit 3).
+server cannot do through its API are listed with their console steps and left out; an item the
+server refuses fails and the run goes on (exit 3 when any item failed or was not applied). One
+apply of a plan runs at a time (exit 7 while another runs). A plan edited by hand is refused (exit 2).
 `,
     )
     .action((plan: string, o: ApplyOpts) => runAccessApply(ctx, plan, o));
@@ -52,40 +55,92 @@ server cannot do through its API are listed with their console steps and left ou
 
 export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): Promise<void> {
   const svc = await import('../../services/access/apply.js');
-  const { Journal, journalId } = await import('../../services/journal.js');
+  const { journalId, lockJournal } = await import('../../services/journal.js');
   if (o.resume && o.dryRun) throw new UsageError('choose one of --resume, --dry-run');
   const path = resolve(ctx.io.cwd, file);
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no such file: ${file}`);
+    if (code === 'EISDIR') throw new UsageError(`${file} is a directory, not a plan file`);
+    throw new UsageError(`cannot read ${file}: ${code ?? e}`);
   }
   const plan = svc.parseAccessPlan(bytes.toString('utf8'), file);
   const server = (await ctx.target()).url;
+  const replan = `noxus access plan -f ${plan.file || 'access.yaml'}`;
   if (trimSlash(plan.server) !== trimSlash(server))
     throw new UsageError(`${file} is a plan for ${plan.server}, not for ${server}`, {
-      hint: 'choose the profile of that server (--profile), or make a plan for this one: noxus access plan',
+      hint: `choose the profile of that server (--profile), or make a plan for this one: ${replan}`,
     });
 
   const applied = plan.items.filter((i) => i.availability === 'api');
   const secretsDir = o.secretsDir ? resolve(ctx.io.cwd, o.secretsDir) : undefined;
-  if (secretsDir && applied.some(svc.makesSecrets)) await checkWritableDir(secretsDir, '--secrets-dir', true);
+  if (secretsDir && applied.some(svc.makesSecrets)) await checkSecretsDir(secretsDir, '--secrets-dir');
 
   const journals = join(configDir(ctx.env), 'journals');
-  // Only read here: the directory is made when a run begins (a dry run leaves no trace).
-  const journal = Journal.open<import('../../services/access/apply.js').StepRecord>(
-    fileInDir(journals, journalId('access', server, bytes), '.jsonl'),
-  );
+  const journalFile = fileInDir(journals, journalId('access', server, bytes), '.jsonl');
+  // A dry run leaves no trace: it neither makes the directory nor takes the lock.
+  let release = () => {};
+  if (!o.dryRun) {
+    makeJournalsDir(journals);
+    const taken = lockJournal(journalFile);
+    if (!taken.ok)
+      throw new ConflictError(
+        `an apply of ${file} is in progress (pid ${taken.holder.pid}, since ${taken.holder.started}); wait for it to end`,
+        {
+          hint: `if that process is stuck, stop it (the next apply takes over its lock; finish with --resume); if pid ${taken.holder.pid} is not a noxus apply (after a restart), remove ${journalFile}.lock`,
+        },
+      );
+    if (taken.stale)
+      ctx.out.warn(
+        `took over the lock of an apply that is no longer running (pid ${taken.stale.pid}, started ${taken.stale.started})`,
+      );
+    release = taken.lock.release;
+  }
+  try {
+    await applyLocked(ctx, svc, { file, plan, server, journals, journalFile, secretsDir, replan }, o);
+  } finally {
+    release();
+  }
+}
+
+interface Prepared {
+  file: string;
+  plan: AccessPlan;
+  server: string;
+  journals: string;
+  journalFile: string;
+  secretsDir: string | undefined;
+  replan: string;
+}
+
+async function applyLocked(
+  ctx: Context,
+  svc: typeof import('../../services/access/apply.js'),
+  { file, plan, server, journals, journalFile, secretsDir, replan }: Prepared,
+  o: ApplyOpts,
+): Promise<void> {
+  const { Journal } = await import('../../services/journal.js');
+  const applied = plan.items.filter((i) => i.availability === 'api');
+  const journal = Journal.open<import('../../services/access/apply.js').StepRecord>(journalFile);
   const state = svc.journalState(journal);
+  const recorded = svc.recordedSecretsDir(journal);
+  const keepDir = (dir: string | undefined) => (dir ? ` --secrets-dir ${shellWord(dir)}` : '');
   if (state.complete) {
-    if (ctx.globals.json) ctx.out.envelope(COMMAND, [], { changed: false, not_applied: [] });
+    if (ctx.globals.json)
+      ctx.out.envelope(COMMAND, [], {
+        changed: false,
+        counts: { applied: 0, failed: 0, not_applied: 0 },
+        failed: [],
+        not_applied: [],
+      });
     // A plan runs once: what failed or was left out then needs a new plan, not a second run of this one.
-    const left = state.failed + state.notApplied;
-    if (left)
+    if (state.failed + state.notApplied)
       throw new PartialError(
         `${file} was applied before, with ${state.failed} item(s) failed and ${state.notApplied} not applied; nothing was changed now`,
-        { hint: `make a new plan for what remains: noxus access plan -f ${plan.file}` },
+        { hint: `make a new plan for what remains: ${replan}` },
       );
     ctx.out.success(`already applied: ${file} ran to the end before; nothing was changed`);
     return;
@@ -96,20 +151,24 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
     });
   if (!o.resume && !o.dryRun && state.begun)
     throw new ConflictError(`an apply of ${file} was interrupted; run with --resume to finish it`, {
-      hint: `noxus access apply ${file} --resume${ctx.globals.yes ? ' --yes' : ''}`,
+      hint: `noxus access apply ${file} --resume${keepDir(secretsDir ?? recorded)}${ctx.globals.yes ? ' --yes' : ''}`,
     });
+  const dir = secretsDir ?? (o.resume ? recorded : undefined);
+  if (o.resume && !secretsDir && dir && applied.some(svc.makesSecrets))
+    await checkSecretsDir(dir, 'the secrets dir of the interrupted run');
 
-  const weighty = applied.filter(svc.needsConfirmation);
-  if (weighty.length && !o.dryRun) {
-    if (!ctx.globals.json && !o.resume) printSummary(ctx, plan);
+  const r = await resolverFor(ctx);
+  // A dry run confirms nothing, so it does not read the roles a confirmation is judged on.
+  const reasons = o.dryRun ? new Map<PlanItem, string>() : await confirmationReasons(ctx, svc, plan, applied);
+  if (reasons.size) {
+    if (!ctx.globals.json && !o.resume) printSummary(ctx, plan, reasons, svc.describeValues);
     await confirmDestructive(
       ctx,
-      `apply ${applied.length} change(s), ${weighty.length} of them to org roles or offboarding`,
-      `noxus access apply ${file}${o.resume ? ' --resume' : ''}${o.secretsDir ? ` --secrets-dir ${o.secretsDir}` : ''}`,
+      `apply ${applied.length} change(s), ${reasons.size} of them to org roles, admins, roles or offboarding`,
+      `noxus access apply ${file}${o.resume ? ' --resume' : ''}${keepDir(o.secretsDir)}`,
     );
   }
 
-  const r = await resolverFor(ctx);
   if (!o.resume) {
     const caps = await ctx.capabilities();
     const now = await svc.serverAccessNow(r, (id) => caps.has(id));
@@ -118,14 +177,15 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
 
   if (o.dryRun) return showDryRun(ctx, plan);
 
-  if (!o.resume) {
-    mkdirSync(journals, { recursive: true, mode: 0o700 });
-    svc.beginApply(journal, plan, secretsDir);
-  }
-  const dir = secretsDir ?? (o.resume ? svc.recordedSecretsDir(journal) : undefined);
+  if (!o.resume) svc.beginApply(journal, plan, secretsDir);
   if (o.resume && !secretsDir && dir && !ctx.globals.json)
     ctx.out.info(`new secrets go to ${dir}, as in the interrupted run`);
-  if (dir && applied.some(svc.makesSecrets)) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (dir && applied.some(svc.makesSecrets)) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (o.resume)
+      for (const f of svc.removeLeftoverSecretWrites(dir, plan))
+        ctx.out.info(`removed the temporary file of an interrupted secret write: ${f}`);
+  }
 
   const shown = new Map<string, string>();
   const running = svc.applyAccessPlan(r.client, plan, {
@@ -168,7 +228,7 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
     const err = e instanceof NoxusError ? e : new NoxusError(String((e as Error)?.message ?? e));
     if (err.exitCode !== 1) throw e;
     throw new NoxusError(`applying ${file} stopped: ${err.message}`, {
-      hint: `nothing is lost: fix the cause and finish with: noxus access apply ${file} --resume${weighty.length ? ' --yes' : ''}`,
+      hint: `nothing is lost: fix the cause and finish with: noxus access apply ${file} --resume${keepDir(dir)}${reasons.size ? ' --yes' : ''}`,
       requestId: err.requestId,
       status: err.status,
       cause: e,
@@ -179,10 +239,15 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
     ...i,
     ...(ctx.globals.json && shown.has(i.id) ? { secret: shown.get(i.id) } : {}),
   }));
-  const changed = outcome.items.some((i) => i.outcome === 'applied');
+  const n = (x: string) => outcome.items.filter((i) => i.outcome === x).length;
+  const counts = { applied: n('applied'), failed: n('failed'), not_applied: n('not applied') };
   if (ctx.globals.json)
     ctx.out.envelope(COMMAND, rows, {
-      changed,
+      changed: counts.applied > 0,
+      counts,
+      failed: outcome.items
+        .filter((i) => i.outcome === 'failed')
+        .map((i) => ({ id: i.id, subject: i.subject, message: i.message })),
       not_applied: outcome.notApplied.map((i) => ({ id: i.id, subject: i.subject, note: i.message })),
     });
   else {
@@ -192,19 +257,86 @@ export async function runAccessApply(ctx: Context, file: string, o: ApplyOpts): 
       { header: 'Message', value: (i) => i.message ?? '' },
     ]);
   }
-  const n = (x: string) => outcome.items.filter((i) => i.outcome === x).length;
-  const summary = `${n('applied')} applied, ${n('failed')} failed, ${n('not applied')} not applied`;
-  if (outcome.failed || outcome.notApplied.length) {
+  if (counts.failed || counts.not_applied) {
     if (!ctx.globals.json)
       for (const i of outcome.notApplied) ctx.out.warn(`not applied: ${i.subject}: ${i.message}`);
-    throw new PartialError(`${summary}`, {
-      hint: outcome.notApplied.length
-        ? 'the items not applied need the web console (steps above); failed items need a new plan: noxus access plan'
-        : 'fix the causes and make a new plan: noxus access plan',
+    // Failures first: they are what went wrong; items not applied were known to need the console.
+    throw new PartialError(
+      `${counts.failed} failed, ${counts.not_applied} not applied, ${counts.applied} applied`,
+      {
+        hint: counts.not_applied
+          ? `the items not applied need the web console (steps above); failed items need a new plan: ${replan}`
+          : `fix the causes and make a new plan: ${replan}`,
+      },
+    );
+  }
+  if (!ctx.globals.json) ctx.out.success(`${counts.applied} applied, 0 failed, 0 not applied`);
+}
+
+/**
+ * Why each item needs confirmation, judged on its values. Whether an org role makes an admin is
+ * read from the server's roles, and only when an item's judgment depends on it.
+ */
+async function confirmationReasons(
+  ctx: Context,
+  svc: typeof import('../../services/access/apply.js'),
+  plan: AccessPlan,
+  applied: PlanItem[],
+): Promise<Map<PlanItem, string>> {
+  let roles: RoleLike[] = [];
+  if (applied.some(svc.judgesOrgRoles)) {
+    const { listRoles } = await import('../../api/roles.js');
+    roles = await listRoles((await resolverFor(ctx)).client);
+  }
+  const isAdmin = svc.adminRoleJudge(plan, roles);
+  const out = new Map<PlanItem, string>();
+  for (const i of applied) {
+    const why = svc.confirmationReason(i, isAdmin);
+    if (why) out.set(i, why);
+  }
+  return out;
+}
+
+/** The journals directory, made 0700 now: a file in its place is the operator's to move. */
+function makeJournalsDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EEXIST' || code === 'ENOTDIR'
+        ? 'it is not a directory'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : `it cannot be made (${code ?? e})`;
+    throw new UsageError(`cannot keep the journal of this apply in ${dir}: ${why}; nothing was changed`, {
+      hint: 'move the file away, or choose another config dir (NOXUS_CONFIG_DIR)',
     });
   }
-  if (!ctx.globals.json) ctx.out.success(summary);
 }
+
+/**
+ * Where secrets go: a directory this user can write (or make), and, when it exists, one only this
+ * user can read (the secrets in it are 0600, but names and a wide directory invite copies).
+ */
+async function checkSecretsDir(dir: string, flag: string): Promise<void> {
+  await checkWritableDir(dir, flag, true);
+  let mode: number;
+  try {
+    mode = statSync(dir).mode & 0o777;
+  } catch {
+    return; // made 0700 when the run begins
+  }
+  if (mode & 0o077)
+    throw new UsageError(
+      `${flag}: ${dir} can be read by other users (mode 0${mode.toString(8)}); the secrets would be too: chmod 700 ${dir}`,
+      { hint: 'nothing was changed' },
+    );
+}
+
+/** A path as one shell word, for hints that are meant to be pasted. */
+const shellWord = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 const trimSlash = (u: string) => u.replace(/\/+$/, '');
 
@@ -212,12 +344,19 @@ const line = (i: Pick<PlanItem, 'op' | 'kind' | 'subject'>) => `${i.op} ${i.kind
 
 const mark = (st: string) => (st === 'failed' ? '✗' : st === 'skipped' ? '-' : '✓');
 
-function printSummary(ctx: Context, plan: AccessPlan): void {
+function printSummary(
+  ctx: Context,
+  plan: AccessPlan,
+  reasons: Map<PlanItem, string>,
+  describe: (i: PlanItem) => string[],
+): void {
+  // From the items' values, which are what apply writes (their `changes` text is not read here).
   ctx.out.info(`Plan from ${plan.file} for ${plan.server}:`);
   for (const i of plan.items) {
     ctx.out.info(`  ${line(i)}${i.availability === 'api' ? '' : ` (${i.availability})`}`);
-    for (const c of i.changes) ctx.out.info(`      ${c}`);
-    for (const e of i.effects) ctx.out.info(`      ${e}`);
+    for (const c of describe(i)) ctx.out.info(`      ${c}`);
+    const why = reasons.get(i);
+    if (why) ctx.out.info(`      needs confirmation: ${why}`);
   }
 }
 

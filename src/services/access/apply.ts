@@ -5,6 +5,8 @@
 // removed from the file is offboarded by the offboarding services with their own journal.
 
 import { randomUUID } from 'node:crypto';
+import { readdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { ApiClient } from '../../api/client.js';
 import { createGroup, type GrantTerms, removeMember, setMember } from '../../api/groups.js';
 import { createKey, listKeys, revokeKey, rotateKey } from '../../api/keys.js';
@@ -18,8 +20,10 @@ import {
   updateUser,
 } from '../../api/users.js';
 import type { FeatureId } from '../../domain/features.js';
+import { foldName, isOrgAdminRole, type RoleLike } from '../../domain/identity.js';
 import { normalizeEmail } from '../../domain/validate.js';
 import { ConflictError, NoxusError, UsageError } from '../../errors.js';
+import { fileInDir } from '../../util/files.js';
 import type { Journal } from '../journal.js';
 import {
   beginRun,
@@ -108,7 +112,7 @@ export function parseAccessPlan(text: string, file: string): AccessPlan {
     v = JSON.parse(text);
   } catch (e) {
     throw new UsageError(`${file}: not a JSON access plan (${(e as Error).message})`, {
-      hint: 'write one with: noxus access plan access.yaml -o plan.json',
+      hint: 'write one with: noxus access plan -f access.yaml -o plan.json',
     });
   }
   const problems: string[] = [];
@@ -140,40 +144,353 @@ export function parseAccessPlan(text: string, file: string): AccessPlan {
         if (!KINDS.includes(it.kind as PlanItem['kind']))
           problems.push(`${at}.kind must be one of ${KINDS.join(', ')}`);
         if (typeof it.subject !== 'string') problems.push(`${at}.subject must be a string`);
+        for (const f of ['changes', 'effects'])
+          if (!Array.isArray(it[f]) || !(it[f] as unknown[]).every((x) => typeof x === 'string'))
+            problems.push(`${at}.${f} must be a list of strings`);
         if (!['api', 'guided', 'not available'].includes(it.availability as string))
           problems.push(`${at}.availability must be api, guided or not available`);
         if (it.after !== null && !isObj(it.after)) problems.push(`${at}.after must be an object or null`);
         if (it.before !== null && !isObj(it.before)) problems.push(`${at}.before must be an object or null`);
         if (it.op !== '-' && !isObj(it.after)) problems.push(`${at}.after is needed for ${String(it.op)}`);
         if (it.op !== '+' && !isObj(it.before)) problems.push(`${at}.before is needed for ${String(it.op)}`);
+        const kind = it.kind as PlanItem['kind'];
+        if (!KINDS.includes(kind)) continue;
+        for (const side of ['after', 'before'] as const) {
+          const values = it[side];
+          if (isObj(values))
+            problems.push(...shapeProblems(kind, side, it.op as PlanItem['op'], values, `${at}.${side}`));
+        }
       }
     }
   }
+  const hint = `write one with: noxus access plan -f ${isObj(v) && typeof o.file === 'string' && o.file ? o.file : 'access.yaml'} -o plan.json`;
   if (problems.length)
     throw new UsageError(
       `${file} is not a usable access plan:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
       {
-        hint: 'write one with: noxus access plan access.yaml -o plan.json',
+        hint,
       },
     );
-  return v as AccessPlan;
+  const plan = v as AccessPlan;
+  const edited = plan.items.flatMap((it, i) => {
+    const why = handEdit(it);
+    return why ? [`plan item ${i + 1} (${it.id}) was changed by hand: ${why}`] : [];
+  });
+  if (edited.length)
+    throw new UsageError(`${edited.join('\n')}; make a new plan`, {
+      hint: `noxus access plan -f ${plan.file || 'access.yaml'} -o ${file}`,
+    });
+  return plan;
+}
+
+// The values each kind of item carries (ACCESS.md "Plan semantics"): apply writes these, so a value
+// of the wrong type would be found only after the items before it were written.
+type FieldType = 'string' | 'string?' | 'bool' | 'strings' | 'strings?' | 'scope' | 'grants';
+const PERSON: Record<string, FieldType> = {
+  email: 'string',
+  name: 'string',
+  org_role: 'string',
+  suspended: 'bool',
+};
+const ACCOUNT: Record<string, FieldType> = { email: 'string', name: 'string', org_role: 'string' };
+const GRANT: Record<string, FieldType> = {
+  workspace: 'string',
+  user: 'string',
+  role: 'string',
+  reason: 'string?',
+  expires: 'string?',
+  account: 'bool',
+};
+const KEY: Record<string, FieldType> = {
+  account: 'string',
+  workspace: 'string',
+  name: 'string',
+  restrict: 'strings?',
+  expires: 'string?',
+};
+const ROLE: Record<string, FieldType> = { name: 'string', scope: 'scope', permissions: 'strings' };
+const KEY_ACTIONS: Record<PlanItem['op'], string[]> = {
+  '+': ['create'],
+  '~': ['replace', 'rotate'],
+  '-': ['revoke'],
+};
+
+function shapeOf(
+  kind: PlanItem['kind'],
+  side: 'after' | 'before',
+  op: PlanItem['op'],
+): Record<string, FieldType> {
+  switch (kind) {
+    case 'role':
+      return ROLE;
+    case 'workspace':
+      return { name: 'string' };
+    case 'person':
+      return PERSON;
+    case 'account':
+      return side === 'after' && op === '+' ? { ...ACCOUNT, workspaces: 'grants' } : ACCOUNT;
+    case 'grant':
+      return GRANT;
+    case 'key':
+      return KEY;
+    case 'offboard':
+      return side === 'after' ? { transfer_to: 'string?' } : ACCOUNT;
+  }
+}
+
+function shapeProblems(
+  kind: PlanItem['kind'],
+  side: 'after' | 'before',
+  op: PlanItem['op'],
+  values: Record<string, unknown>,
+  at: string,
+): string[] {
+  const out: string[] = [];
+  const strings = (x: unknown) => Array.isArray(x) && x.every((e) => typeof e === 'string');
+  const check = (x: unknown, t: FieldType, where: string) => {
+    if (t === 'string' && typeof x !== 'string') out.push(`${where} must be a string`);
+    if (t === 'string?' && x !== null && typeof x !== 'string') out.push(`${where} must be a string or null`);
+    if (t === 'bool' && typeof x !== 'boolean') out.push(`${where} must be true or false`);
+    if (t === 'strings' && !strings(x)) out.push(`${where} must be a list of strings`);
+    if (t === 'strings?' && x !== null && !strings(x)) out.push(`${where} must be a list of strings or null`);
+    if (t === 'scope' && x !== 'org' && x !== 'workspace') out.push(`${where} must be org or workspace`);
+    if (t === 'grants') {
+      if (x === undefined) return;
+      if (!Array.isArray(x)) out.push(`${where} must be a list`);
+      else
+        x.forEach((g, i) => {
+          if (typeof g !== 'object' || g === null || Array.isArray(g))
+            out.push(`${where}[${i}] must be an object`);
+          else {
+            const grant = g as Record<string, unknown>;
+            check(grant.workspace, 'string', `${where}[${i}].workspace`);
+            check(grant.role, 'string', `${where}[${i}].role`);
+            if (grant.reason !== undefined) check(grant.reason, 'string?', `${where}[${i}].reason`);
+            if (grant.expires !== undefined) check(grant.expires, 'string?', `${where}[${i}].expires`);
+          }
+        });
+    }
+  };
+  for (const [field, t] of Object.entries(shapeOf(kind, side, op))) check(values[field], t, `${at}.${field}`);
+  if (kind === 'key' && side === 'after') {
+    const allowed = KEY_ACTIONS[op] ?? [];
+    if (!allowed.includes(values.action as string))
+      out.push(`${at}.action must be ${allowed.join(' or ')} for ${op}`);
+  }
+  return out;
+}
+
+/**
+ * Why an item's values are not what its `changes` say (a hand edit), or undefined. The operator
+ * reviewed the changes; apply writes the values: every value the item sets (for ~, every value that
+ * differs from before) must be the one its changes show, and the item's id must name what its values
+ * are about.
+ */
+function handEdit(item: PlanItem): string | undefined {
+  const a = (item.after ?? {}) as Record<string, unknown>;
+  const b = (item.before ?? {}) as Record<string, unknown>;
+  const about = subjectId(item, a, b);
+  if (about.some((id) => id.toLowerCase() !== item.id.toLowerCase()))
+    return `its values are about ${about.find((id) => id.toLowerCase() !== item.id.toLowerCase())}, not ${item.id}`;
+  const kind = item.kind;
+  const shown = (v: unknown) =>
+    v === null || v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') : String(v);
+  const claims: Array<[string, unknown]> = [];
+  const scalar = (fields: string[]) => {
+    for (const f of fields)
+      if (item.op === '+' ? a[f] !== null && a[f] !== undefined : shown(a[f]) !== shown(b[f]))
+        claims.push([f, a[f]]);
+  };
+  const list = (f: string, empty: string) => {
+    const after = a[f] as string[] | null;
+    if (item.op === '+') {
+      if (after === null) claims.push([f, empty]);
+      else for (const p of after) claims.push([f, p]);
+      return;
+    }
+    const before = b[f] as string[] | null;
+    if (JSON.stringify(after) === JSON.stringify(before)) return;
+    if (kind === 'role') {
+      for (const p of after ?? []) if (!(before ?? []).includes(p)) claims.push([f, p]);
+      for (const p of before ?? []) if (!(after ?? []).includes(p)) claims.push([f, p]);
+    } else if (after === null) claims.push([f, empty]);
+    else for (const p of after) claims.push([f, p]);
+    if (!claims.some(([x]) => x === f)) claims.push([f, undefined]);
+  };
+  switch (kind) {
+    case 'role':
+      if (item.op === '~') scalar(['scope']);
+      if (item.op !== '-') list('permissions', '(nothing)');
+      break;
+    case 'person':
+      if (item.op !== '-') scalar(['name', 'org_role']);
+      if (item.op === '+' ? a.suspended === true : a.suspended !== b.suspended)
+        claims.push(['suspended', a.suspended]);
+      break;
+    case 'account':
+      if (item.op !== '-') scalar(['name', 'org_role']);
+      if (item.op === '+')
+        for (const g of (a.workspaces as AccountGrant[] | undefined) ?? [])
+          claims.push([`workspace ${g.workspace}`, g.role]);
+      break;
+    case 'grant':
+      if (item.op !== '-') scalar(['role', 'reason', 'expires']);
+      break;
+    case 'key':
+      if (item.op === '-') break;
+      list('restrict', 'unrestricted');
+      scalar(['expires']);
+      if (a.action === 'rotate') claims.push(['rotate', undefined]);
+      break;
+  }
+  for (const [field, value] of claims)
+    if (!described(item.changes ?? [], field, value))
+      return value === undefined
+        ? `${field} is not in its changes`
+        : `${field} ${JSON.stringify(value)} is not in its changes`;
+  return undefined;
+}
+
+/** True when a line of `changes` sets `field` to `value` (`field: value`, `field: old → value`, a list). */
+function described(changes: readonly string[], field: string, value: unknown): boolean {
+  const want =
+    value === null ? ['none'] : value === undefined ? undefined : [String(value), JSON.stringify(value)];
+  return changes.some((line) => {
+    const prefix = [`${field}: `, `${field} added: `, `${field} removed: `].find((p) => line.startsWith(p));
+    if (prefix === undefined) return false;
+    if (!want) return true;
+    const rest = line.slice(prefix.length);
+    const arrow = rest.lastIndexOf(' → ');
+    const tail = arrow < 0 ? rest : rest.slice(arrow + 3);
+    return want.some((w) => tail === w || tail.split(', ').includes(w));
+  });
+}
+
+/** The ids an item's values make (ACCESS.md "Item ids"): each side that apply acts on. */
+function subjectId(item: PlanItem, a: Record<string, unknown>, b: Record<string, unknown>): string[] {
+  const sides = item.op === '+' ? [a] : item.op === '-' ? [b] : [a, b];
+  return sides.map((x) => {
+    switch (item.kind) {
+      case 'role':
+        return `role:${String(x.name)}`;
+      case 'workspace':
+        return `workspace:${String(x.name)}`;
+      case 'person':
+      case 'account':
+        return `${item.kind}:${String(x.email)}`;
+      case 'grant':
+        return `grant:${String(x.workspace)}:${String(x.user)}`;
+      case 'key':
+        return `key:${String(x.account)}:${String(x.workspace)}:${String(x.name)}`;
+      default:
+        return `offboard:${String(b.email)}`;
+    }
+  });
 }
 
 const KINDS: PlanItem['kind'][] = ['role', 'workspace', 'person', 'account', 'grant', 'key', 'offboard'];
 
-/** Items that write keys (and so need a place for their secrets). */
+/** Items that may deliver new secrets (and so need a place for them): new, replaced and rotated
+ * keys, and offboarding (it rotates the shared keys the person created). */
 export const makesSecrets = (item: PlanItem) =>
-  item.kind === 'key' &&
   item.availability === 'api' &&
-  ['create', 'replace', 'rotate'].includes(String(item.after?.action));
+  (item.kind === 'offboard' ||
+    (item.kind === 'key' && ['create', 'replace', 'rotate'].includes(String(item.after?.action))));
 
-/** Items an operator must confirm: org-role changes, people given an org role above the base, offboarding. */
-export function needsConfirmation(item: PlanItem): boolean {
-  if (item.kind === 'offboard') return true;
-  if (item.kind !== 'person' && item.kind !== 'account') return false;
-  const after = item.after ?? {};
-  if (item.op === '+') return typeof after.org_role === 'string' && after.org_role !== 'Org Base';
-  return item.op === '~' && after.org_role !== item.before?.org_role;
+/**
+ * Why an operator must confirm an item, judged on its values (never on its `changes` text):
+ * offboarding, any org-role change, an org-admin role given to someone new, an org admin
+ * reactivated, a role's permissions changed. `isAdminRole` judges an org role by name on the
+ * server's roles (and the plan's own). Undefined: no confirmation needed.
+ */
+export function confirmationReason(
+  item: PlanItem,
+  isAdminRole: (name: string) => boolean,
+): string | undefined {
+  const a = (item.after ?? {}) as Record<string, unknown>;
+  const b = (item.before ?? {}) as Record<string, unknown>;
+  const admin = (role: unknown) => typeof role === 'string' && isAdminRole(role);
+  switch (item.kind) {
+    case 'offboard':
+      return `offboards ${String(b.email)}${a.transfer_to ? ` (work to ${String(a.transfer_to)})` : ''}`;
+    case 'role':
+      if (
+        item.op === '~' &&
+        (a.scope !== b.scope || JSON.stringify(a.permissions) !== JSON.stringify(b.permissions))
+      )
+        return `changes what role ${String(a.name)} grants`;
+      return undefined;
+    case 'person':
+    case 'account': {
+      const who = String(item.op === '+' ? a.email : b.email);
+      if (item.op === '+')
+        return admin(a.org_role) ? `makes ${who} an org admin (${String(a.org_role)})` : undefined;
+      if (item.op !== '~') return undefined;
+      if (a.org_role !== b.org_role)
+        return `changes the org role of ${who}: ${String(b.org_role)} → ${String(a.org_role)}${admin(a.org_role) ? ' (an org admin)' : admin(b.org_role) ? ' (no longer an org admin)' : ''}`;
+      if (item.kind === 'person' && b.suspended === true && a.suspended === false && admin(a.org_role))
+        return `reactivates ${who}, an org admin (${String(a.org_role)})`;
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Items whose confirmation depends on which org roles are admin roles (the server's must be read). */
+export const judgesOrgRoles = (item: PlanItem) =>
+  (item.kind === 'person' || item.kind === 'account') &&
+  (item.op === '+' ||
+    (item.kind === 'person' && item.before?.suspended === true && item.after?.suspended === false));
+
+/** An org-admin judge by role name: the plan's own roles (as they will be) over the server's. */
+export function adminRoleJudge(
+  plan: AccessPlan,
+  serverRoles: readonly RoleLike[],
+): (name: string) => boolean {
+  const byName = new Map<string, Pick<RoleLike, 'permissions' | 'scope'>>();
+  for (const r of serverRoles) byName.set(foldName(r.name), r);
+  for (const i of plan.items)
+    if (i.kind === 'role' && i.op !== '-' && i.after)
+      byName.set(foldName(String(i.after.name)), {
+        scope: i.after.scope as 'org' | 'workspace',
+        permissions: i.after.permissions as string[],
+      });
+  return (name) => {
+    const r = byName.get(foldName(name));
+    return r ? isOrgAdminRole(r) : false;
+  };
+}
+
+/** What an item does, in lines derived from its values (what confirming it agrees to). */
+export function describeValues(item: PlanItem): string[] {
+  const a = (item.after ?? {}) as Record<string, unknown>;
+  const b = (item.before ?? {}) as Record<string, unknown>;
+  const show = (v: unknown) =>
+    v === null || v === undefined ? 'none' : Array.isArray(v) ? v.join(', ') || '(nothing)' : String(v);
+  const fields: Record<PlanItem['kind'], string[]> = {
+    role: ['scope', 'permissions'],
+    workspace: [],
+    person: ['name', 'org_role', 'suspended'],
+    account: ['name', 'org_role', 'workspaces'],
+    grant: ['role', 'reason', 'expires'],
+    key: ['restrict', 'expires', 'action'],
+    offboard: ['transfer_to'],
+  };
+  const out: string[] = [];
+  for (const f of fields[item.kind] ?? []) {
+    const v =
+      f === 'workspaces'
+        ? ((a.workspaces as AccountGrant[] | undefined) ?? []).map((g) => `${g.workspace} (${g.role})`)
+        : a[f];
+    if (f === 'action') out.push(`${show(v)}`);
+    else if (item.op === '+') {
+      if (v !== undefined && v !== null && !(f === 'suspended' && v === false)) out.push(`${f}: ${show(v)}`);
+    } else if (item.op === '~') {
+      if (show(v) !== show(b[f])) out.push(`${f}: ${show(b[f])} → ${show(v)}`);
+    } else if (item.kind === 'offboard') out.push(`${f}: ${show(v)}`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -235,7 +552,7 @@ export function checkDrift(plan: AccessPlan, now: AccessFile, sha256: string, fi
   throw new ConflictError(
     `the server changed since the plan was made${n ? ` (${n} difference${n > 1 ? 's' : ''})` : ''}; nothing was applied${n ? `\n${shown.map((d) => `  - ${d}`).join('\n')}` : ''}`,
     {
-      hint: `make a new plan: noxus access plan ${plan.file || 'access.yaml'} -o ${file}`,
+      hint: `make a new plan: noxus access plan -f ${plan.file || 'access.yaml'} -o ${file}`,
       data: { differences: diff },
     },
   );
@@ -703,6 +1020,32 @@ class Run {
       message: `offboarded ${user.email}${plan.transfer_to ? `, work transferred to ${plan.transfer_to.email}` : ''}${report ? `; report: ${report}` : ''}`,
     };
   }
+}
+
+/**
+ * Removes what a secret write killed midway left in `dir` for this plan's keys: writeFileAtomic's
+ * `<file>.<pid>.<hex>.tmp`, 0600 and holding a secret the resumed run delivers again. Returns them.
+ */
+export function removeLeftoverSecretWrites(dir: string, plan: AccessPlan): string[] {
+  const files = new Set(
+    plan.items
+      .filter((i) => i.kind === 'key' && i.after)
+      .map((i) => basename(fileInDir(dir, keyLabel(i.after ?? {}), '.key'))),
+  );
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = /^(.+)\.\d+\.[0-9a-f]{12}\.tmp$/.exec(name);
+    if (!m || !files.has(m[1] as string)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(join(dir, name));
+  }
+  return removed;
 }
 
 /** The name of a key's secret file: `account-workspace-key`. */
