@@ -17,63 +17,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Context } from '../../src/cli/context.js';
 import { buildProgram } from '../../src/cli/program.js';
 import { report } from '../../src/main.js';
-import type { AccessFile, AccessPlan, PlanItem } from '../../src/services/access/model.js';
+import type { AccessPlan, PlanItem } from '../../src/services/access/model.js';
 import { discoverCapabilities } from '../../src/services/capabilities.js';
+import { planItem as item, planOf } from '../helpers/access-plans.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { type MockServer, mockServer, ORIGIN } from './mock.js';
 import { fakeTerminal, tempDir } from './support.js';
-
-const EMPTY: AccessFile = {
-  version: 1,
-  kind: 'noxus-access',
-  roles: [],
-  people: [],
-  workspaces: [],
-  service_accounts: [],
-};
-
-function item(
-  kind: PlanItem['kind'],
-  op: PlanItem['op'],
-  id: string,
-  after: Record<string, unknown> | null,
-  before: Record<string, unknown> | null = null,
-  over: Partial<PlanItem> = {},
-): PlanItem {
-  return {
-    id: `${kind}:${id}`,
-    op,
-    kind,
-    subject: id,
-    changes: [],
-    effects: [],
-    after,
-    before,
-    feature: 'users.list',
-    availability: 'api',
-    ...over,
-  };
-}
-
-function planOf(server: string, items: PlanItem[], over: Partial<AccessPlan> = {}): AccessPlan {
-  return {
-    schema_version: 1,
-    kind: 'noxus-access-plan',
-    server,
-    tool_version: 'test',
-    created_at: '2026-01-01T00:00:00.000Z',
-    file: 'access.yaml',
-    file_sha256: 'f'.repeat(64),
-    base_sha256: 'b'.repeat(64),
-    current: EMPTY,
-    prune: false,
-    transfer_to: null,
-    items,
-    unmanaged: [],
-    findings: [],
-    ...over,
-  };
-}
 
 function write(content: string | object): string {
   const file = join(tempDir(), 'plan.json');

@@ -32,61 +32,14 @@ import { planAccess } from '../../src/services/access/plan.js';
 import { readServerAccess } from '../../src/services/access/read.js';
 import { Journal } from '../../src/services/journal.js';
 import { Resolver } from '../../src/services/resolve.js';
+import { planOf as bare, EMPTY_ACCESS as EMPTY, planItem as item } from '../helpers/access-plans.js';
 import { startTestSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
+/** Plans here prune, and hand offboarded work to Ada. */
+const planOf = (server: string, items: PlanItem[], over: Partial<AccessPlan> = {}): AccessPlan =>
+  bare(server, items, { prune: true, transfer_to: 'ada@example.com', ...over });
+
 const FUTURE = '2099-01-31T00:00:00.000Z';
-
-function item(
-  kind: PlanItem['kind'],
-  op: PlanItem['op'],
-  id: string,
-  after: Record<string, unknown> | null,
-  before: Record<string, unknown> | null = null,
-  over: Partial<PlanItem> = {},
-): PlanItem {
-  return {
-    id: `${kind}:${id}`,
-    op,
-    kind,
-    subject: id,
-    changes: [],
-    effects: [],
-    after,
-    before,
-    feature: 'users.list',
-    availability: 'api',
-    ...over,
-  };
-}
-
-const EMPTY: AccessFile = {
-  version: 1,
-  kind: 'noxus-access',
-  roles: [],
-  people: [],
-  workspaces: [],
-  service_accounts: [],
-};
-
-function planOf(server: string, items: PlanItem[], over: Partial<AccessPlan> = {}): AccessPlan {
-  return {
-    schema_version: 1,
-    kind: 'noxus-access-plan',
-    server,
-    tool_version: 'test',
-    created_at: '2026-01-01T00:00:00.000Z',
-    file: 'access.yaml',
-    file_sha256: 'f'.repeat(64),
-    base_sha256: 'b'.repeat(64),
-    current: EMPTY,
-    prune: true,
-    transfer_to: 'ada@example.com',
-    items,
-    unmanaged: [],
-    findings: [],
-    ...over,
-  };
-}
 
 /** One of every kind of item, against the demo organization, in the plan's order. */
 const everyKind = (): PlanItem[] => [
