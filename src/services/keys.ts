@@ -499,6 +499,26 @@ export async function checkWritableDir(dir: string, flag: string, mayCreate = fa
   }
 }
 
+/**
+ * Where new secrets go: a directory this user can write (or make) and, when it exists, one only
+ * this user can read. The secrets in it are 0600, but a directory open to others shows their names
+ * and invites copies; it is refused rather than changed behind the operator's back.
+ */
+export async function checkSecretsDir(dir: string, flag: string): Promise<void> {
+  await checkWritableDir(dir, flag, true);
+  let mode: number;
+  try {
+    mode = statSync(dir).mode & 0o777;
+  } catch {
+    return; // made 0700 by the run that writes into it
+  }
+  if (mode & 0o077)
+    throw new UsageError(
+      `${flag}: ${dir} can be read by other users (mode 0${mode.toString(8)}); the secrets would be too: chmod 700 ${dir}`,
+      { hint: 'nothing was changed' },
+    );
+}
+
 /** The secret in a new file only this user can read; never over an existing file. */
 export const writeSecretFile = (path: string, secret: string): Promise<void> =>
   writeFile(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });

@@ -1,7 +1,7 @@
 // Every command that produces a secret checks its target file before it writes anything to the
 // server; when the file still cannot be written after the server made the key, the secret is
 // delivered on stdout and the exit code is 1.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -119,6 +119,20 @@ it('offboard --secrets-dir that cannot be a directory: exit 2 before anything is
     code: 2,
     stdout: '',
     stderr: `error: --secrets-dir: ${join(work, 'plain-file')} is not a directory\nnothing was changed\n`,
+  });
+  expect(await serverState()).toEqual(before);
+});
+
+it('offboard --secrets-dir that other users can read: exit 2 before anything is read or written', async () => {
+  const open = join(work, 'open-secrets');
+  mkdirSync(open, { mode: 0o755 });
+  chmodSync(open, 0o755); // whatever the umask
+  const before = await serverState();
+  const r = await cli(['offboard', 'ada@example.com', '--yes', '--secrets-dir', open]);
+  expect(r).toEqual({
+    code: 2,
+    stdout: '',
+    stderr: `error: --secrets-dir: ${open} can be read by other users (mode 0755); the secrets would be too: chmod 700 ${open}\nnothing was changed\n`,
   });
   expect(await serverState()).toEqual(before);
 });

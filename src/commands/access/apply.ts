@@ -14,7 +14,7 @@ import { ConflictError, NoxusError, PartialError, UsageError } from '../../error
 import { maskForRunner } from '../../io/runner-mask.js';
 import type { AccessPlan, PlanItem } from '../../services/access/model.js';
 import { fileInDir, writeFileAtomic } from '../../util/files.js';
-import { checkWritableDir } from '../keys/secret.js';
+import { checkSecretsDir } from '../keys/secret.js';
 import { writeReport } from '../offboard/report.js';
 import { resolverFor } from '../shared.js';
 
@@ -314,25 +314,6 @@ function makeJournalsDir(dir: string): void {
       hint: 'move the file away, or choose another config dir (NOXUS_CONFIG_DIR)',
     });
   }
-}
-
-/**
- * Where secrets go: a directory this user can write (or make), and, when it exists, one only this
- * user can read (the secrets in it are 0600, but names and a wide directory invite copies).
- */
-async function checkSecretsDir(dir: string, flag: string): Promise<void> {
-  await checkWritableDir(dir, flag, true);
-  let mode: number;
-  try {
-    mode = statSync(dir).mode & 0o777;
-  } catch {
-    return; // made 0700 when the run begins
-  }
-  if (mode & 0o077)
-    throw new UsageError(
-      `${flag}: ${dir} can be read by other users (mode 0${mode.toString(8)}); the secrets would be too: chmod 700 ${dir}`,
-      { hint: 'nothing was changed' },
-    );
 }
 
 /** A path as one shell word, for hints that are meant to be pasted. */

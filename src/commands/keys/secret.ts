@@ -21,6 +21,12 @@ export async function checkWritableDir(dir: string, flag: string, mayCreate = fa
   await svc.checkWritableDir(dir, flag, mayCreate);
 }
 
+/** A directory for new secrets: writable, and private when it exists (services/keys). */
+export async function checkSecretsDir(dir: string, flag: string): Promise<void> {
+  const svc = await import('../../services/keys.js');
+  await svc.checkSecretsDir(dir, flag);
+}
+
 /**
  * The one place a new secret leaves the CLI: into a new 0600 file, or once to stdout (masked first
  * under GitHub Actions, on stderr). Everything else shows only the masked value. If the file cannot

@@ -9,7 +9,7 @@ import { NotAvailableError, UsageError } from '../../errors.js';
 import { parseOverlap } from '../../services/keys.js';
 import { offboardJournal, userOrRemoved } from '../../services/offboard/index.js';
 import { parseManualSteps } from '../guided-steps.js';
-import { checkWritableDir } from '../keys/secret.js';
+import { checkSecretsDir, checkWritableDir } from '../keys/secret.js';
 import { resolverFor } from '../shared.js';
 import { planFromFile } from './apply.js';
 import { executePlan } from './execute.js';
@@ -44,7 +44,7 @@ export async function runOffboard(ctx: Context, ref: string, o: OffboardOpts): P
     throw new UsageError('--resume continues the recorded plan; --overlap cannot change it');
   const overlap = parseOverlap(o.overlap);
   // Where secrets and the report go is checked before the first write to the server.
-  if (o.secretsDir) await checkWritableDir(resolve(ctx.io.cwd, o.secretsDir), '--secrets-dir', true);
+  if (o.secretsDir) await checkSecretsDir(resolve(ctx.io.cwd, o.secretsDir), '--secrets-dir');
   if (o.reportDir) await checkWritableDir(resolve(ctx.io.cwd, o.reportDir), '--report-dir', true);
   const manual = parseManualSteps(o.manualSteps);
   const caps = await ctx.capabilities();
