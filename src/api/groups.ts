@@ -62,8 +62,16 @@ const memberShape = obj({
 
 export const listGroups = (c: ApiClient) =>
   listAll<Group>(c, '/v1/admin/groups', {}, { item: item(groupShape) });
-export const createGroup = async (c: ApiClient, body: { name: string; description: string }) =>
-  parse('POST /v1/admin/groups', groupShape, await c.post<unknown>('/v1/admin/groups', body)) as Group;
+export const createGroup = async (
+  c: ApiClient,
+  body: { name: string; description: string },
+  idempotencyKey?: string,
+) =>
+  parse(
+    'POST /v1/admin/groups',
+    groupShape,
+    await c.post<unknown>('/v1/admin/groups', body, { idempotencyKey }),
+  ) as Group;
 export const deleteGroup = (c: ApiClient, id: string) => c.delete<unknown>(`/v1/admin/groups/${enc(id)}`);
 export const listMembers = (c: ApiClient, id: string) =>
   listAll<Member>(

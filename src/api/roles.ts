@@ -36,7 +36,13 @@ export const listRoles = (c: ApiClient) => listAll<Role>(c, '/v1/admin/roles', {
 export const createRole = async (
   c: ApiClient,
   body: { name: string; description: string; permissions: Record<string, boolean> },
-) => parse('POST /v1/admin/roles', roleShape, await c.post<unknown>('/v1/admin/roles', body)) as Role;
+  idempotencyKey?: string,
+) =>
+  parse(
+    'POST /v1/admin/roles',
+    roleShape,
+    await c.post<unknown>('/v1/admin/roles', body, { idempotencyKey }),
+  ) as Role;
 export const deleteRole = (c: ApiClient, id: string) =>
   c.delete<Role>(`/v1/admin/roles/${encodeURIComponent(id)}`);
 export const listPermissions = async (c: ApiClient) =>

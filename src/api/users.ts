@@ -139,10 +139,16 @@ export const updateUser = (
   id: string,
   body: { name?: string; display_name?: string; avatar_url?: string | null; org_role?: string },
 ) => c.patch<User & { changed: string[] }>(`/v1/admin/users/${enc(id)}`, body, x);
-export const suspendUser = (c: ApiClient, id: string) =>
-  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/suspend`, undefined, x);
-export const reactivateUser = (c: ApiClient, id: string) =>
-  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/reactivate`, undefined, x);
+export const suspendUser = (c: ApiClient, id: string, idempotencyKey?: string) =>
+  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/suspend`, undefined, {
+    ...x,
+    idempotencyKey,
+  });
+export const reactivateUser = (c: ApiClient, id: string, idempotencyKey?: string) =>
+  c.post<User & { changed: boolean }>(`/v1/admin/users/${enc(id)}/reactivate`, undefined, {
+    ...x,
+    idempotencyKey,
+  });
 export const removeUser = (c: ApiClient, id: string) =>
   c.delete<User & { changed: boolean; revoked_keys: string[] }>(`/v1/admin/users/${enc(id)}`, x);
 export const resendInvitation = (c: ApiClient, id: string) =>

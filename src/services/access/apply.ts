@@ -768,11 +768,15 @@ class Run {
 
   private async roleCreate(a: Record<string, unknown>, idem: string): Promise<StepRecord> {
     const perms = (a.permissions as string[]) ?? [];
-    const role = await createRole(keyed(this.client, idem), {
-      name: String(a.name),
-      description: '',
-      permissions: Object.fromEntries(perms.map((p) => [p, true])),
-    });
+    const role = await createRole(
+      this.client,
+      {
+        name: String(a.name),
+        description: '',
+        permissions: Object.fromEntries(perms.map((p) => [p, true])),
+      },
+      idem,
+    );
     this.fresh();
     return { message: `created role ${role.name} (${perms.join(', ')})`, id: role.id };
   }
@@ -795,7 +799,7 @@ class Run {
   // Workspaces and people ----------------------------------------------------------------------
 
   private async workspaceCreate(name: string, idem: string): Promise<StepRecord> {
-    const g = await createGroup(keyed(this.client, idem), { name, description: '' });
+    const g = await createGroup(this.client, { name, description: '' }, idem);
     this.fresh();
     return { message: `created workspace ${g.name}`, id: g.id };
   }
@@ -823,7 +827,7 @@ class Run {
 
   private async setSuspended(email: string, suspended: boolean, idem: string): Promise<StepRecord> {
     const u = await this.user(email);
-    await (suspended ? suspendUser : reactivateUser)(keyed(this.client, idem), u.id);
+    await (suspended ? suspendUser : reactivateUser)(this.client, u.id, idem);
     this.fresh();
     return { message: suspended ? `suspended ${u.email}` : `reactivated ${u.email}` };
   }
@@ -1051,11 +1055,3 @@ export function removeLeftoverSecretWrites(dir: string, plan: AccessPlan): strin
 /** The name of a key's secret file: `account-workspace-key`. */
 export const keyLabel = (k: Record<string, unknown>) =>
   `${String(k.account)}-${String(k.workspace)}-${String(k.name)}`;
-
-/** The client with every POST carrying `idem` (api functions that do not take a key themselves). */
-function keyed(client: ApiClient, idem: string): ApiClient {
-  const c = Object.create(client) as ApiClient;
-  c.post = (path, body, o = {}) =>
-    client.post(path, body, { ...o, idempotencyKey: o.idempotencyKey ?? idem });
-  return c;
-}
